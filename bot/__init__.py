@@ -1,0 +1,1 @@
+"""The Telegram side of newsdigest: commands, formatting, scheduling and delivery."""

@@ -1,0 +1,109 @@
+"""The ``newsdigest`` command: run the bot, ingest, print or send a digest, or try the bot offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot import app
+from bot.commands import Commands
+from bot.console import run_console
+from bot.delivery import send_digests
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from digests.digest import group_by_topic, render_text
+from digests.ingest import ingest
+from digests.models import topic_key
+from digests.storage import Store
+
+NO_TOKEN = (
+    "No Telegram bot token: create a bot with @BotFather (https://t.me/BotFather), then put its token in .env "
+    "as TELEGRAM_BOT_TOKEN=... (see .env.example) or in the environment."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdigest", description="A Telegram bot that sends short news digests.")
+    parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="ingest on a schedule, send the daily digest and serve the bot")
+    ingest_cmd = commands.add_parser("ingest", help="ingest news now and print what happened")
+    ingest_cmd.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: NEWS_SOURCES)")
+    digest = commands.add_parser("digest", help="print a digest as plain text, or --send today's digest")
+    digest.add_argument("--date", type=date.fromisoformat, help="the day, as YYYY-MM-DD (default: today)")
+    digest.add_argument("--topic", help="only this topic")
+    digest.add_argument("--send", action="store_true", help="send today's digest to subscribed chats that lack it")
+    commands.add_parser("chat", help="try the bot's commands in this terminal (no token needed)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(env_file=args.env_file)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, (settings.token or "",))
+    handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat}[args.command]
+    return handler(settings, args)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    app.run(settings, Store(settings.database_url))
+    return 0
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    locations = args.paths or settings.news_sources
+    if not locations:
+        print("Nothing to ingest: name files or folders, or set NEWS_SOURCES.", file=sys.stderr)
+        return 2
+    report = ingest(Store(settings.database_url), locations, source_tz=settings.source_tz,
+                    summary_chars=settings.summary_chars, max_file_bytes=settings.max_file_bytes)
+    for rejection in report.rejected:
+        print(f"rejected: {rejection}")
+    print(report.summary_line())
+    return 0
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.send:
+        return _send_digest(settings)
+    tz = settings.digest_tz
+    day = args.date or datetime.now(tz).date()
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = start + timedelta(days=1)
+    articles = Store(settings.database_url).published(start.astimezone(UTC), end.astimezone(UTC))
+    keys = {topic_key(args.topic)} if args.topic else None
+    title = f"News digest, {day.day} {day:%b %Y}" + (f", {args.topic}" if args.topic else "")
+    print(render_text(group_by_topic(articles, keys), tz, title))
+    return 0
+
+
+def _send_digest(settings: Settings) -> int:
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+
+    async def send() -> str:
+        async with app.make_bot(settings) as bot:
+            report = await send_digests(bot, Store(settings.database_url), settings.digest_tz)
+        return report.summary_line()
+
+    print(asyncio.run(send()))
+    return 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    run_console(Commands(Store(settings.database_url), tz=settings.digest_tz, digest_time=settings.digest_time))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Database tables (SQLAlchemy 2 ORM). Times are stored as naive UTC and come back as aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def topic_key(name: str) -> str:
+    """The form topics are matched by: trimmed, inner spaces folded, case-insensitive."""
+    return " ".join(name.split()).casefold()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[ArticleTopic]] = relationship(
+        back_populates="article", lazy="selectin", cascade="all, delete-orphan", order_by="ArticleTopic.position"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_articles_source_external_id"),
+        Index("ix_articles_published", "published_at", "id"),
+        Index("ix_articles_arrived", "arrived_at"),
+    )
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [topic.name for topic in self.topics]
+
+
+class ArticleTopic(Base):
+    """An article's category. ``published_at`` is copied here so that ``/topic`` is one index range scan."""
+
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    article: Mapped[Article] = relationship(back_populates="topics")
+
+    __table_args__ = (Index("ix_article_topics_key_published", "key", "published_at", "article_id"),)
+
+
+class Subscriber(Base):
+    """A chat that may receive the daily digest. ``all_topics`` means every topic, new ones included."""
+
+    __tablename__ = "subscribers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), default="private")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    all_topics: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    topics: Mapped[list[SubscriberTopic]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="SubscriberTopic.name"
+    )
+
+    @property
+    def topic_keys(self) -> set[str] | None:
+        """The topics the digest carries, or None for all of them."""
+        return None if self.all_topics else {topic.key for topic in self.topics}
+
+
+class SubscriberTopic(Base):
+    __tablename__ = "subscriber_topics"
+
+    chat_id: Mapped[int] = mapped_column(ForeignKey("subscribers.chat_id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Delivery(Base):
+    """One digest for one chat and one local day. The unique key is what stops a second send."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("subscribers.chat_id", ondelete="CASCADE"))
+    digest_date: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # "sending" while claimed, "sent" when done
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "digest_date", name="uq_deliveries_chat_day"),
+        Index("ix_deliveries_chat_window", "chat_id", "window_end"),
+    )

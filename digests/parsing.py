@@ -1,0 +1,218 @@
+"""Read the operators' article XML (one ``<root>`` article per file, or many article elements in one file).
+
+The parser is hardened: no entity expansion, no DTD loading, no network, and a size cap checked before the
+file is read. A file that cannot be read is one rejection; an article element without a title or link is
+one rejection too, and the other articles of the same file still go in.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from lxml import etree
+
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+
+# Field names as the operators' CMS writes them, with the usual aliases, in order of preference.
+TITLE_FIELDS = ("title", "headline")
+LINK_FIELDS = ("link", "url")
+DATE_FIELDS = ("pubDate", "date", "published", "updated")
+BODY_FIELDS = ("fulldesc", "description", "content", "body", "summary")
+ID_FIELDS = ("id", "guid")
+
+
+@dataclass
+class RawArticle:
+    """One article as found in a source file, before cleaning and summarising."""
+
+    source: str
+    title: str
+    link: str
+    external_id: str | None = None
+    published_at: datetime | None = None  # aware, UTC; None when the file gives no usable date
+    categories: list[str] = field(default_factory=list)
+    author: str | None = None
+    html: str = ""
+
+
+@dataclass
+class Rejection:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class ParseResult:
+    articles: list[RawArticle] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def _hardened_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+    )
+
+
+def parse_file(
+    path: Path,
+    *,
+    default_source: str,
+    source_tz: tzinfo,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> ParseResult:
+    """Parse one article XML file; never raises for bad content, reports it instead."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return ParseResult(rejections=[Rejection(shown, f"file too large ({size} bytes, limit {max_bytes})")])
+        data = path.read_bytes()
+    except OSError as exc:
+        return ParseResult(rejections=[Rejection(shown, f"cannot read file: {exc.strerror or exc}")])
+    return parse_bytes(data, shown=shown, default_source=default_source, source_tz=source_tz, max_bytes=max_bytes)
+
+
+def parse_bytes(
+    data: bytes,
+    *,
+    shown: str,
+    default_source: str,
+    source_tz: tzinfo,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> ParseResult:
+    if len(data) > max_bytes:
+        return ParseResult(rejections=[Rejection(shown, f"file too large ({len(data)} bytes, limit {max_bytes})")])
+    if not data.strip():
+        return ParseResult(rejections=[Rejection(shown, "file is empty")])
+    try:
+        root = etree.fromstring(data, _hardened_parser())
+    except etree.XMLSyntaxError as exc:
+        return ParseResult(rejections=[Rejection(shown, f"not well-formed XML: {exc}")])
+    if _declares_entities(root):
+        return ParseResult(rejections=[Rejection(shown, "the document declares XML entities, which are not allowed")])
+
+    result = ParseResult()
+    elements = find_article_elements(root)
+    if not elements:
+        result.rejections.append(Rejection(shown, "no article found (expected elements with <title> and <link>)"))
+    for number, element in enumerate(elements, start=1):
+        where = shown if len(elements) == 1 else f"{shown} (article {number})"
+        article, problem = _read_article(element, default_source=default_source, source_tz=source_tz)
+        if article is None:
+            result.rejections.append(Rejection(where, problem))
+        else:
+            result.articles.append(article)
+    return result
+
+
+def _declares_entities(root: etree._Element) -> bool:
+    dtd = root.getroottree().docinfo.internalDTD
+    return dtd is not None and any(True for _ in dtd.iterentities())
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _is_article(element: etree._Element) -> bool:
+    return any(_local(child) in TITLE_FIELDS for child in element)
+
+
+def find_article_elements(root: etree._Element) -> list[etree._Element]:
+    """The outermost elements that carry a ``<title>`` child: the root itself for one-article files."""
+    if _is_article(root):
+        return [root]
+    found: list[etree._Element] = []
+    pending = list(root)
+    while pending:
+        element = pending.pop(0)
+        if not isinstance(element.tag, str):
+            continue
+        if _is_article(element):
+            found.append(element)
+        else:
+            pending[0:0] = list(element)
+    return found
+
+
+def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
+    fields: dict[str, list[etree._Element]] = {}
+    for child in element:
+        name = _local(child)
+        if name:
+            fields.setdefault(name, []).append(child)
+    return fields
+
+
+def _text(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _first_text(fields: dict[str, list[etree._Element]], names: tuple[str, ...]) -> str:
+    for name in names:
+        for element in fields.get(name, []):
+            value = _text(element)
+            if value:
+                return value
+    return ""
+
+
+def _inner_html(element: etree._Element) -> str:
+    """The body as HTML: escaped HTML arrives as text, embedded XHTML as child elements."""
+    parts = [element.text or ""]
+    parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in element)
+    return "".join(parts)
+
+
+def _read_article(element, *, default_source: str, source_tz: tzinfo) -> tuple[RawArticle | None, str]:
+    fields = _children(element)
+    title = _first_text(fields, TITLE_FIELDS)
+    link = _first_text(fields, LINK_FIELDS)
+    if not title:
+        return None, "missing <title>"
+    if not link:
+        return None, "missing <link>"
+    bodies = (_inner_html(e) for name in BODY_FIELDS for e in fields.get(name, []))
+    body = next((html for html in bodies if html.strip()), "")
+    categories = [_text(e) for e in fields.get("category", []) if _text(e)]
+    return (
+        RawArticle(
+            source=_first_text(fields, ("source",)) or default_source,
+            title=title,
+            link=link,
+            external_id=_first_text(fields, ID_FIELDS) or None,
+            published_at=parse_date(_first_text(fields, DATE_FIELDS), source_tz),
+            categories=categories,
+            author=_first_text(fields, ("author", "creator")) or None,
+            html=body,
+        ),
+        "",
+    )
+
+
+def parse_date(value: str, source_tz: tzinfo) -> datetime | None:
+    """ISO 8601 (``2025-08-07 14:42:28`` included) or RFC 822; naive times are in the source's timezone."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=source_tz)
+    return parsed.astimezone(UTC)

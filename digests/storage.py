@@ -1,0 +1,259 @@
+"""All database access: articles, topics, subscribers and deliveries, behind one small ``Store``.
+
+SQLite by default (a file, WAL journal), any SQLAlchemy URL otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, delete, event, func, or_, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, topic_key
+
+CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: str
+    count: int = 0
+
+
+@dataclass
+class NewArticle:
+    """A cleaned, summarised article ready to store."""
+
+    source: str
+    link: str
+    title: str
+    published_at: datetime
+    text: str
+    summary: str
+    topics: list[str] = field(default_factory=list)
+    external_id: str | None = None
+    author: str | None = None
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- articles -------------------------------------------------------------------------------------------
+
+    def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime) -> list[bool]:
+        """Store the new ones; for each item, True if it was new and False if it was already there.
+
+        An article is the same as a stored one when it has the same source and id, or else the same link.
+        """
+        outcome: list[bool] = []
+        with self.session() as session, session.begin():
+            for item in items:
+                if self._exists(session, item):
+                    outcome.append(False)
+                    continue
+                article = Article(
+                    source=item.source, external_id=item.external_id, link=item.link, title=item.title,
+                    author=item.author, published_at=item.published_at, arrived_at=arrived_at,
+                    text=item.text, summary=item.summary,
+                )
+                seen: set[str] = set()
+                for name in item.topics:
+                    key = topic_key(name)
+                    if key and key not in seen:
+                        seen.add(key)
+                        article.topics.append(ArticleTopic(
+                            key=key, name=" ".join(name.split()), position=len(seen),
+                            published_at=item.published_at,
+                        ))
+                session.add(article)
+                session.flush()
+                outcome.append(True)
+        return outcome
+
+    @staticmethod
+    def _exists(session: Session, item: NewArticle) -> bool:
+        same = Article.link == item.link
+        if item.external_id:
+            same = or_(same, (Article.source == item.source) & (Article.external_id == item.external_id))
+        return session.scalar(select(Article.id).where(same).limit(1)) is not None
+
+    def latest(self, limit: int, topic: str | None = None) -> list[Article]:
+        """The most recently published articles, of one topic (by key) if given."""
+        with self.session() as session:
+            if topic is None:
+                query = select(Article).order_by(Article.published_at.desc(), Article.id.desc())
+            else:
+                query = (
+                    select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic))
+                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
+                )
+            return list(session.scalars(query.limit(limit)))
+
+    def arrived(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles stored in ``[start, end)``, newest publication first."""
+        with self.session() as session:
+            query = (
+                select(Article).where(Article.arrived_at >= start, Article.arrived_at < end)
+                .order_by(Article.published_at.desc(), Article.id.desc())
+            )
+            return list(session.scalars(query))
+
+    def published(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles published in ``[start, end)``, newest first."""
+        with self.session() as session:
+            query = (
+                select(Article).where(Article.published_at >= start, Article.published_at < end)
+                .order_by(Article.published_at.desc(), Article.id.desc())
+            )
+            return list(session.scalars(query))
+
+    def article_count(self) -> int:
+        with self.session() as session:
+            return session.scalar(select(func.count(Article.id))) or 0
+
+    def topics(self) -> list[Topic]:
+        """Every topic with its article count, by name."""
+        with self.session() as session:
+            rows = session.execute(
+                select(ArticleTopic.key, func.min(ArticleTopic.name), func.count())
+                .group_by(ArticleTopic.key)
+            )
+            return sorted((Topic(name=name, key=key, count=count) for key, name, count in rows),
+                          key=lambda topic: topic.key)
+
+    def find_topic(self, name: str) -> Topic | None:
+        key = topic_key(name)
+        with self.session() as session:
+            row = session.execute(
+                select(func.min(ArticleTopic.name), func.count()).where(ArticleTopic.key == key)
+            ).one()
+        return Topic(name=row[0], key=key, count=row[1]) if row[1] else None
+
+    # --- subscribers ----------------------------------------------------------------------------------------
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        with self.session() as session:
+            return session.get(Subscriber, chat_id)
+
+    def subscribe(self, chat_id: int, kind: str, topics: Sequence[Topic] | None, now: datetime) -> Subscriber:
+        """Turn the digest on for all topics (``topics`` None) or for the named ones.
+
+        Named topics narrow an all-topics subscription to them, and are added to a chat's existing list.
+        """
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if subscriber is None:
+                subscriber = Subscriber(chat_id=chat_id, kind=kind, created_at=now, all_topics=True)
+                session.add(subscriber)
+            if topics is None or not subscriber.active or subscriber.all_topics:
+                subscriber.topics.clear()
+            subscriber.active = True
+            subscriber.all_topics = topics is None
+            if topics is not None:
+                have = {topic.key for topic in subscriber.topics}
+                subscriber.topics.extend(SubscriberTopic(key=t.key, name=t.name) for t in topics if t.key not in have)
+            return subscriber
+
+    def unsubscribe(self, chat_id: int, topics: Sequence[Topic] | None,
+                    every_topic: Sequence[Topic] = ()) -> Subscriber | None:
+        """Turn the digest off (``topics`` None) or drop some topics from it.
+
+        Dropping a topic from an all-topics subscription keeps every other topic in ``every_topic``;
+        dropping the last topic turns the digest off.
+        """
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if subscriber is None or not subscriber.active:
+                return subscriber
+            if topics is not None:
+                drop = {topic.key for topic in topics}
+                if subscriber.all_topics:
+                    subscriber.all_topics = False
+                    subscriber.topics = [SubscriberTopic(key=t.key, name=t.name) for t in every_topic]
+                subscriber.topics = [topic for topic in subscriber.topics if topic.key not in drop]
+            if topics is None or not subscriber.topics:
+                subscriber.active = False
+            return subscriber
+
+    def active_subscribers(self) -> list[Subscriber]:
+        with self.session() as session:
+            query = select(Subscriber).where(Subscriber.active.is_(True), Subscriber.kind != CONSOLE_KIND)
+            return list(session.scalars(query.order_by(Subscriber.chat_id)))
+
+    def deactivate(self, chat_id: int) -> None:
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if subscriber is not None:
+                subscriber.active = False
+
+    # --- deliveries -----------------------------------------------------------------------------------------
+
+    def last_window_end(self, chat_id: int) -> datetime | None:
+        """Where the chat's previous digest stopped, if it had one."""
+        with self.session() as session:
+            return session.scalar(
+                select(func.max(Delivery.window_end)).where(Delivery.chat_id == chat_id, Delivery.status == "sent")
+            )
+
+    def delivery(self, chat_id: int, day: date) -> Delivery | None:
+        with self.session() as session:
+            return session.scalar(select(Delivery).where(Delivery.chat_id == chat_id, Delivery.digest_date == day))
+
+    def claim_delivery(self, chat_id: int, day: date, start: datetime, end: datetime) -> int | None:
+        """Reserve the chat's digest of ``day``; None if it was already sent or is being sent."""
+        try:
+            with self.session() as session, session.begin():
+                delivery = Delivery(chat_id=chat_id, digest_date=day, window_start=start, window_end=end,
+                                    status="sending")
+                session.add(delivery)
+                session.flush()
+                return delivery.id
+        except IntegrityError:
+            return None
+
+    def finish_delivery(self, delivery_id: int, articles: int, messages: int, now: datetime) -> None:
+        with self.session() as session, session.begin():
+            delivery = session.get(Delivery, delivery_id)
+            delivery.status, delivery.article_count, delivery.message_count = "sent", articles, messages
+            delivery.sent_at = now
+
+    def release_delivery(self, delivery_id: int) -> None:
+        """Give a claim back after a failed send, so that the next run tries again."""
+        with self.session() as session, session.begin():
+            session.execute(delete(Delivery).where(Delivery.id == delivery_id))

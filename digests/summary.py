@@ -1,0 +1,90 @@
+"""Build the lede: one or two complete sentences from the start of the article, within a character budget.
+
+The dateline that wire copy starts with (``New Delhi, Aug 7 (KNN)``, ``LONDON (Reuters) -``) is taken off
+first. A first sentence longer than the budget is cut at a word boundary and ends with an ellipsis; the
+summary is never cut inside a word.
+"""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_SUMMARY_CHARS = 300
+ELLIPSIS = "…"
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_PLACE = r"[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,3}"
+_AGENCY = r"\([A-Z][\w .&/-]{0,30}\)"
+_DATELINE = re.compile(
+    rf"""^\s*(?:
+        {_PLACE}\s*,\s*{_MONTH}\s+\d{{1,2}}(?:\s*,\s*\d{{4}})?\s*(?:{_AGENCY})?\s*[-–—:]?   # New Delhi, Aug 7 (KNN)
+      | {_PLACE}\s*{_AGENCY}\s*[-–—:]?                                                    # LONDON (Reuters) -
+      | [A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){{0,3}}\s*[-–—:]                               # WASHINGTON —
+    )\s+""",
+    re.VERBOSE,
+)
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "nos", "rs", "co", "corp", "ltd", "inc", "vs",
+    "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "govt", "gov", "sen", "rep", "gen", "col", "lt", "capt", "mt",
+    "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al",
+}
+_SENTENCE_END = re.compile(r"[.!?…।。！？]+[\"'”’)\]]*(?=\s|$)")
+
+
+def strip_dateline(text: str) -> str:
+    return _DATELINE.sub("", text, count=1)
+
+
+def _ends_sentence(text: str, end: int, mark: str) -> bool:
+    following = text[end:].lstrip()
+    if following and following[0].islower():
+        return False
+    if mark.startswith("."):
+        word = re.search(r"([\w.]+)\.$", text[: end - (len(mark) - len(mark.rstrip("\"'”’)]")))])
+        if word:
+            token = word.group(1).lower()
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                return False
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_sentence(text, match.end(), match.group()):
+            sentence = text[start : match.end()].strip()
+            if sentence:
+                sentences.append(sentence)
+            start = match.end()
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def shorten(text: str, budget: int) -> str:
+    """Cut ``text`` to at most ``budget`` characters at a word boundary, marking the cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= budget:
+        return text
+    cut = text[: budget - len(ELLIPSIS) + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > 0 else ""
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS if cut else ELLIPSIS
+
+
+def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
+    """The first one or two sentences of ``text`` that fit in ``budget`` characters."""
+    lede = " ".join(strip_dateline(text).split())
+    if not lede:
+        return ""
+    sentences = split_sentences(lede[: budget * 4])
+    summary = sentences[0]
+    if len(summary) > budget:
+        return shorten(summary, budget)
+    if len(sentences) > 1 and len(summary) + 1 + len(sentences[1]) <= budget:
+        summary = f"{summary} {sentences[1]}"
+    return summary

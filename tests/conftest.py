@@ -1,0 +1,127 @@
+"""Shared fixtures: article files, a real SQLite store, the fake Bot API server and a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.settings import Settings
+from digests.storage import Store
+from tests.fakebotapi import TOKEN, FakeBotAPI, Sent
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SAMPLE = SHARED / "samples" / "knn" / "43098.xml"
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.fixture
+def sample_file() -> Path:
+    if not SAMPLE.is_file():
+        pytest.skip(f"the shared sample article is absent ({SAMPLE})")
+    return SAMPLE
+
+
+def article_xml(number: int, *, title: str | None = None, category: str = "Global", when: datetime | None = None,
+                body: str | None = None, link: str | None = None, source: str = "example.org") -> str:
+    """One article in the operators' format (as in the KNN sample), with the HTML body escaped."""
+    when = (when or datetime.now(UTC)).astimezone(KOLKATA)
+    body = body if body is not None else (
+        f"<p><strong>Mumbai, Nov 3 (KNN) </strong>Story {number} opens with its first sentence. "
+        f"It goes on with a second one.</p><p>And a third paragraph.</p>")
+    link = link or f"https://example.org/news/{number}"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<root>\n'
+        f"  <author>Desk</author>\n  <category>{escape(category)}</category>\n"
+        f"  <date>{when:%Y-%m-%d %H:%M:%S}</date>\n  <fulldesc>{escape(body)}</fulldesc>\n"
+        f"  <id>{number}</id>\n  <link>{escape(link)}</link>\n  <pubDate>{when:%Y-%m-%d %H:%M:%S}</pubDate>\n"
+        f"  <source>{escape(source)}</source>\n  <title>{escape(title or f'Headline number {number}')}</title>\n"
+        "</root>\n"
+    )
+
+
+def write_article(folder: Path, number: int, **fields) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{number}.xml"
+    path.write_text(article_xml(number, **fields), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'news.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def fake_api() -> FakeBotAPI:
+    fake = FakeBotAPI()
+    fake.base_url = fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(fake_api: FakeBotAPI, tmp_path: Path) -> Settings:
+    return Settings(token=TOKEN, api_base_url=fake_api.base_url, database_url=f"sqlite:///{tmp_path / 'data' / 'news.db'}",
+                    digest_tz=KOLKATA, source_tz=KOLKATA)
+
+
+@pytest.fixture
+async def running_bot(settings: Settings, store: Store):
+    """The real Application, long-polling the fake server, started the way ``run_polling`` starts it."""
+    application = build_application(settings, store)
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await application.start()
+    yield application
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+
+
+async def wait_for(condition, timeout: float = 10.0, what: str = "the bot's answer"):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (result := condition()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+    return result
+
+
+class Reader:
+    """A Telegram user talking to the bot through the fake server."""
+
+    def __init__(self, fake: FakeBotAPI, chat_id: int = 1001, chat_type: str = "private"):
+        self.fake, self.chat_id, self.chat_type = fake, chat_id, chat_type
+
+    async def ask(self, text: str, answers: int = 1) -> list[Sent]:
+        before = len(self.fake.messages_to(self.chat_id))
+        self.fake.user_sends(text, self.chat_id, self.chat_type)
+        return await self.wait(before, answers)
+
+    async def press(self, sent: Sent, button_text: str, answers: int = 1) -> list[Sent]:
+        before = len(self.fake.messages_to(self.chat_id))
+        self.fake.user_presses(sent, button_text)
+        return await self.wait(before, answers)
+
+    async def wait(self, before: int, answers: int) -> list[Sent]:
+        await wait_for(lambda: len(self.fake.messages_to(self.chat_id)) >= before + answers)
+        return self.fake.messages_to(self.chat_id)[before:]
+
+
+@pytest.fixture
+def reader(fake_api: FakeBotAPI) -> Reader:
+    return Reader(fake_api)
+
+
+def days_ago(days: float) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)

@@ -1,0 +1,289 @@
+"""A fake Telegram Bot API server on 127.0.0.1, owned by the tests.
+
+It speaks the Bot API's JSON over real HTTP so that the real python-telegram-bot client can long-poll it.
+Like Telegram, it rejects HTML it cannot parse ("can't parse entities"), empty texts and texts over 4096
+characters after entity parsing (counted in UTF-16 code units), and callback data over 64 bytes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghij"
+BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "News Digest", "username": "newsdigest_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+MAX_TEXT = 4096
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "span", "a", "code",
+                "pre", "blockquote", "tg-emoji"}
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_HTML_TOKEN = re.compile(
+    r"<(?P<close>/?)(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>(?:\s+[a-zA-Z-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?)*)\s*>"
+    r"|&(?P<entity>#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);"
+    r"|(?P<bare>[<>&])"
+)
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s>]*)))?")
+
+
+class BadRequest(Exception):
+    pass
+
+
+def parse_html(text: str) -> str:
+    """Telegram's HTML parse mode: the plain text, or BadRequest with Telegram's wording."""
+    plain: list[str] = []
+    stack: list[str] = []
+    position = 0
+    for match in _HTML_TOKEN.finditer(text):
+        plain.append(text[position:match.start()])
+        position = match.end()
+        if match.group("bare"):
+            raise BadRequest(f"can't parse entities: unsupported start tag or unescaped "
+                             f"{match.group('bare')!r} at byte offset {match.start()}")
+        if entity := match.group("entity"):
+            if entity.startswith("#"):
+                plain.append(chr(int(entity[2:], 16) if entity[1] in "xX" else int(entity[1:])))
+            elif entity in NAMED_ENTITIES:
+                plain.append(NAMED_ENTITIES[entity])
+            else:
+                raise BadRequest(f"can't parse entities: unsupported HTML entity '&{entity};'")
+            continue
+        tag = match.group("tag").lower()
+        if tag not in ALLOWED_TAGS:
+            raise BadRequest(f"can't parse entities: unsupported start tag \"{tag}\" at byte offset {match.start()}")
+        if match.group("close"):
+            if not stack or stack[-1] != tag:
+                raise BadRequest(f"can't parse entities: unmatched end tag at byte offset {match.start()}")
+            stack.pop()
+            continue
+        attrs = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
+                 for m in _ATTR.finditer(match.group("attrs"))}
+        if tag == "a" and not attrs.get("href"):
+            raise BadRequest("can't parse entities: <a> without href")
+        stack.append(tag)
+    if stack:
+        raise BadRequest(f"can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\"")
+    plain.append(text[position:])
+    return "".join(plain)
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class Sent:
+    """A message the bot sent (or edited), as the fake server accepted it."""
+
+    method: str
+    chat_id: int
+    text: str  # the HTML the bot sent
+    plain: str  # as the user sees it
+    params: dict
+    message_id: int
+
+    @property
+    def buttons(self) -> list[dict]:
+        markup = self.params.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@dataclass
+class FakeBotAPI:
+    token: str = TOKEN
+    sent: list[Sent] = field(default_factory=list)
+    requests: list[tuple[str, dict]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) of rejected calls
+    commands: list[dict] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+
+    def __post_init__(self):
+        self._updates: list[dict] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._lock = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                fake._handle(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_port}/bot"
+
+    def stop(self) -> None:
+        if self._server:
+            with self._lock:
+                self._lock.notify_all()
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- what users do --------------------------------------------------------------------------------------
+
+    def user_sends(self, text: str, chat_id: int = 1001, chat_type: str = "private", user_id: int | None = None) -> dict:
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Reader"}
+        chat = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = "Reader"
+        else:
+            chat["title"] = "Newsroom"
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user,
+                   "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self._push({"message": message})
+        return message
+
+    def user_presses(self, sent: Sent, button_text: str, user_id: int | None = None) -> None:
+        button = next(b for b in sent.buttons if b["text"] == button_text)
+        message = {"message_id": sent.message_id, "date": int(time.time()),
+                   "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT_USER, "text": sent.plain}
+        query = {"id": str(next(self._message_ids)), "chat_instance": "1",
+                 "from": {"id": user_id or abs(sent.chat_id), "is_bot": False, "first_name": "Reader"},
+                 "message": message, "data": button["callback_data"]}
+        self._push({"callback_query": query})
+
+    def _push(self, update: dict) -> None:
+        with self._lock:
+            update["update_id"] = next(self._update_ids)
+            self._updates.append(update)
+            self._lock.notify_all()
+
+    # --- what tests read ------------------------------------------------------------------------------------
+
+    def messages_to(self, chat_id: int) -> list[Sent]:
+        with self._lock:
+            return [s for s in self.sent if s.chat_id == chat_id and s.method == "sendMessage"]
+
+    def calls(self, method: str) -> list[dict]:
+        with self._lock:
+            return [params for name, params in self.requests if name == method]
+
+    # --- the Bot API ----------------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        match = re.fullmatch(r"/bot(?P<token>[^/]+)/(?P<method>\w+)", request.path.split("?")[0])
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        if not match or match.group("token") != self.token:
+            return self._reply(request, 401 if match else 404, {"ok": False, "error_code": 401 if match else 404,
+                                                                 "description": "Unauthorized" if match else "Not Found"})
+        method = match.group("method")
+        params = self._params(request.headers.get("Content-Type", ""), body)
+        with self._lock:
+            self.requests.append((method, params))
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        try:
+            result = handler(params)
+        except BadRequest as error:
+            with self._lock:
+                self.errors.append((method, str(error)))
+            return self._reply(request, 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
+        except PermissionError as error:
+            return self._reply(request, 403, {"ok": False, "error_code": 403, "description": f"Forbidden: {error}"})
+        self._reply(request, 200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(content_type: str, body: bytes) -> dict:
+        if not body:
+            return {}
+        if "json" in content_type:
+            return json.loads(body)
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        for key, value in params.items():
+            if value[:1] in "{[" or value in ("true", "false") or value.lstrip("-").isdigit():
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return params
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def api_getMe(self, params):  # noqa: N802 - Bot API method names
+        return BOT_USER
+
+    def api_deleteWebhook(self, params):  # noqa: N802
+        return True
+
+    def api_setMyCommands(self, params):  # noqa: N802
+        commands = params.get("commands") or []
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]) or not 1 <= len(command["description"]) <= 256:
+                raise BadRequest("BOT_COMMAND_INVALID")
+        self.commands = commands
+        return True
+
+    def api_getUpdates(self, params):  # noqa: N802
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 5.0)
+        with self._lock:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline and self._server is not None:
+                self._lock.wait(deadline - time.monotonic())
+            return list(self._updates[: int(params.get("limit") or 100)])
+
+    def _check_text(self, params: dict) -> str:
+        text = str(params.get("text", ""))
+        plain = parse_html(text) if params.get("parse_mode") == "HTML" else text
+        if not plain.strip():
+            raise BadRequest("message text is empty")
+        if utf16_length(plain) > MAX_TEXT:
+            raise BadRequest("message is too long")
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if "callback_data" in button and not 1 <= len(button["callback_data"].encode()) <= 64:
+                    raise BadRequest("BUTTON_DATA_INVALID")
+        return plain
+
+    def _message(self, method: str, params: dict, message_id: int | None = None) -> dict:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise PermissionError("bot was blocked by the user")
+        plain = self._check_text(params)
+        message_id = message_id or next(self._message_ids)
+        with self._lock:
+            self.sent.append(Sent(method, chat_id, str(params["text"]), plain, params, message_id))
+        return {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": plain}
+
+    def api_sendMessage(self, params):  # noqa: N802
+        return self._message("sendMessage", params)
+
+    def api_editMessageText(self, params):  # noqa: N802
+        return self._message("editMessageText", params, int(params["message_id"]))
+
+    def api_answerCallbackQuery(self, params):  # noqa: N802
+        return True
+

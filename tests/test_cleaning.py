@@ -1,0 +1,48 @@
+"""HTML to clean text: no Markdown residue, entities decoded once, no scripts, tidy whitespace."""
+
+import pytest
+
+from digests.cleaning import html_to_text
+
+
+def test_no_markdown_residue():
+    text = html_to_text('<h2>Heading</h2><p><b>Bold</b> and <em>italic</em> with <a href="https://x.org">a link</a>'
+                        ' and <img src="i.png" alt="pic"> snake_case_name</p><ul><li>one</li><li>two</li></ul><hr>')
+    assert text == "Heading\n\nBold and italic with a link and snake_case_name\n\n• one\n• two"
+    for residue in ("**", "](", "\\_", "#", "* * *"):
+        assert residue not in text
+
+
+def test_literal_markdown_characters_in_the_text_survive_unescaped():
+    assert html_to_text(r"<p>1. Prices rose by 5* - see [note] \ more #1</p>") == r"1. Prices rose by 5* - see [note] \ more #1"
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ("<p>Tom &amp; Jerry</p>", "Tom & Jerry"),
+    ("<p>AT&amp;amp;T</p>", "AT&amp;T"),  # double-escaped in the source: decoded once, not twice
+    ("<p>caf&#233; &lt;tag&gt; &nbsp;x</p>", "café <tag> x"),
+])
+def test_entities_decoded_exactly_once(html, text):
+    assert html_to_text(html) == text
+
+
+def test_scripts_styles_and_frames_never_reach_the_text():
+    html = ('<p onclick="steal()">Real text.</p><script>alert("x")</script><style>p{color:red}</style>'
+            '<iframe src="https://evil.example">frame text</iframe><noscript>enable js</noscript>')
+    assert html_to_text(html) == "Real text."
+
+
+def test_whitespace_is_tidy(sample_file):
+    from digests.parsing import parse_file
+    from tests.conftest import KOLKATA
+
+    [article] = parse_file(sample_file, default_source="knn", source_tz=KOLKATA).articles
+    text = html_to_text(article.html)
+    assert "\r" not in text and "  " not in text and "\n\n\n" not in text
+    assert text.startswith("New Delhi, Aug 7 (KNN) India and Russia convened")
+    assert text.endswith("(KNN Bureau)")
+
+
+def test_empty_body():
+    assert html_to_text("") == ""
+    assert html_to_text("<p> </p>") == ""

@@ -1,0 +1,106 @@
+"""Ingest into a real SQLite file: counts, deduplication, rejections that do not stop the batch."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from digests.ingest import DEFAULT_TOPIC, ingest
+from digests.storage import Store
+from tests.conftest import KOLKATA, days_ago, write_article
+
+
+def run(store: Store, *paths: Path | str, **kw):
+    return ingest(store, [str(p) for p in paths], source_tz=KOLKATA, **kw)
+
+
+def test_sample_ingested_and_reingest_adds_nothing(store, sample_file):
+    first = run(store, sample_file)
+    assert (first.new, first.duplicate, first.rejected) == (1, 0, [])
+    again = run(store, sample_file)
+    assert (again.new, again.duplicate) == (0, 1)
+    assert store.article_count() == 1
+    [article] = store.latest(5)
+    assert article.summary.startswith("India and Russia convened the 11th Session of their Working Group")
+    assert article.topic_names == ["Global"]
+
+
+def test_same_link_from_another_source_is_a_duplicate(store, tmp_path):
+    write_article(tmp_path / "a", 1, link="https://example.org/story", source="one.example")
+    write_article(tmp_path / "b", 2, link="https://example.org/story", source="two.example")
+    report = run(store, tmp_path / "a", tmp_path / "b")
+    assert (report.new, report.duplicate) == (1, 1)
+
+
+def test_same_source_and_id_is_a_duplicate_even_with_a_new_link(store, tmp_path):
+    write_article(tmp_path / "a", 7, link="https://example.org/old")
+    write_article(tmp_path / "b", 7, link="https://example.org/new")
+    assert (run(store, tmp_path / "a", tmp_path / "b").new) == 1
+
+
+def test_broken_file_is_reported_and_the_rest_goes_in(store, tmp_path):
+    folder = tmp_path / "drop"
+    write_article(folder, 1)
+    write_article(folder, 2)
+    (folder / "broken.xml").write_text("<root><title>half a file")
+    (folder / "nolink.xml").write_text("<root><title>Lonely</title></root>")
+    (folder / "notes.txt").write_text("not an article file, left alone")
+    report = run(store, folder, tmp_path / "missing")
+    assert report.new == 2
+    reasons = {Path(r.path).name: r.reason for r in report.rejected}
+    assert reasons["broken.xml"].startswith("not well-formed XML")
+    assert reasons["nolink.xml"] == "missing <link>"
+    assert reasons["missing"] == "no such file or folder"
+    assert "notes.txt" not in reasons
+    assert report.summary_line() == "2 new, 0 duplicate, 3 rejected"
+
+
+def test_missing_category_and_date_get_defaults(store, tmp_path):
+    path = tmp_path / "bare.xml"
+    path.write_text("<root><title>Bare</title><link>https://x.org/bare</link></root>")
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    run(store, path, now=now)
+    [article] = store.latest(1)
+    assert article.topic_names == [DEFAULT_TOPIC]
+    assert article.published_at == now and article.arrived_at == now
+
+
+def test_topics_matched_case_insensitively_and_counted(store, tmp_path):
+    write_article(tmp_path, 1, category="Global")
+    write_article(tmp_path, 2, category=" global ")
+    write_article(tmp_path, 3, category="MSME")
+    run(store, tmp_path)
+    assert [(t.name, t.count) for t in store.topics()] == [("Global", 2), ("MSME", 1)]
+    assert store.find_topic("GLOBAL").count == 2
+    assert [a.title for a in store.latest(5, topic="msme")] == ["Headline number 3"]
+
+
+def test_latest_is_newest_published_first(store, tmp_path):
+    for number, age in [(1, 3), (2, 1), (3, 2)]:
+        write_article(tmp_path, number, when=days_ago(age))
+    run(store, tmp_path)
+    assert [a.title for a in store.latest(2)] == ["Headline number 2", "Headline number 3"]
+
+
+def test_database_file_uses_wal(store):
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_latest_and_topic_queries_use_indexes(store):
+    """With 100,000 articles a full scan would be slow: the query plans must search an index."""
+    from sqlalchemy import select
+
+    from digests.models import Article, ArticleTopic
+
+    queries = [
+        select(Article.id).order_by(Article.published_at.desc(), Article.id.desc()).limit(5),
+        select(Article.id).join(ArticleTopic).where(ArticleTopic.key == "global")
+        .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc()).limit(5),
+    ]
+    with store.engine.connect() as connection:
+        for query in queries:
+            sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(row[-1]) for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan

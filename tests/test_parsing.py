@@ -1,0 +1,110 @@
+"""Reading article XML: the sample, many articles per file, dates, and files that must be rejected."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digests.parsing import parse_bytes, parse_date, parse_file
+from tests.conftest import KOLKATA, SHARED, article_xml
+
+
+def parse(data: str | bytes, **kw):
+    data = data.encode() if isinstance(data, str) else data
+    return parse_bytes(data, shown="test.xml", default_source="folder", source_tz=KOLKATA, **kw)
+
+
+def test_sample_fields(sample_file):
+    result = parse_file(sample_file, default_source="knn", source_tz=KOLKATA)
+    assert result.rejections == []
+    [article] = result.articles
+    assert article.title == "India And Russia Hold 11th Session On Industrial Cooperation In New Delhi"
+    assert article.link.startswith("https://knnindia.co.in/news/newsdetails/global/india-and-russia")
+    assert article.categories == ["Global"]
+    assert article.source == "knnindia.co.in"
+    assert article.external_id == "43098"
+    assert article.author == "ENA"
+    # 14:42:28 in India is 09:12:28 UTC
+    assert article.published_at == datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)
+    assert article.html.startswith("<p><span")  # the escaped HTML, decoded once by the XML parser
+
+
+def test_many_articles_in_one_file_and_a_bad_one_among_them():
+    data = """<articles>
+      <article><title>One</title><link>https://x.org/1</link><category>MSME</category><category>Trade</category></article>
+      <article><title>No link here</title></article>
+      <article><title>Three</title><link>https://x.org/3</link></article>
+    </articles>"""
+    result = parse(data)
+    assert [a.title for a in result.articles] == ["One", "Three"]
+    assert result.articles[0].categories == ["MSME", "Trade"]
+    assert result.articles[1].source == "folder"  # no <source>: the folder's name
+    assert [r.reason for r in result.rejections] == ["missing <link>"]
+    assert "article 2" in result.rejections[0].path
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    ("<root><title>Cut off", "not well-formed XML"),
+    ("", "file is empty"),
+    ("<root><link>https://x.org</link></root>", "no article found"),
+    ("<root><title>  </title><link>https://x.org</link></root>", "missing <title>"),
+])
+def test_broken_files_are_rejected_with_a_reason(data, reason):
+    result = parse(data)
+    assert result.articles == []
+    assert reason in result.rejections[0].reason
+
+
+def test_size_cap_checked_before_reading(tmp_path: Path):
+    big = tmp_path / "big.xml"
+    big.write_text(article_xml(1, body="x" * 5000))
+    result = parse_file(big, default_source="f", source_tz=KOLKATA, max_bytes=1000)
+    assert result.articles == [] and "too large" in result.rejections[0].reason
+
+
+def test_entities_are_never_expanded():
+    bomb = """<?xml version="1.0"?>
+    <!DOCTYPE root [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+    <root><title>&b;</title><link>https://x.org</link></root>"""
+    result = parse(bomb)
+    assert result.articles == []
+    assert "entities" in result.rejections[0].reason
+
+
+def test_external_entity_is_not_read():
+    xxe = """<?xml version="1.0"?><!DOCTYPE root [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+    <root><title>&x;</title><link>https://x.org</link></root>"""
+    result = parse(xxe)
+    assert result.articles == []
+    assert "root:" not in str(result.rejections)
+
+
+ATTACKS = SHARED / "testdata" / "xml-attacks"
+
+
+@pytest.mark.parametrize("name", [
+    "defusedxml/xmlbomb.xml", "defusedxml/quadratic.xml", "defusedxml/cyclic.xml", "defusedxml/external.xml",
+    "defusedxml/external_file.xml", "payloadsallthethings/classic_xxe_etc_passwd.xml",
+    "payloadsallthethings/billion_laughs_dos.xml", "payloadsallthethings/classic_xxe_b64_data_uri_param_entity.xml",
+])
+def test_shared_xml_attacks_are_refused(name):
+    path = ATTACKS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared/testdata is not here)")
+    result = parse_file(path, default_source="f", source_tz=KOLKATA)
+    assert result.articles == []
+    assert result.rejections
+    assert "root:" not in str(result.rejections)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-08-07 14:42:28", datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)),  # naive: the source's timezone
+    ("2025-08-07T14:42:28+00:00", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),
+    ("2025-08-07T14:42:28Z", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),
+    ("Thu, 07 Aug 2025 14:42:28 GMT", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),
+    ("Thu, 07 Aug 2025 14:42:28 +0530", datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)),
+    ("yesterday", None),
+    ("", None),
+])
+def test_dates(text, expected):
+    assert parse_date(text, KOLKATA) == expected

@@ -1,0 +1,52 @@
+"""Summaries: one or two complete sentences within the budget, never cut inside a word, no dateline."""
+
+import pytest
+
+from digests.cleaning import html_to_text
+from digests.parsing import parse_file
+from digests.summary import ELLIPSIS, split_sentences, strip_dateline, summarize
+from tests.conftest import KOLKATA
+
+
+def test_sample_summary(sample_file):
+    [article] = parse_file(sample_file, default_source="knn", source_tz=KOLKATA).articles
+    summary = summarize(html_to_text(article.html))
+    assert summary.startswith("India and Russia convened the 11th Session of their Working Group")
+    assert summary.endswith("in New Delhi.")
+    assert len(summary) <= 300
+
+
+@pytest.mark.parametrize(("text", "lede"), [
+    ("New Delhi, Aug 7 (KNN) India and Russia met.", "India and Russia met."),
+    ("LONDON (Reuters) - Prices rose.", "Prices rose."),
+    ("WASHINGTON — The Senate voted.", "The Senate voted."),
+    ("Mumbai, November 3, 2025: Markets opened.", "Markets opened."),
+    ("India and Russia held talks.", "India and Russia held talks."),  # no dateline: untouched
+])
+def test_dateline_is_taken_off(text, lede):
+    assert strip_dateline(text) == lede
+
+
+def test_two_sentences_when_they_fit():
+    text = "First sentence here. Second one too. Third is left out."
+    assert summarize(text, 40) == "First sentence here. Second one too."
+    assert summarize(text, 30) == "First sentence here."
+
+
+def test_abbreviations_and_decimals_do_not_end_sentences():
+    text = "Mr. Rao of Tata Sons Ltd. said growth was 7.5 per cent in the U.S. market. Next sentence."
+    assert split_sentences(text) == [
+        "Mr. Rao of Tata Sons Ltd. said growth was 7.5 per cent in the U.S. market.", "Next sentence."]
+
+
+@pytest.mark.parametrize("budget", [40, 57, 100, 300])
+def test_long_first_sentence_is_cut_at_a_word_boundary(budget):
+    words = ["internationalisation", "of", "manufacturing", "supply", "chains"] * 20
+    summary = summarize(" ".join(words) + ".", budget)
+    assert len(summary) <= budget
+    assert summary.endswith(ELLIPSIS)
+    assert all(word in words for word in summary.removesuffix(ELLIPSIS).split())
+
+
+def test_empty_text():
+    assert summarize("") == ""
