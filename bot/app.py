@@ -59,7 +59,8 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 
     if schedule:
         jobs = application.job_queue
-        jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=0, name="ingest")
+        # first=1, not 0: the job queue reads a falsy `first` as "not given" and would wait a whole interval.
+        jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
         jobs.run_daily(digest_job, time=settings.scheduled_digest_time, name="digest")
     return application
 

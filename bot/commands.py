@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 
 from bot.formatting import article_list_messages, esc
-from digests.storage import Store, Topic
+from digests.models import Topic
+from digests.storage import Store
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
 MAX_TOPIC_BUTTONS = 40
 TOPIC_BUTTON_PREFIX = "topic:"
+NO_TOPICS = "No topics yet. They appear once the news sources have been read."
 
 # (command, what it does): the /help text and the command menu registered with Telegram.
 COMMAND_MENU: list[tuple[str, str]] = [
@@ -110,10 +112,10 @@ class Commands:
         return self._articles("Latest news", articles, with_topic=True)
 
     def cmd_topic(self, chat: Chat, args: list[str]) -> list[Reply]:
-        topics = self.store.topics()
-        if not topics:
-            return [Reply("No topics yet. They appear once the news sources have been read.")]
         if not args:
+            topics = self.store.topics()
+            if not topics:
+                return [Reply(NO_TOPICS)]
             return [self._topic_keyboard(topics)]
         count_arg = args[-1] if len(args) > 1 and args[-1].lstrip("-").isdigit() else None
         name = " ".join(args[:-1] if count_arg else args)
@@ -122,14 +124,14 @@ class Commands:
             return [Reply(problem)]
         topic = self.store.find_topic(name)
         if topic is None:
-            return [Reply(f"There is no topic called “{esc(name)}”.\n{self._available(topics)}")]
+            return [Reply(f"There is no topic called “{esc(name)}”.\n{self._available(self.store.topics())}")]
         return self._topic_articles(topic, count)
 
     def cmd_topics(self, chat: Chat, args: list[str]) -> list[Reply]:
         topics = self.store.topics()
         if not topics:
-            return [Reply("No topics yet. They appear once the news sources have been read.")]
-        lines = [f"• {esc(t.name)}: {_plural(t.count, 'article')}" for t in topics]
+            return [Reply(NO_TOPICS)]
+        lines = [f"• {esc(t.name)}: {_plural(t.article_count, 'article')}" for t in topics]
         text = "<b>Topics</b>\n" + "\n".join(lines) + "\n\nSend /topic <i>name</i> to read one."
         return [Reply(text)]
 
@@ -177,6 +179,8 @@ class Commands:
 
     @staticmethod
     def _available(topics: list[Topic]) -> str:
+        if not topics:
+            return NO_TOPICS
         names = ", ".join(topic.name for topic in topics)
         return f"Available topics: {esc(names)}.\nFor example: /topic {esc(topics[0].name)}"
 
@@ -199,8 +203,8 @@ class Commands:
         return self._articles(f"Latest in {topic.name}", self.store.latest(count, topic=topic.key), with_topic=False)
 
     def _topic_keyboard(self, topics: list[Topic]) -> Reply:
-        shown = sorted(topics, key=lambda t: -t.count)[:MAX_TOPIC_BUTTONS]
-        buttons = [Button(f"{t.name} ({t.count})", TOPIC_BUTTON_PREFIX + topic_code(t.key)) for t in
+        shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
+        buttons = [Button(f"{t.name} ({t.article_count})", TOPIC_BUTTON_PREFIX + topic_code(t.key)) for t in
                    sorted(shown, key=lambda t: t.key)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         return Reply("Pick a topic:", rows)
@@ -224,6 +228,4 @@ class Commands:
             if reading and all(found):
                 return found, None
         unknown = [name for name in names if self.store.find_topic(name) is None] or [text]
-        topics = self.store.topics()
-        available = self._available(topics) if topics else "There are no topics yet."
-        return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{available}"
+        return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{self._available(self.store.topics())}"

@@ -61,6 +61,16 @@ class Article(Base):
         return [topic.name for topic in self.topics]
 
 
+class Topic(Base):
+    """A category as readers see it, with its article count kept up to date on insert (so /topics is cheap)."""
+
+    __tablename__ = "topics"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # the display form first seen
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ArticleTopic(Base):
     """An article's category. ``published_at`` is copied here so that ``/topic`` is one index range scan."""
 

@@ -15,16 +15,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, topic_key
+from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, Topic, topic_key
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
-
-
-@dataclass(frozen=True)
-class Topic:
-    name: str
-    key: str
-    count: int = 0
 
 
 @dataclass
@@ -94,13 +87,15 @@ class Store:
                 )
                 seen: set[str] = set()
                 for name in item.topics:
-                    key = topic_key(name)
+                    key, name = topic_key(name), " ".join(name.split())
                     if key and key not in seen:
                         seen.add(key)
                         article.topics.append(ArticleTopic(
-                            key=key, name=" ".join(name.split()), position=len(seen),
-                            published_at=item.published_at,
+                            key=key, name=name, position=len(seen), published_at=item.published_at,
                         ))
+                        topic = session.get(Topic, key) or Topic(key=key, name=name, article_count=0)
+                        topic.article_count += 1
+                        session.add(topic)
                 session.add(article)
                 session.flush()
                 outcome.append(True)
@@ -150,20 +145,12 @@ class Store:
     def topics(self) -> list[Topic]:
         """Every topic with its article count, by name."""
         with self.session() as session:
-            rows = session.execute(
-                select(ArticleTopic.key, func.min(ArticleTopic.name), func.count())
-                .group_by(ArticleTopic.key)
-            )
-            return sorted((Topic(name=name, key=key, count=count) for key, name, count in rows),
-                          key=lambda topic: topic.key)
+            return list(session.scalars(select(Topic).order_by(Topic.key)))
 
     def find_topic(self, name: str) -> Topic | None:
-        key = topic_key(name)
+        """The topic of that name, matched case-insensitively."""
         with self.session() as session:
-            row = session.execute(
-                select(func.min(ArticleTopic.name), func.count()).where(ArticleTopic.key == key)
-            ).one()
-        return Topic(name=row[0], key=key, count=row[1]) if row[1] else None
+            return session.get(Topic, topic_key(name))
 
     # --- subscribers ----------------------------------------------------------------------------------------
 

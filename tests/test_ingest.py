@@ -70,8 +70,8 @@ def test_topics_matched_case_insensitively_and_counted(store, tmp_path):
     write_article(tmp_path, 2, category=" global ")
     write_article(tmp_path, 3, category="MSME")
     run(store, tmp_path)
-    assert [(t.name, t.count) for t in store.topics()] == [("Global", 2), ("MSME", 1)]
-    assert store.find_topic("GLOBAL").count == 2
+    assert [(t.name, t.article_count) for t in store.topics()] == [("Global", 2), ("MSME", 1)]
+    assert store.find_topic("GLOBAL").article_count == 2
     assert [a.title for a in store.latest(5, topic="msme")] == ["Headline number 3"]
 
 
