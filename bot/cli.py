@@ -7,17 +7,20 @@ import asyncio
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 
+from telegram.error import InvalidToken, NetworkError
+
 from bot import app
 from bot.commands import Commands
 from bot.console import run_console
 from bot.delivery import send_digests
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from digests.digest import group_by_topic, render_text
 from digests.ingest import ingest
 from digests.models import topic_key
 from digests.storage import Store
 
+BAD_TOKEN = "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN against what @BotFather gave you."
 NO_TOKEN = (
     "No Telegram bot token: create a bot with @BotFather (https://t.me/BotFather), then put its token in .env "
     "as TELEGRAM_BOT_TOKEN=... (see .env.example) or in the environment."
@@ -48,7 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, (settings.token or "",))
     handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat}[args.command]
-    return handler(settings, args)
+    try:
+        return handler(settings, args)
+    except InvalidToken:  # its message quotes the token
+        print(BAD_TOKEN, file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        message = f"Cannot reach the Telegram Bot API at {settings.api_base_url}: {error}"
+        print(redact(message, (settings.token or "",)), file=sys.stderr)
+        return 1
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

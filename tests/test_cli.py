@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import NO_TOKEN
+from bot.cli import BAD_TOKEN, NO_TOKEN
 from digests.storage import Store
 from tests.conftest import write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
@@ -33,6 +33,25 @@ def test_run_without_token_says_how_to_get_one(env, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == NO_TOKEN
     assert "@BotFather" in NO_TOKEN and "TELEGRAM_BOT_TOKEN" in NO_TOKEN
+
+
+def test_rejected_token_is_a_clear_error_without_the_token(env, tmp_path, fake_api):
+    wrong = "987654321:AAHthisTOKENisWRONGbutWELLformed_xyz"
+    result = newsdigest("run", env={**env, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": fake_api.base_url},
+                        cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == BAD_TOKEN
+    assert wrong not in result.stdout + result.stderr
+
+
+def test_unreachable_api_is_a_clear_error(env, tmp_path):
+    unused = FakeBotAPI()
+    url = unused.start()
+    unused.stop()  # nothing listens there any more
+    result = newsdigest("run", env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"Cannot reach the Telegram Bot API at {url}")
+    assert TOKEN not in result.stderr
 
 
 def test_bad_setting_is_a_clear_error(env, tmp_path):
