@@ -9,9 +9,10 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
+from telegram.request import HTTPXRequest
 
 from bot.commands import COMMAND_MENU, Commands
-from bot.delivery import send_digests
+from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_command, on_error, on_unknown_command
 from bot.settings import Settings
 from digests.ingest import ingest
@@ -29,10 +30,16 @@ def bot_defaults(settings: Settings) -> Defaults:
     )
 
 
-def make_bot(settings: Settings) -> ExtBot:
-    """A bot for one-off sends outside the running application (``newsdigest digest --send``)."""
+def delivery_limits(settings: Settings) -> Limits:
+    return Limits.paid() if settings.paid_broadcast else Limits()
+
+
+def make_delivery_bot(settings: Settings) -> ExtBot:
+    """The bot that sends digests. It has no rate limiter of its own: the fan-out paces itself (bot/delivery.py),
+    and needs a connection pool as large as the messages it keeps in flight."""
+    pool = delivery_limits(settings).concurrency
     return ExtBot(settings.token, base_url=settings.api_base_url, defaults=bot_defaults(settings),
-                  rate_limiter=AIORateLimiter(max_retries=3))
+                  request=HTTPXRequest(connection_pool_size=pool, pool_timeout=30.0))
 
 
 def build_application(settings: Settings, store: Store, *, schedule: bool = True) -> Application:
@@ -44,10 +51,11 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
         .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
         .defaults(bot_defaults(settings))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_register_command_menu)
+        .post_init(_start)
+        .post_shutdown(_stop)
         .build()
     )
-    application.bot_data["commands"] = Commands(store, tz=settings.digest_tz, digest_time=settings.digest_time)
+    application.bot_data["commands"] = Commands(store, settings.schedule)
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
 
@@ -61,12 +69,25 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
         jobs = application.job_queue
         # first=1, not 0: the job queue reads a falsy `first` as "not given" and would wait a whole interval.
         jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
-        jobs.run_daily(digest_job, time=settings.scheduled_digest_time, name="digest")
+        # One job asks the database every minute which chats are due: no job per chat.
+        jobs.run_repeating(digest_job, interval=60, first=2, name="digest")
     return application
 
 
-async def _register_command_menu(application: Application) -> None:
+async def _start(application: Application) -> None:
+    """Register the command menu, and start the digest sender (which first settles a crash's leftovers)."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
+    settings: Settings = application.bot_data["settings"]
+    sender = make_delivery_bot(settings)
+    await sender.initialize()
+    application.bot_data["digests"] = DigestService(sender, application.bot_data["store"], settings.schedule,
+                                                    delivery_limits(settings))
+
+
+async def _stop(application: Application) -> None:
+    service: DigestService | None = application.bot_data.get("digests")
+    if service is not None:
+        await service.bot.shutdown()
 
 
 async def ingest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,8 +102,7 @@ async def ingest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    settings: Settings = context.bot_data["settings"]
-    await send_digests(context.bot, context.bot_data["store"], settings.digest_tz)
+    context.bot_data["digests"].tick()
 
 
 def run(settings: Settings, store: Store) -> None:

@@ -12,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot import app
 from bot.commands import Commands
 from bot.console import run_console
-from bot.delivery import send_digests
+from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from digests.digest import group_by_topic, render_text
@@ -103,8 +103,9 @@ def _send_digest(settings: Settings) -> int:
         return 2
 
     async def send() -> str:
-        async with app.make_bot(settings) as bot:
-            report = await send_digests(bot, Store(settings.database_url), settings.digest_tz)
+        async with app.make_delivery_bot(settings) as bot:
+            service = DigestService(bot, Store(settings.database_url), settings.schedule, app.delivery_limits(settings))
+            report = await service.run_once(send_now=True)
         return report.summary_line()
 
     print(asyncio.run(send()))
@@ -112,7 +113,7 @@ def _send_digest(settings: Settings) -> int:
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    run_console(Commands(Store(settings.database_url), tz=settings.digest_tz, digest_time=settings.digest_time))
+    run_console(Commands(Store(settings.database_url), settings.schedule))
     return 0
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, tzinfo
+from datetime import UTC, datetime
 
 from bot.formatting import article_list_messages, esc
+from bot.settings import parse_clock
 from digests.models import Topic
+from digests.schedule import Schedule, find_timezone
 from digests.storage import Store
 
 DEFAULT_LATEST = 5
@@ -29,6 +31,8 @@ COMMAND_MENU: list[tuple[str, str]] = [
     ("topics", "The topics with their article counts"),
     ("subscribe", "Get the daily digest: /subscribe [topic ...]"),
     ("unsubscribe", "Stop the digest or drop topics: /unsubscribe [topic ...|all]"),
+    ("time", "When the daily digest comes: /time HH:MM"),
+    ("timezone", "The digest's timezone: /timezone Area/City"),
     ("settings", "What this chat is subscribed to"),
 ]
 
@@ -61,10 +65,9 @@ def _plural(count: int, word: str) -> str:
 
 
 class Commands:
-    def __init__(self, store: Store, *, tz: tzinfo, digest_time: time):
+    def __init__(self, store: Store, default: Schedule):
         self.store = store
-        self.tz = tz
-        self.digest_time = digest_time
+        self.default = default  # for chats that have not chosen a time or timezone
 
     # --- entry points ---------------------------------------------------------------------------------------
 
@@ -80,7 +83,7 @@ class Commands:
             code = data.removeprefix(TOPIC_BUTTON_PREFIX)
             topic = next((t for t in self.store.topics() if topic_code(t.key) == code), None)
             if topic is not None:
-                return self._topic_articles(topic, DEFAULT_LATEST)
+                return self._topic_articles(chat, topic, DEFAULT_LATEST)
         return [Reply("That button is out of date. Send /topic to get a fresh list.")]
 
     # --- commands -------------------------------------------------------------------------------------------
@@ -88,11 +91,11 @@ class Commands:
     def cmd_start(self, chat: Chat, args: list[str]) -> list[Reply]:
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or not subscriber.active:
-            self.store.subscribe(chat.id, chat.kind, None, datetime.now(UTC))
+            self.store.subscribe(chat.id, chat.kind, None, datetime.now(UTC), self._schedule(chat))
         welcome = (
             "<b>Welcome to newsdigest!</b>\n"
             "I turn the day's news into short digests: a headline, a date, a link and a sentence or two.\n\n"
-            f"This chat now gets a daily digest at {self._when()}. {self._topics_line(chat)}\n\n"
+            f"This chat now gets a daily digest at {self._when(chat)}. {self._topics_line(chat)}\n\n"
             + self._help_text()
         )
         return [Reply(welcome)]
@@ -109,7 +112,7 @@ class Commands:
         articles = self.store.latest(count)
         if not articles:
             return [Reply("No articles yet. They appear here once the news sources have been read.")]
-        return self._articles("Latest news", articles, with_topic=True)
+        return self._articles(chat, "Latest news", articles, with_topic=True)
 
     def cmd_topic(self, chat: Chat, args: list[str]) -> list[Reply]:
         if not args:
@@ -125,7 +128,7 @@ class Commands:
         topic = self.store.find_topic(name)
         if topic is None:
             return [Reply(f"There is no topic called “{esc(name)}”.\n{self._available(self.store.topics())}")]
-        return self._topic_articles(topic, count)
+        return self._topic_articles(chat, topic, count)
 
     def cmd_topics(self, chat: Chat, args: list[str]) -> list[Reply]:
         topics = self.store.topics()
@@ -139,8 +142,8 @@ class Commands:
         topics, problem = self._resolve_topics(args)
         if problem:
             return [Reply(problem)]
-        self.store.subscribe(chat.id, chat.kind, topics, datetime.now(UTC))
-        return [Reply(f"Subscribed: a daily digest at {self._when()}. {self._topics_line(chat)}")]
+        self.store.subscribe(chat.id, chat.kind, topics, datetime.now(UTC), self._schedule(chat))
+        return [Reply(f"Subscribed: a daily digest at {self._when(chat)}. {self._topics_line(chat)}")]
 
     def cmd_unsubscribe(self, chat: Chat, args: list[str]) -> list[Reply]:
         subscriber = self.store.subscriber(chat.id)
@@ -161,15 +164,52 @@ class Commands:
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or not subscriber.active:
             return [Reply("<b>Settings</b>\nDaily digest: off. Send /subscribe to turn it on.")]
-        return [Reply(f"<b>Settings</b>\nDaily digest: on, at {self._when()}.\n{self._topics_line(chat)}")]
+        return [Reply(f"<b>Settings</b>\nDaily digest: on, at {self._when(chat)}.\n{self._topics_line(chat)}")]
+
+    def cmd_time(self, chat: Chat, args: list[str]) -> list[Reply]:
+        subscriber = self.store.subscriber(chat.id)
+        if subscriber is None or not subscriber.active:
+            return [Reply("This chat is not subscribed. Send /subscribe first, then choose the time.")]
+        if not args:
+            return [Reply(f"The daily digest comes at {self._when(chat)}. Change it with /time HH:MM, "
+                          "for example /time 07:30.")]
+        clock = parse_clock(args[0]) if len(args) == 1 else None
+        if clock is None:
+            return [Reply(f"“{esc(' '.join(args))}” is not a time of day. Use 24-hour HH:MM, for example /time 07:30.")]
+        schedule = Schedule(clock, self._schedule(chat).tz)
+        self.store.set_schedule(chat.id, digest_time=clock, next_digest_at=schedule.next_after(datetime.now(UTC)))
+        return [Reply(f"Done: the daily digest now comes at {self._when(chat)}.")]
+
+    def cmd_timezone(self, chat: Chat, args: list[str]) -> list[Reply]:
+        subscriber = self.store.subscriber(chat.id)
+        if subscriber is None or not subscriber.active:
+            return [Reply("This chat is not subscribed. Send /subscribe first, then choose the timezone.")]
+        if not args:
+            return [Reply(f"The daily digest comes at {self._when(chat)}. Change the timezone with "
+                          "/timezone Area/City, for example /timezone Europe/London.")]
+        zone = find_timezone(args[0]) if len(args) == 1 else None
+        if zone is None:
+            return [Reply(f"“{esc(' '.join(args))}” is not a timezone I know. Use an IANA name such as "
+                          "Europe/London, Asia/Kolkata or America/New_York.")]
+        schedule = Schedule(self._schedule(chat).at, zone)
+        self.store.set_schedule(chat.id, timezone=zone.key, next_digest_at=schedule.next_after(datetime.now(UTC)))
+        return [Reply(f"Done: the daily digest now comes at {self._when(chat)}.")]
 
     # --- helpers --------------------------------------------------------------------------------------------
 
     def _help_text(self) -> str:
         return "<b>Commands</b>\n" + "\n".join(f"/{name}: {esc(text)}" for name, text in COMMAND_MENU)
 
-    def _when(self) -> str:
-        return f"{self.digest_time:%H:%M} ({self.tz})"
+    def _schedule(self, chat: Chat) -> Schedule:
+        subscriber = self.store.subscriber(chat.id)
+        if subscriber is None:
+            return self.default
+        return Schedule(subscriber.digest_time or self.default.at,
+                        find_timezone(subscriber.timezone) if subscriber.timezone else self.default.tz)
+
+    def _when(self, chat: Chat) -> str:
+        schedule = self._schedule(chat)
+        return f"{schedule.at:%H:%M} ({schedule.tz.key})"
 
     def _topics_line(self, chat: Chat) -> str:
         subscriber = self.store.subscriber(chat.id)
@@ -196,11 +236,13 @@ class Commands:
             return 0, f"I can show 1 to {MAX_LATEST} articles at a time. Try {esc(usage)} {MAX_LATEST}."
         return count, None
 
-    def _articles(self, title: str, articles, *, with_topic: bool) -> list[Reply]:
-        return [Reply(text) for text in article_list_messages(title, articles, self.tz, with_topic=with_topic)]
+    def _articles(self, chat: Chat, title: str, articles, *, with_topic: bool) -> list[Reply]:
+        tz = self._schedule(chat).tz
+        return [Reply(text) for text in article_list_messages(title, articles, tz, with_topic=with_topic)]
 
-    def _topic_articles(self, topic: Topic, count: int) -> list[Reply]:
-        return self._articles(f"Latest in {topic.name}", self.store.latest(count, topic=topic.key), with_topic=False)
+    def _topic_articles(self, chat: Chat, topic: Topic, count: int) -> list[Reply]:
+        articles = self.store.latest(count, topic=topic.key)
+        return self._articles(chat, f"Latest in {topic.name}", articles, with_topic=False)
 
     def _topic_keyboard(self, topics: list[Topic]) -> Reply:
         shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]

@@ -1,86 +1,297 @@
-"""Sending the daily digest to every subscribed chat, once per chat and local day."""
+"""The daily digest: who is due, what each chat gets, and the fan-out that sends it.
+
+Planning writes one delivery row per chat and local day, pointing at a rendering shared by every chat with
+the same topics, window and timezone. The fan-out then sends the rows' messages within Telegram's limits:
+one global pace (about 30 messages a second), at least a second between two messages to one private chat and
+three to one group. A 429 waits ``retry_after`` and retries; a blocked or vanished chat is deactivated; a
+migrated group moves to its new id; network errors and 5xx back off exponentially with jitter, and what
+still fails stays pending for the next run. Each message is marked in flight (committed) before it is handed
+to Telegram and done after, so a restart after a crash, even a SIGKILL, resumes where it stopped.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import heapq
+import itertools
+import json
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+import random
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.formatting import digest_messages
-from digests.digest import group_by_topic
-from digests.models import Article
+from digests.digest import article_count, group_by_topic
+from digests.models import Article, Delivery, Subscriber
+from digests.schedule import Schedule
 from digests.storage import Store
 
 log = logging.getLogger(__name__)
 
-FIRST_WINDOW = timedelta(hours=24)  # a chat's first digest covers the last day
+FIRST_WINDOW = timedelta(hours=24)  # a chat's first digest covers the day before it
+PLAN_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's limits (../shared/telegram.md), with a little headroom for network jitter."""
+
+    messages_per_second: float = 29.0  # overall, across all chats
+    private_interval: float = 1.05  # seconds between two messages to one private chat
+    group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
+    paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000 a second, paid in Stars
+    attempts_per_run: int = 5  # network errors and 5xx, before a delivery waits for the next run
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    next_run_delay: float = 300.0
+    concurrency: int = 64  # messages in flight at once
+
+    @classmethod
+    def paid(cls) -> Limits:
+        return cls(messages_per_second=950.0, paid_broadcast=True)
 
 
 @dataclass
-class DeliveryReport:
-    delivered: int = 0  # chats that got their digest
+class FanOutReport:
+    delivered: int = 0  # deliveries completed
     messages: int = 0
-    nothing_new: int = 0
-    already_sent: int = 0
-    failed: int = 0
+    flood_waits: int = 0  # 429s received
+    retries: int = 0  # network errors and 5xx retried
     deactivated: int = 0
+    migrated: int = 0
+    failed: int = 0  # given up (a message Telegram refuses)
+    postponed: int = 0  # left for the next run
+    seconds: float = 0.0
 
     def summary_line(self) -> str:
-        return (f"{self.delivered} chats got a digest ({self.messages} messages), {self.nothing_new} had nothing "
-                f"new, {self.already_sent} already had it, {self.failed} failed, {self.deactivated} deactivated")
+        return (f"{self.delivered} digests delivered in {self.messages} messages ({self.seconds:.1f} s); "
+                f"{self.flood_waits} flood waits, {self.retries} retries, {self.deactivated} chats deactivated, "
+                f"{self.migrated} migrated, {self.failed} failed, {self.postponed} postponed")
 
 
-def _gone(error: TelegramError) -> bool:
-    """The chat cannot receive messages any more: the user blocked the bot, or the chat is gone."""
+def chat_schedule(subscriber: Subscriber, default: Schedule) -> Schedule:
+    return Schedule(subscriber.digest_time or default.at, ZoneInfo(subscriber.timezone) if subscriber.timezone
+                    else default.tz)
+
+
+# --- planning -----------------------------------------------------------------------------------------------
+
+def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool = False) -> int:
+    """Write the deliveries that are due at ``now``; returns how many were added.
+
+    A digest missed while the bot was down is still planned if it is the same local day for that chat;
+    otherwise the chat's articles wait for its next digest (its window starts where the last one ended).
+    ``send_now`` plans today's digest for every active chat that has none, whatever its time.
+    """
+    subscribers = store.active_subscribers() if send_now else store.due_subscribers(now)
+    arrived: dict[tuple[datetime, datetime], list[Article]] = {}
+    renderings: dict[str, tuple[int | None, int]] = {}
+    added = 0
+    for first in range(0, len(subscribers), PLAN_CHUNK):
+        chunk = subscribers[first:first + PLAN_CHUNK]
+        previous_end = store.last_window_ends([s.chat_id for s in chunk])
+        planned: list[Delivery] = []
+        next_due: dict[int, datetime] = {}
+        for subscriber in chunk:
+            schedule = chat_schedule(subscriber, default)
+            day = schedule.local_day(now)
+            if send_now:
+                end = now
+            else:
+                end = subscriber.next_digest_at
+                if schedule.local_day(end) != day:  # down past a whole day: that digest is dropped, today's is not
+                    end = schedule.occurrence(day)
+                    if end > now:
+                        next_due[subscriber.chat_id] = end
+                        continue
+            next_due[subscriber.chat_id] = schedule.next_after(max(schedule.occurrence(day), now))
+            start = previous_end.get(subscriber.chat_id) or end - FIRST_WINDOW
+            if (start, end) not in arrived:
+                arrived[start, end] = store.arrived(start, end) if start < end else []
+            key = _rendering_key(subscriber, schedule, start, end)
+            if key not in renderings:
+                renderings[key] = _render(store, key, arrived[start, end], subscriber, schedule, day, now)
+            rendering_id, parts = renderings[key]
+            planned.append(Delivery(
+                chat_id=subscriber.chat_id, digest_date=day, window_start=start, window_end=end,
+                rendering_id=rendering_id, status="pending" if parts else "empty", parts_total=parts,
+                created_at=now,
+            ))
+        added += store.plan_deliveries(planned, next_due)
+    if added:
+        log.info("Planned %d digests", added)
+    return added
+
+
+def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, end: datetime) -> str:
+    topics = "*" if subscriber.all_topics else ",".join(sorted(subscriber.topic_keys))
+    text = f"{topics}|{start.isoformat()}|{end.isoformat()}|{schedule.tz.key}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _render(store: Store, key: str, articles: list[Article], subscriber: Subscriber, schedule: Schedule, day,
+            now: datetime) -> tuple[int | None, int]:
+    """The rendering's id and message count; (None, 0) when the chat has nothing new."""
+    existing = store.rendering_for(key)
+    if existing is not None:
+        return existing.id, len(json.loads(existing.messages))
+    sections = group_by_topic(articles, subscriber.topic_keys)
+    if not sections:
+        return None, 0
+    messages = digest_messages(sections, schedule.tz, day)
+    rendering = store.save_rendering(key, json.dumps(messages), article_count(sections), now)
+    return rendering.id, len(messages)
+
+
+# --- fan-out ------------------------------------------------------------------------------------------------
+
+@dataclass(order=True)
+class _Job:
+    ready_at: float
+    seq: int
+    delivery_id: int = field(compare=False)
+    chat_id: int = field(compare=False)
+    messages: list[str] = field(compare=False)
+    part: int = field(compare=False)
+    attempts: int = field(default=0, compare=False)
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _chat_gone(error: TelegramError) -> bool:
+    """Blocked, kicked, deactivated, or the chat no longer exists: stop sending to it."""
     return isinstance(error, Forbidden) or (isinstance(error, BadRequest) and "chat not found" in error.message.lower())
 
 
-async def send_digests(bot: Bot, store: Store, tz: tzinfo, now: datetime | None = None) -> DeliveryReport:
-    """Send today's digest to each active subscriber that has not had it.
+class FanOut:
+    """Sends pending deliveries; one instance per run."""
 
-    The window runs from the end of the chat's previous digest (or the last 24 hours) to now. A claim row is
-    written before sending, so two runs never send the same chat the same day's digest; a failed send gives
-    its claim back so that the next run tries again.
-    """
-    now = now or datetime.now(UTC)
-    day = now.astimezone(tz).date()
-    report = DeliveryReport()
-    arrived: dict[datetime, list[Article]] = {}  # chats with the same window share one query
-    for subscriber in store.active_subscribers():
-        chat_id = subscriber.chat_id
-        if store.delivery(chat_id, day) is not None:
-            report.already_sent += 1
-            continue
-        start = store.last_window_end(chat_id) or now - FIRST_WINDOW
-        if start not in arrived:
-            arrived[start] = store.arrived(start, now)
-        sections = group_by_topic(arrived[start], subscriber.topic_keys)
-        if not sections:
-            report.nothing_new += 1
-            continue
-        claim = store.claim_delivery(chat_id, day, start, now)
-        if claim is None:
-            report.already_sent += 1
-            continue
-        messages = digest_messages(sections, tz, day)
+    def __init__(self, bot: Bot, store: Store, limits: Limits, now: Callable[[], datetime] | None = None):
+        self.bot, self.store, self.limits = bot, store, limits
+        self.now = now or (lambda: datetime.now(UTC))
+        self.report = FanOutReport()
+        self._queue: list[_Job] = []
+        self._seq = itertools.count()
+        self._next_slot = 0.0
+
+    def _push(self, job: _Job, ready_at: float) -> None:
+        job.ready_at, job.seq = ready_at, next(self._seq)
+        heapq.heappush(self._queue, job)
+
+    def _interval(self, chat_id: int) -> float:
+        return self.limits.private_interval if chat_id > 0 else self.limits.group_interval
+
+    async def run(self, deliveries: list[Delivery]) -> FanOutReport:
+        began = clock.monotonic()
+        texts: dict[int, list[str]] = {}
+        for delivery in deliveries:
+            if delivery.rendering_id not in texts:
+                texts[delivery.rendering_id] = json.loads(self.store.rendering(delivery.rendering_id).messages)
+            job = _Job(0.0, 0, delivery.id, delivery.chat_id, texts[delivery.rendering_id], delivery.parts_done)
+            self._push(job, began)
+        sending: set[asyncio.Task] = set()
+        while self._queue or sending:
+            now = clock.monotonic()
+            wake = max(self._queue[0].ready_at, self._next_slot) if self._queue else None
+            full = len(sending) >= self.limits.concurrency
+            if wake is None or wake > now or full:
+                timeout = None if wake is None or full else wake - now
+                if sending:
+                    await asyncio.wait(sending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await asyncio.sleep(timeout)
+                continue
+            job = heapq.heappop(self._queue)
+            self._next_slot = max(now, self._next_slot) + 1 / self.limits.messages_per_second
+            task = asyncio.create_task(self._send(job))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
+        self.report.seconds = clock.monotonic() - began
+        return self.report
+
+    async def _send(self, job: _Job) -> None:
+        if not self.store.claim_part(job.delivery_id, job.part):
+            return  # another sender has it
         try:
-            for text in messages:
-                await bot.send_message(chat_id, text)
-        except TelegramError as error:
-            store.release_delivery(claim)
-            if _gone(error):
-                store.deactivate(chat_id)
-                report.deactivated += 1
-                log.info("Chat %s can no longer be reached (%s); its subscription is now inactive", chat_id, error)
+            await self.bot.send_message(job.chat_id, job.messages[job.part],
+                                        allow_paid_broadcast=True if self.limits.paid_broadcast else None)
+        except RetryAfter as error:
+            wait = _retry_seconds(error)
+            self.report.flood_waits += 1
+            self.store.part_not_sent(job.delivery_id, str(error))
+            self._next_slot = max(self._next_slot, clock.monotonic() + wait)  # Telegram says: everybody waits
+            self._push(job, clock.monotonic() + wait)
+        except ChatMigrated as error:
+            self.report.migrated += 1
+            self.store.migrate_chat(job.chat_id, error.new_chat_id)  # the delivery moves with the chat
+            self.store.part_not_sent(job.delivery_id, str(error))
+            job.chat_id = error.new_chat_id
+            self._push(job, clock.monotonic())
+        except (Forbidden, BadRequest) as error:
+            self.store.part_not_sent(job.delivery_id, str(error), give_up=True)
+            if _chat_gone(error):
+                self.report.deactivated += 1
+                self.store.deactivate(job.chat_id, str(error))
+                log.info("Chat %s is gone (%s): subscription deactivated", job.chat_id, error)
             else:
-                report.failed += 1
-                log.warning("Digest for chat %s failed, will retry on the next run: %s", chat_id, error)
-            continue
-        store.finish_delivery(claim, sum(len(s.articles) for s in sections), len(messages), datetime.now(UTC))
-        report.delivered += 1
-        report.messages += len(messages)
-    log.info("Digest run: %s", report.summary_line())
-    return report
+                self.report.failed += 1
+                log.error("Telegram refused the digest for chat %s: %s", job.chat_id, error)
+        except (NetworkError, TelegramError) as error:  # timeouts, connection errors, 5xx
+            job.attempts += 1
+            if job.attempts < self.limits.attempts_per_run:
+                self.report.retries += 1
+                self.store.part_not_sent(job.delivery_id, str(error))
+                delay = min(self.limits.backoff_cap, self.limits.backoff_base * 2 ** (job.attempts - 1))
+                self._push(job, clock.monotonic() + random.uniform(delay / 2, delay))  # noqa: S311 - jitter
+            else:
+                self.report.postponed += 1
+                retry_at = self.now() + timedelta(seconds=self.limits.next_run_delay)
+                self.store.part_not_sent(job.delivery_id, str(error), retry_at=retry_at)
+                log.warning("Digest for chat %s postponed to the next run: %s", job.chat_id, error)
+        else:
+            self.report.messages += 1
+            if self.store.part_sent(job.delivery_id, job.part, self.now()):
+                self.report.delivered += 1
+            else:
+                job.part += 1
+                self._push(job, clock.monotonic() + self._interval(job.chat_id))
+
+
+class DigestService:
+    """Plans and sends digests; ``tick`` is what the periodic job calls."""
+
+    def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None):
+        self.bot, self.store, self.default = bot, store, default
+        self.limits = limits or Limits()
+        self._task: asyncio.Task | None = None
+        recovered = store.recover_in_flight()
+        if recovered:
+            log.warning("%d digest messages were being sent when the bot stopped; counted as sent", recovered)
+
+    async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
+        now = now or datetime.now(UTC)
+        await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now)
+        pending = self.store.pending_deliveries(now)
+        report = await FanOut(self.bot, self.store, self.limits).run(pending)
+        if pending:
+            log.info("Digest fan-out: %s", report.summary_line())
+        return report
+
+    def tick(self) -> None:
+        """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.run_once())
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            await self._task

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
+from digests.schedule import Schedule
 from digests.sources import split_sources
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
@@ -39,10 +40,12 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     log_level: str = "INFO"
 
+    paid_broadcast: bool = False
+
     @property
-    def scheduled_digest_time(self) -> time:
-        """The digest time with its timezone attached, as the job queue wants it."""
-        return self.digest_time.replace(tzinfo=self.digest_tz)
+    def schedule(self) -> Schedule:
+        """The digest time and timezone of chats that have not chosen their own."""
+        return Schedule(self.digest_time, self.digest_tz)
 
 
 def _zone(name: str, value: str) -> ZoneInfo:
@@ -110,6 +113,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["summary_chars"] = _int("SUMMARY_MAX_CHARS", value, 40, 2000)
     if value := get("MAX_FILE_MB"):
         changes["max_file_bytes"] = _int("MAX_FILE_MB", value, 1, 1024) * 1024 * 1024
+    if value := get("PAID_BROADCAST"):
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"PAID_BROADCAST={value!r} should be true or false")
+        changes["paid_broadcast"] = value.lower() in ("true", "1", "yes")
     if value := get("LOG_LEVEL"):
         changes["log_level"] = value.upper()
     return Settings(**{**settings.__dict__, **changes})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time,
                         TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -87,7 +87,12 @@ class ArticleTopic(Base):
 
 
 class Subscriber(Base):
-    """A chat that may receive the daily digest. ``all_topics`` means every topic, new ones included."""
+    """A chat that may receive the daily digest. ``all_topics`` means every topic, new ones included.
+
+    ``digest_time`` and ``timezone`` are the chat's own schedule (None: the configured defaults);
+    ``next_digest_at`` is when its next digest falls due, kept up to date so that finding the due chats is one
+    index range scan however many chats there are.
+    """
 
     __tablename__ = "subscribers"
 
@@ -96,9 +101,15 @@ class Subscriber(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     all_topics: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    digest_time: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    inactive_reason: Mapped[str | None] = mapped_column(String(300))
     topics: Mapped[list[SubscriberTopic]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="SubscriberTopic.name"
     )
+
+    __table_args__ = (Index("ix_subscribers_due", "active", "next_digest_at"),)
 
     @property
     def topic_keys(self) -> set[str] | None:
@@ -114,8 +125,28 @@ class SubscriberTopic(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class Rendering(Base):
+    """A digest's messages, rendered once and shared by every chat with the same topics, window and timezone.
+
+    Stored, so that a fan-out resumed after a restart sends exactly the texts it started with.
+    """
+
+    __tablename__ = "renderings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    messages: Mapped[str] = mapped_column(Text)  # a JSON list of message texts
+    article_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Delivery(Base):
-    """One digest for one chat and one local day. The unique key is what stops a second send."""
+    """One chat's digest of one local day, and how far its sending got.
+
+    The unique (chat, day) key stops a second digest the same day. ``parts_done`` counts the messages
+    Telegram accepted; ``in_flight`` is set (and committed) just before a message is handed to Telegram and
+    cleared when the answer comes back, so that after a crash the one message whose fate is unknown is known.
+    """
 
     __tablename__ = "deliveries"
 
@@ -124,12 +155,20 @@ class Delivery(Base):
     digest_date: Mapped[date] = mapped_column(Date)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20))  # "sending" while claimed, "sent" when done
-    article_count: Mapped[int] = mapped_column(Integer, default=0)
-    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    rendering_id: Mapped[int | None] = mapped_column(ForeignKey("renderings.id"))
+    # pending: messages still to send; sent: all sent; empty: nothing new for this chat; failed: given up
+    status: Mapped[str] = mapped_column(String(20))
+    parts_done: Mapped[int] = mapped_column(Integer, default=0)
+    parts_total: Mapped[int] = mapped_column(Integer, default=0)
+    in_flight: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("chat_id", "digest_date", name="uq_deliveries_chat_day"),
         Index("ix_deliveries_chat_window", "chat_id", "window_end"),
+        Index("ix_deliveries_status", "status", "next_attempt_at"),
     )

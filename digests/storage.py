@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, func, or_, select
+from sqlalchemy import create_engine, event, func, or_, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, Topic, topic_key
+from digests.models import (Article, ArticleTopic, Base, Delivery, Rendering, Subscriber, SubscriberTopic, Topic,
+                            topic_key)
+from digests.schedule import Schedule
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
 
@@ -158,10 +160,12 @@ class Store:
         with self.session() as session:
             return session.get(Subscriber, chat_id)
 
-    def subscribe(self, chat_id: int, kind: str, topics: Sequence[Topic] | None, now: datetime) -> Subscriber:
+    def subscribe(self, chat_id: int, kind: str, topics: Sequence[Topic] | None, now: datetime,
+                  schedule: Schedule) -> Subscriber:
         """Turn the digest on for all topics (``topics`` None) or for the named ones.
 
         Named topics narrow an all-topics subscription to them, and are added to a chat's existing list.
+        ``schedule`` is the chat's effective schedule, for its first digest time.
         """
         with self.session() as session, session.begin():
             subscriber = session.get(Subscriber, chat_id)
@@ -170,7 +174,9 @@ class Store:
                 session.add(subscriber)
             if topics is None or not subscriber.active or subscriber.all_topics:
                 subscriber.topics.clear()
-            subscriber.active = True
+            if not subscriber.active or subscriber.next_digest_at is None:
+                subscriber.next_digest_at = schedule.next_after(now)
+            subscriber.active, subscriber.inactive_reason = True, None
             subscriber.all_topics = topics is None
             if topics is not None:
                 have = {topic.key for topic in subscriber.topics}
@@ -203,44 +209,147 @@ class Store:
             query = select(Subscriber).where(Subscriber.active.is_(True), Subscriber.kind != CONSOLE_KIND)
             return list(session.scalars(query.order_by(Subscriber.chat_id)))
 
-    def deactivate(self, chat_id: int) -> None:
+    def due_subscribers(self, now: datetime) -> list[Subscriber]:
+        """Active chats whose next digest is due at ``now``."""
+        with self.session() as session:
+            query = select(Subscriber).where(
+                Subscriber.active.is_(True), Subscriber.next_digest_at <= now, Subscriber.kind != CONSOLE_KIND)
+            return list(session.scalars(query.order_by(Subscriber.next_digest_at)))
+
+    def set_schedule(self, chat_id: int, *, digest_time: time | None = None, timezone: str | None = None,
+                     next_digest_at: datetime) -> None:
+        """Change a chat's own digest time and/or timezone, and when its next digest falls due."""
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if digest_time is not None:
+                subscriber.digest_time = digest_time
+            if timezone is not None:
+                subscriber.timezone = timezone
+            subscriber.next_digest_at = next_digest_at
+
+    def deactivate(self, chat_id: int, reason: str) -> None:
         with self.session() as session, session.begin():
             subscriber = session.get(Subscriber, chat_id)
             if subscriber is not None:
-                subscriber.active = False
+                subscriber.active, subscriber.inactive_reason = False, reason[:300]
+
+    def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its subscription, topics and deliveries move to the new id."""
+        with self.session() as session, session.begin():
+            old = session.get(Subscriber, old_id)
+            if old is None or session.get(Subscriber, new_id) is not None:
+                return
+            new = Subscriber(chat_id=new_id, kind="supergroup", active=old.active, all_topics=old.all_topics,
+                             created_at=old.created_at, digest_time=old.digest_time, timezone=old.timezone,
+                             next_digest_at=old.next_digest_at,
+                             topics=[SubscriberTopic(key=t.key, name=t.name) for t in old.topics])
+            session.add(new)
+            session.flush()
+            session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
+            session.delete(old)
 
     # --- deliveries -----------------------------------------------------------------------------------------
 
-    def last_window_end(self, chat_id: int) -> datetime | None:
-        """Where the chat's previous digest stopped, if it had one."""
+    def last_window_ends(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
+        """Where each chat's previous digest window stopped (chats without one are absent)."""
         with self.session() as session:
-            return session.scalar(
-                select(func.max(Delivery.window_end)).where(Delivery.chat_id == chat_id, Delivery.status == "sent")
+            rows = session.execute(
+                select(Delivery.chat_id, func.max(Delivery.window_end))
+                .where(Delivery.chat_id.in_(chat_ids)).group_by(Delivery.chat_id)
             )
+            return dict(rows.all())
 
     def delivery(self, chat_id: int, day: date) -> Delivery | None:
         with self.session() as session:
             return session.scalar(select(Delivery).where(Delivery.chat_id == chat_id, Delivery.digest_date == day))
 
-    def claim_delivery(self, chat_id: int, day: date, start: datetime, end: datetime) -> int | None:
-        """Reserve the chat's digest of ``day``; None if it was already sent or is being sent."""
-        try:
-            with self.session() as session, session.begin():
-                delivery = Delivery(chat_id=chat_id, digest_date=day, window_start=start, window_end=end,
-                                    status="sending")
-                session.add(delivery)
-                session.flush()
-                return delivery.id
-        except IntegrityError:
-            return None
+    def rendering_for(self, key: str) -> Rendering | None:
+        with self.session() as session:
+            return session.scalar(select(Rendering).where(Rendering.key == key))
 
-    def finish_delivery(self, delivery_id: int, articles: int, messages: int, now: datetime) -> None:
+    def save_rendering(self, key: str, messages: str, article_count: int, now: datetime) -> Rendering:
+        with self.session() as session, session.begin():
+            rendering = Rendering(key=key, messages=messages, article_count=article_count, created_at=now)
+            session.add(rendering)
+        return rendering
+
+    def rendering(self, rendering_id: int) -> Rendering:
+        with self.session() as session:
+            return session.get(Rendering, rendering_id)
+
+    def plan_deliveries(self, planned: Sequence[Delivery], next_due: dict[int, datetime]) -> int:
+        """Record new deliveries and move each chat's next due time, in one transaction.
+
+        A chat that already has a delivery for that day keeps it (no second digest the same day).
+        Returns how many deliveries were added.
+        """
+        added = 0
+        with self.session() as session, session.begin():
+            for chat_id, moment in next_due.items():
+                session.execute(update(Subscriber).where(Subscriber.chat_id == chat_id).values(next_digest_at=moment))
+            if planned:
+                existing = set(session.execute(
+                    select(Delivery.chat_id, Delivery.digest_date)
+                    .where(Delivery.chat_id.in_([d.chat_id for d in planned]))
+                ).all())
+                for delivery in planned:
+                    if (delivery.chat_id, delivery.digest_date) not in existing:
+                        session.add(delivery)
+                        added += 1
+        return added
+
+    def pending_deliveries(self, now: datetime) -> list[Delivery]:
+        with self.session() as session:
+            query = select(Delivery).join(Subscriber).where(
+                Delivery.status == "pending", Subscriber.active.is_(True),
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            )
+            return list(session.scalars(query.order_by(Delivery.id)))
+
+    def recover_in_flight(self) -> int:
+        """After a crash: a message that was handed to Telegram without an answer coming back counts as sent.
+
+        It almost always reached Telegram (the request had left); sending it again would be a duplicate.
+        """
+        with self.session() as session, session.begin():
+            stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True))))
+            for delivery in stuck:
+                delivery.in_flight = False
+                delivery.parts_done += 1
+                if delivery.parts_done >= delivery.parts_total:
+                    delivery.status = "sent"
+            return len(stuck)
+
+    def claim_part(self, delivery_id: int, part: int) -> bool:
+        """Mark message ``part`` as being handed to Telegram now; False if someone else already did."""
+        with self.session() as session, session.begin():
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.parts_done == part, Delivery.in_flight.is_(False),
+                       Delivery.status == "pending")
+                .values(in_flight=True)
+            )
+            return result.rowcount == 1
+
+    def part_sent(self, delivery_id: int, part: int, now: datetime) -> bool:
+        """Telegram accepted message ``part``; returns True when that was the last one."""
         with self.session() as session, session.begin():
             delivery = session.get(Delivery, delivery_id)
-            delivery.status, delivery.article_count, delivery.message_count = "sent", articles, messages
-            delivery.sent_at = now
+            if delivery.parts_done != part:
+                return delivery.status == "sent"
+            delivery.parts_done, delivery.in_flight, delivery.last_error = part + 1, False, None
+            if delivery.parts_done >= delivery.parts_total:
+                delivery.status, delivery.sent_at = "sent", now
+            return delivery.status == "sent"
 
-    def release_delivery(self, delivery_id: int) -> None:
-        """Give a claim back after a failed send, so that the next run tries again."""
+    def part_not_sent(self, delivery_id: int, error: str, *, retry_at: datetime | None = None,
+                      give_up: bool = False) -> None:
+        """Telegram did not take the message: try again at ``retry_at``, or give up on this delivery."""
         with self.session() as session, session.begin():
-            session.execute(delete(Delivery).where(Delivery.id == delivery_id))
+            delivery = session.get(Delivery, delivery_id)
+            delivery.in_flight, delivery.last_error = False, error[:300]
+            delivery.attempts += 1
+            if give_up:
+                delivery.status = "failed"
+            elif retry_at is not None:
+                delivery.next_attempt_at = retry_at

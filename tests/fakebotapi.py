@@ -12,6 +12,8 @@ import json
 import re
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -33,6 +35,28 @@ _ATTR = re.compile(r"([a-zA-Z-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s>]*)))?")
 
 class BadRequest(Exception):
     pass
+
+
+class ApiError(Exception):
+    """Any other Bot API error: an HTTP status, a description and optional ``parameters``."""
+
+    def __init__(self, status: int, description: str, parameters: dict | None = None):
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+@dataclass
+class FloodLimits:
+    """Telegram's flood limits, as the fake enforces them on sendMessage (by arrival time)."""
+
+    per_second: int = 30  # all chats together, in any one-second window
+    private_interval: float = 1.0  # seconds between two messages to one private chat
+    group_per_minute: int = 20  # one group, supergroup or channel, in any 60-second window
+    retry_after: int = 1
+
+    def scaled(self, factor: float) -> "FloodLimits":
+        return FloodLimits(int(self.per_second * factor), self.private_interval / factor,
+                           int(self.group_per_minute * factor), self.retry_after)
 
 
 def parse_html(text: str) -> str:
@@ -101,7 +125,15 @@ class FakeBotAPI:
     requests: list[tuple[str, dict]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (method, description) of rejected calls
     commands: list[dict] = field(default_factory=list)
-    blocked_chats: set[int] = field(default_factory=set)
+    blocked_chats: set[int] = field(default_factory=set)  # answer 403: the user blocked the bot
+    missing_chats: set[int] = field(default_factory=set)  # answer 400: chat not found
+    migrated_chats: dict[int, int] = field(default_factory=dict)  # group id -> its new supergroup id
+    limits: FloodLimits | None = None  # None: no flood control
+    fail_next: list[int] = field(default_factory=list)  # HTTP statuses for the next sendMessage calls
+    hang_next: int = 0  # the next N sendMessage calls hang for hang_seconds, then fail unrecorded
+    hang_seconds: float = 3.0
+    on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
+    flood_errors: int = 0  # 429s answered
 
     def __post_init__(self):
         self._updates: list[dict] = []
@@ -109,6 +141,9 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1000)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._recent: deque[float] = deque()  # arrival times of accepted messages in the last second
+        self._chat_times: dict[int, deque[float]] = {}
+        self.accepted_times: list[tuple[float, int]] = []  # (arrival, chat) of every accepted sendMessage
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -116,6 +151,8 @@ class FakeBotAPI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram
+
             def do_POST(self):  # noqa: N802 - the stdlib's name
                 fake._handle(self)
 
@@ -199,8 +236,11 @@ class FakeBotAPI:
             with self._lock:
                 self.errors.append((method, str(error)))
             return self._reply(request, 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
-        except PermissionError as error:
-            return self._reply(request, 403, {"ok": False, "error_code": 403, "description": f"Forbidden: {error}"})
+        except ApiError as error:
+            payload = {"ok": False, "error_code": error.status, "description": error.description}
+            if error.parameters:
+                payload["parameters"] = error.parameters
+            return self._reply(request, error.status, payload)
         self._reply(request, 200, {"ok": True, "result": result})
 
     @staticmethod
@@ -270,15 +310,56 @@ class FakeBotAPI:
     def _message(self, method: str, params: dict, message_id: int | None = None) -> dict:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked_chats:
-            raise PermissionError("bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.missing_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.migrated_chats:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": self.migrated_chats[chat_id]})
         plain = self._check_text(params)
         message_id = message_id or next(self._message_ids)
         with self._lock:
+            if method == "sendMessage":
+                self._flood_check(chat_id)
             self.sent.append(Sent(method, chat_id, str(params["text"]), plain, params, message_id))
+            accepted = len(self.accepted_times)
+        if self.on_accept is not None and method == "sendMessage":
+            self.on_accept(accepted)
         return {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": plain}
 
+    def _flood_check(self, chat_id: int) -> None:
+        """Called under the lock: a 429 if this message would break a limit, else it is counted."""
+        now = time.monotonic()
+        if self.limits is not None:
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            times = self._chat_times.setdefault(chat_id, deque())
+            while times and times[0] <= now - 60.0:
+                times.popleft()
+            too_fast = (
+                len(self._recent) >= self.limits.per_second
+                or (chat_id > 0 and times and now - times[-1] < self.limits.private_interval)
+                or (chat_id < 0 and len(times) >= self.limits.group_per_minute)
+            )
+            if too_fast:
+                self.flood_errors += 1
+                raise ApiError(429, f"Too Many Requests: retry after {self.limits.retry_after}",
+                               {"retry_after": self.limits.retry_after})
+            self._recent.append(now)
+            times.append(now)
+        self.accepted_times.append((now, chat_id))
+
     def api_sendMessage(self, params):  # noqa: N802
+        with self._lock:
+            failure = self.fail_next.pop(0) if self.fail_next else None
+            hang = self.hang_next > 0
+            self.hang_next -= 1 if hang else 0
+        if failure is not None:
+            raise ApiError(failure, {500: "Internal Server Error", 502: "Bad Gateway"}.get(failure, "Server Error"))
+        if hang:
+            time.sleep(self.hang_seconds)
+            raise ApiError(504, "Gateway Timeout")
         return self._message("sendMessage", params)
 
     def api_editMessageText(self, params):  # noqa: N802

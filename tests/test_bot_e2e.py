@@ -1,14 +1,11 @@
 """The real python-telegram-bot Application, long-polling the fake Bot API server over 127.0.0.1."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import text
 
 from bot.commands import COMMAND_MENU
-from bot.delivery import send_digests
 from digests.ingest import ingest
-from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
+from tests.conftest import KOLKATA, Reader, days_ago, write_article
 
 pytestmark = pytest.mark.asyncio
 
@@ -127,76 +124,6 @@ async def test_group_commands_addressed_to_the_bot(running_bot, fake_api, store,
     group = Reader(fake_api, chat_id=-100500, chat_type="supergroup")
     [answer] = await group.ask("/latest@newsdigest_test_bot")
     assert "India And Russia" in answer.plain
-
-
-async def test_digest_pushed_to_subscribers_exactly_once(running_bot, fake_api, store, tmp_path):
-    global_reader, msme_reader, gone = Reader(fake_api, 2001), Reader(fake_api, 2002), Reader(fake_api, 2003)
-    await global_reader.ask("/start")
-    await msme_reader.ask("/start")
-    await gone.ask("/start")
-    write_article(tmp_path, 1, category="Global", title="Global story")
-    write_article(tmp_path, 2, category="MSME", title="MSME story")
-    ingest_folder(store, tmp_path)
-    await msme_reader.ask("/subscribe MSME")
-    fake_api.blocked_chats.add(2003)
-    before = {chat: len(fake_api.messages_to(chat)) for chat in (2001, 2002)}
-
-    job = running_bot.job_queue.get_jobs_by_name("digest")[0]
-    await job.run(running_bot)  # the scheduled job, run now
-    first = {chat: fake_api.messages_to(chat)[before[chat]:] for chat in (2001, 2002)}
-    assert len(first[2001]) == 1 and len(first[2002]) == 1
-    assert "Global story" in first[2001][0].plain and "MSME story" in first[2001][0].plain
-    assert "MSME story" in first[2002][0].plain and "Global story" not in first[2002][0].plain
-    assert store.subscriber(2003).active is False  # blocked the bot: no more sends
-
-    report = await send_digests(running_bot.bot, store, KOLKATA)  # e.g. `newsdigest digest --send` later that day
-    assert report.delivered == 0 and report.already_sent == 2
-    for chat in (2001, 2002):
-        assert len(fake_api.messages_to(chat)) == before[chat] + 1
-
-
-async def test_next_digest_carries_only_what_arrived_since(running_bot, fake_api, store, tmp_path):
-    chat = Reader(fake_api, 3001)
-    await chat.ask("/start")
-    day_one = datetime.now(UTC) - timedelta(days=1)
-    write_article(tmp_path / "a", 1, title="Old news")
-    ingest_folder(store, tmp_path / "a", now=day_one - timedelta(hours=1))
-    await send_digests(running_bot.bot, store, KOLKATA, now=day_one)
-    write_article(tmp_path / "b", 2, title="Fresh news")
-    ingest_folder(store, tmp_path / "b")
-    await send_digests(running_bot.bot, store, KOLKATA)
-    digests = [m.plain for m in fake_api.messages_to(3001)[1:]]
-    assert len(digests) == 2
-    assert "Old news" in digests[0] and "Fresh news" not in digests[0]
-    assert "Fresh news" in digests[1] and "Old news" not in digests[1]
-
-
-async def test_nothing_new_sends_nothing(running_bot, fake_api, store):
-    chat = Reader(fake_api, 4001)
-    await chat.ask("/start")
-    report = await send_digests(running_bot.bot, store, KOLKATA)
-    assert report.nothing_new == 1 and len(fake_api.messages_to(4001)) == 1
-
-
-async def test_large_digest_split_into_messages_telegram_accepts(running_bot, fake_api, store, tmp_path):
-    chat = Reader(fake_api, 5001)
-    await chat.ask("/start")
-    for number in range(60):
-        write_article(tmp_path, number, category=f"Topic {number % 3}", title=f"Story {number} " + "&<>" * 20,
-                      body="<p>" + "Long words & <b>bold</b> claims. " * 30 + "</p>")
-    ingest_folder(store, tmp_path)
-    report = await send_digests(running_bot.bot, store, KOLKATA)
-    assert report.delivered == 1 and report.messages > 1
-    assert fake_api.errors == []
-    text = "".join(m.plain for m in fake_api.messages_to(5001)[1:])
-    assert all(f"Story {number} " in text for number in range(60))
-
-
-async def test_digest_job_scheduled_at_digest_time(running_bot, settings):
-    job = running_bot.job_queue.get_jobs_by_name("digest")[0]
-    next_run = job.next_t.astimezone(KOLKATA)
-    assert (next_run.hour, next_run.minute) == (settings.digest_time.hour, settings.digest_time.minute)
-    assert timedelta(0) < job.next_t - datetime.now(UTC) <= timedelta(days=1)
 
 
 async def test_a_failing_handler_is_logged_and_answered_with_an_apology(running_bot, reader, store, caplog):

@@ -1,0 +1,249 @@
+"""Digest delivery against the fake Bot API enforcing Telegram's limits: paced, retried, exactly once."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import make_delivery_bot
+from bot.delivery import DigestService, Limits, plan_due
+from digests.ingest import ingest
+from digests.models import Delivery, Rendering
+from digests.schedule import Schedule
+from tests.conftest import KOLKATA, Reader, write_article
+from tests.fakebotapi import TOKEN, FloodLimits
+
+pytestmark = pytest.mark.asyncio
+SCHEDULE = Schedule(time(8, 0), KOLKATA)
+QUICK = Limits(backoff_base=0.2, backoff_cap=1.0)
+
+
+def news(store, folder, count=3, topics=("Global", "MSME"), long=False, now=None):
+    for number in range(count):
+        body = "<p>" + ("One long lede that fills the summary budget" * (12 if long else 1)) + ".</p>"
+        write_article(folder, number, category=topics[number % len(topics)], title=f"Story {number}", body=body)
+    ingest(store, [str(folder)], source_tz=KOLKATA, now=now)
+
+
+def subscribe(store, *chat_ids, topics=None, now=None):
+    for chat_id in chat_ids:
+        store.subscribe(chat_id, "private" if chat_id > 0 else "supergroup", topics, now or datetime.now(UTC),
+                        SCHEDULE)
+
+
+async def send_now(settings, store, limits=QUICK):
+    async with make_delivery_bot(settings) as bot:
+        return await DigestService(bot, store, SCHEDULE, limits).run_once(send_now=True)
+
+
+def parts_per_chat(fake) -> Counter:
+    return Counter(chat for _, chat in fake.accepted_times)
+
+
+def expected_parts(store) -> dict[int, int]:
+    with store.session() as session:
+        rows = session.execute(select(Delivery.chat_id, Delivery.parts_total).where(Delivery.status != "empty"))
+        return dict(rows.all())
+
+
+async def test_limits_never_exceeded_and_every_chat_gets_its_digest_once(fake_api, settings, store, tmp_path):
+    fake_api.limits = FloodLimits()
+    private, groups = list(range(1, 41)), [-1001, -1002, -1003]
+    subscribe(store, *private, *groups)
+    news(store, tmp_path, count=24, long=True)  # long enough for digests of several messages
+    report = await send_now(settings, store, Limits())
+    expected = expected_parts(store)
+    assert max(expected.values()) >= 2
+    assert fake_api.flood_errors == 0 and report.flood_waits == 0
+    assert parts_per_chat(fake_api) == Counter(expected)
+    assert report.delivered == len(private) + len(groups)
+    times = [t for t, _ in fake_api.accepted_times]
+    assert max(sum(1 for u in times if t - 1 < u <= t) for t in times) <= 30
+    by_chat = defaultdict(list)
+    for moment, chat in fake_api.accepted_times:
+        by_chat[chat].append(moment)
+    for chat, moments in by_chat.items():
+        gaps = [b - a for a, b in zip(moments, moments[1:])]
+        assert all(gap >= (1.0 if chat > 0 else 3.0) for gap in gaps), (chat, gaps)
+
+
+async def test_flood_wait_is_waited_out_and_nothing_is_dropped(fake_api, settings, store, tmp_path):
+    fake_api.limits = FloodLimits(per_second=8)  # stricter than the engine's pace: 429s must come
+    subscribe(store, *range(1, 31))
+    news(store, tmp_path)
+    report = await send_now(settings, store, Limits())
+    assert fake_api.flood_errors > 0 and report.flood_waits == fake_api.flood_errors
+    assert parts_per_chat(fake_api) == Counter({chat: 1 for chat in range(1, 31)})
+
+
+async def test_blocked_and_vanished_chats_are_deactivated_and_come_back_with_start(
+        fake_api, settings, store, tmp_path, running_bot):
+    subscribe(store, 11, 12, 13)
+    news(store, tmp_path)
+    fake_api.blocked_chats.add(12)
+    fake_api.missing_chats.add(13)
+    report = await send_now(settings, store)
+    assert report.deactivated == 2 and report.delivered == 1
+    assert store.subscriber(12).active is False and "blocked" in store.subscriber(12).inactive_reason
+    assert "chat not found" in store.subscriber(13).inactive_reason.lower()
+    tried = len(fake_api.calls("sendMessage"))
+    again = await send_now(settings, store)  # nothing more is tried for them
+    assert again.messages == 0 and len(fake_api.calls("sendMessage")) == tried
+    fake_api.blocked_chats.clear()
+    [welcome] = await Reader(fake_api, 12).ask("/start")
+    assert "daily digest" in welcome.plain
+    assert store.subscriber(12).active is True and store.subscriber(12).inactive_reason is None
+
+
+async def test_server_error_burst_is_survived(fake_api, settings, store, tmp_path):
+    subscribe(store, *range(1, 11))
+    news(store, tmp_path)
+    fake_api.fail_next = [502, 500, 503, 502, 500, 502]
+    report = await send_now(settings, store)
+    assert report.retries == 6 and report.postponed == 0
+    assert parts_per_chat(fake_api) == Counter({chat: 1 for chat in range(1, 11)})
+
+
+async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
+    subscribe(store, 21, 22)
+    news(store, tmp_path)
+    fake_api.hang_next, fake_api.hang_seconds = 1, 7.0  # longer than the client's 5 s read timeout
+    report = await send_now(settings, store)
+    assert report.retries == 1
+    assert parts_per_chat(fake_api) == Counter({21: 1, 22: 1})
+
+
+async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, store, tmp_path):
+    subscribe(store, 31)
+    news(store, tmp_path)
+    fake_api.fail_next = [502] * QUICK.attempts_per_run
+    report = await send_now(settings, store)
+    assert report.postponed == 1 and fake_api.accepted_times == []
+    later = datetime.now(UTC) + timedelta(seconds=QUICK.next_run_delay + 1)
+    async with make_delivery_bot(settings) as bot:
+        second = await DigestService(bot, store, SCHEDULE, QUICK).run_once(now=later)
+    assert second.delivered == 1 and parts_per_chat(fake_api) == Counter({31: 1})
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_subscription(fake_api, settings, store, tmp_path):
+    subscribe(store, -500, topics=None)
+    news(store, tmp_path)
+    fake_api.migrated_chats[-500] = -100500
+    report = await send_now(settings, store)
+    assert report.migrated == 1 and report.delivered == 1
+    assert store.subscriber(-500) is None and store.subscriber(-100500).active
+    assert parts_per_chat(fake_api) == Counter({-100500: 1})
+    assert store.delivery(-100500, SCHEDULE.local_day(datetime.now(UTC))).status == "sent"
+
+
+async def test_each_distinct_digest_is_rendered_once(fake_api, settings, store, tmp_path):
+    subscribe(store, *range(1, 7))
+    news(store, tmp_path)
+    subscribe(store, *range(7, 11), topics=[store.find_topic("MSME")])
+    await send_now(settings, store)
+    with store.session() as session:
+        assert session.scalar(select(func.count(Rendering.id))) == 2
+    texts = {chat: [s.text for s in fake_api.messages_to(chat)] for chat in (1, 2, 7, 8)}
+    assert texts[1] == texts[2] and texts[7] == texts[8] and texts[1] != texts[7]
+
+
+async def test_due_chats_found_by_their_own_time_and_timezone(store, tmp_path):
+    now = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 08:30 in Kolkata, 03:00 in London
+    subscribe(store, 1, 2, now=now - timedelta(hours=12))
+    store.set_schedule(2, timezone="Europe/London", next_digest_at=Schedule(time(8, 0), ZoneInfo("Europe/London"))
+                       .next_after(now - timedelta(hours=12)))
+    news(store, tmp_path, now=now - timedelta(hours=1))
+    assert plan_due(store, SCHEDULE, now) == 1  # only the Kolkata chat is due
+    assert store.delivery(1, now.date()).status == "pending" and store.delivery(2, now.date()) is None
+    assert plan_due(store, SCHEDULE, now + timedelta(minutes=5)) == 0  # never twice the same day
+    london_eight = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    assert plan_due(store, SCHEDULE, london_eight) == 1
+    assert store.subscriber(1).next_digest_at == datetime(2026, 3, 11, 2, 30, tzinfo=UTC)
+
+
+async def test_a_digest_missed_while_down_is_sent_the_same_day_only(store, tmp_path):
+    day_one = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)  # 08:00 in Kolkata
+    subscribe(store, 1, now=day_one - timedelta(hours=1))
+    news(store, tmp_path, now=day_one - timedelta(minutes=30))
+    # down from before day one's 08:00 until 15:00 the same day: still sent
+    assert plan_due(store, SCHEDULE, day_one + timedelta(hours=7)) == 1
+    # down from then until 10:00 two days later: the missed day is dropped, that day's is sent
+    two_days_later = day_one + timedelta(days=2, hours=2)
+    assert plan_due(store, SCHEDULE, two_days_later) == 1
+    with store.session() as session:
+        days = sorted(d.isoformat() for d in session.scalars(select(Delivery.digest_date)))
+    assert days == ["2026-03-10", "2026-03-12"]
+
+
+async def test_the_scheduled_job_sends_what_is_due(running_bot, fake_api, store, tmp_path):
+    chat = Reader(fake_api, 4001)
+    await chat.ask("/start")
+    news(store, tmp_path, now=datetime.now(UTC) - timedelta(minutes=10))
+    store.set_schedule(4001, next_digest_at=datetime.now(UTC) - timedelta(minutes=1))  # the time has come
+    job = running_bot.job_queue.get_jobs_by_name("digest")[0]
+    assert job.job.trigger.interval == timedelta(minutes=1)
+    await job.run(running_bot)
+    await running_bot.bot_data["digests"].wait()
+    [digest] = fake_api.messages_to(4001)[1:]
+    assert "Your news digest" in digest.plain and "Story 0" in digest.plain
+    await job.run(running_bot)
+    await running_bot.bot_data["digests"].wait()
+    assert len(fake_api.messages_to(4001)) == 2  # not twice
+
+
+async def test_time_and_timezone_commands(running_bot, fake_api, store):
+    chat = Reader(fake_api, 5001)
+    [answer] = await chat.ask("/time 07:30")
+    assert "not subscribed" in answer.plain
+    await chat.ask("/start")
+    for bad in ("/time 25:00", "/time 7", "/time soon"):
+        [answer] = await chat.ask(bad)
+        assert "is not a time of day" in answer.plain and "/time 07:30" in answer.plain
+    [answer] = await chat.ask("/time 07:30")
+    assert "07:30 (Asia/Kolkata)" in answer.plain
+    [answer] = await chat.ask("/timezone Mars/Olympus")
+    assert "not a timezone I know" in answer.plain and "Europe/London" in answer.plain
+    [answer] = await chat.ask("/timezone europe/london")
+    assert "07:30 (Europe/London)" in answer.plain
+    subscriber = store.subscriber(5001)
+    assert subscriber.next_digest_at.astimezone(ZoneInfo("Europe/London")).time() == time(7, 30)
+    [answer] = await chat.ask("/settings")
+    assert "07:30 (Europe/London)" in answer.plain
+
+
+async def test_nothing_new_sends_nothing(fake_api, settings, store):
+    subscribe(store, 6001)
+    report = await send_now(settings, store)
+    assert report.messages == 0 and fake_api.accepted_times == []
+    assert store.delivery(6001, SCHEDULE.local_day(datetime.now(UTC))).status == "empty"
+
+
+async def test_killed_midway_then_restarted_delivers_the_rest_without_duplicates(fake_api, store, tmp_path):
+    """SIGKILL lands while a message is in flight: Telegram has it, the sender never heard back."""
+    chats = list(range(1, 31))
+    subscribe(store, *chats)
+    news(store, tmp_path, count=16, long=True)  # two messages per chat
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
+           "DATABASE_URL": str(store.engine.url), "DIGEST_TIMEZONE": "Asia/Kolkata", "DIGEST_TIME": "08:00"}
+    command = [sys.executable, "-m", "bot.cli", "digest", "--send"]
+    first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    fake_api.on_accept = lambda count: os.kill(first.pid, signal.SIGKILL) if count == 17 else None
+    first.communicate(timeout=120)
+    assert first.returncode == -signal.SIGKILL
+    assert 17 <= len(fake_api.accepted_times) < sum(expected_parts(store).values())
+    fake_api.on_accept = None
+    second = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "counted as sent" in second.stderr
+    assert parts_per_chat(fake_api) == Counter(expected_parts(store))  # each part once: none twice, none lost
+    with store.session() as session:
+        assert set(session.scalars(select(Delivery.status))) == {"sent"}
+        messages = [json.loads(r.messages) for r in session.scalars(select(Rendering))]
+    assert len(messages) == 1 and [s.text for s in fake_api.messages_to(5)] == messages[0]
