@@ -209,7 +209,7 @@ class Commands:
 
     def _when(self, chat: Chat) -> str:
         schedule = self._schedule(chat)
-        return f"{schedule.at:%H:%M} ({schedule.tz.key})"
+        return f"{schedule.at:%H:%M} ({schedule.tz})"
 
     def _topics_line(self, chat: Chat) -> str:
         subscriber = self.store.subscriber(chat.id)

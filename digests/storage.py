@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, or_, select, update
+from sqlalchemy import case, create_engine, event, func, or_, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -321,9 +321,12 @@ class Store:
             return len(stuck)
 
     def claim_part(self, delivery_id: int, part: int) -> bool:
-        """Mark message ``part`` as being handed to Telegram now; False if someone else already did."""
-        with self.session() as session, session.begin():
-            result = session.execute(
+        """Mark message ``part`` as being handed to Telegram now; False if someone else already did.
+
+        This and ``part_sent`` run once per message sent, so they are single UPDATEs, not ORM round trips.
+        """
+        with self.engine.begin() as connection:
+            result = connection.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery_id, Delivery.parts_done == part, Delivery.in_flight.is_(False),
                        Delivery.status == "pending")
@@ -333,14 +336,19 @@ class Store:
 
     def part_sent(self, delivery_id: int, part: int, now: datetime) -> bool:
         """Telegram accepted message ``part``; returns True when that was the last one."""
-        with self.session() as session, session.begin():
-            delivery = session.get(Delivery, delivery_id)
-            if delivery.parts_done != part:
-                return delivery.status == "sent"
-            delivery.parts_done, delivery.in_flight, delivery.last_error = part + 1, False, None
-            if delivery.parts_done >= delivery.parts_total:
-                delivery.status, delivery.sent_at = "sent", now
-            return delivery.status == "sent"
+        done = Delivery.parts_done + 1 >= Delivery.parts_total
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.parts_done == part)
+                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
+                        status=case((done, "sent"), else_=Delivery.status),
+                        sent_at=case((done, now), else_=Delivery.sent_at))
+                .returning(Delivery.status)
+            ).first()
+            if row is None:  # already counted (a recovery ran meanwhile)
+                row = connection.execute(select(Delivery.status).where(Delivery.id == delivery_id)).first()
+            return row.status == "sent"
 
     def part_not_sent(self, delivery_id: int, error: str, *, retry_at: datetime | None = None,
                       give_up: bool = False) -> None:

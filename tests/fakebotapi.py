@@ -7,6 +7,7 @@ characters after entity parsing (counted in UTF-16 code units), and callback dat
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -15,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghij"
@@ -139,8 +140,10 @@ class FakeBotAPI:
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
-        self._lock = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
+        self._lock = threading.RLock()  # the state is shared by the server's thread and the test's
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
         self._recent: deque[float] = deque()  # arrival times of accepted messages in the last second
         self._chat_times: dict[int, deque[float]] = {}
         self.accepted_times: list[tuple[float, int]] = []  # (arrival, chat) of every accepted sendMessage
@@ -148,30 +151,37 @@ class FakeBotAPI:
     # --- lifecycle ------------------------------------------------------------------------------------------
 
     def start(self) -> str:
-        fake = self
+        """Serve on a free port of 127.0.0.1 from a thread of its own; returns the base URL for the bot."""
+        ready = threading.Event()
+        address: list[int] = []
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram
+        async def serve() -> None:
+            server = await asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=512)
+            address.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            while not self._stopping:
+                await asyncio.sleep(0.05)
+            server.close()
+            connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
+            await server.wait_closed()
 
-            def do_POST(self):  # noqa: N802 - the stdlib's name
-                fake._handle(self)
+        def run() -> None:
+            self._loop.run_until_complete(serve())
+            self._loop.close()
 
-            do_GET = do_POST  # noqa: N815
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_port}/bot"
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return f"http://127.0.0.1:{address[0]}/bot"
 
     def stop(self) -> None:
-        if self._server:
-            with self._lock:
-                self._lock.notify_all()
-            self._server.shutdown()
-            self._server.server_close()
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.join(10)
 
     # --- what users do --------------------------------------------------------------------------------------
 
@@ -202,7 +212,6 @@ class FakeBotAPI:
         with self._lock:
             update["update_id"] = next(self._update_ids)
             self._updates.append(update)
-            self._lock.notify_all()
 
     # --- what tests read ------------------------------------------------------------------------------------
 
@@ -216,32 +225,60 @@ class FakeBotAPI:
 
     # --- the Bot API ----------------------------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        match = re.fullmatch(r"/bot(?P<token>[^/]+)/(?P<method>\w+)", request.path.split("?")[0])
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
-        if not match or match.group("token") != self.token:
-            return self._reply(request, 401 if match else 404, {"ok": False, "error_code": 401 if match else 404,
-                                                                 "description": "Unauthorized" if match else "Not Found"})
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One keep-alive HTTP/1.1 connection: requests in, JSON answers out, until the client closes it."""
+        try:
+            while not self._stopping:
+                request_line = await reader.readline()
+                if not request_line:
+                    break
+                headers = {}
+                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length") or 0))
+                path = request_line.split()[1].decode()
+                status, payload = await self._dispatch(path, headers.get("content-type", ""), body)
+                data = json.dumps(payload).encode()
+                writer.write(f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
+                             f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict]:
+        match = re.fullmatch(r"/bot(?P<token>[^/]+)/(?P<method>\w+)", path.split("?")[0])
+        if not match:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if match.group("token") != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = match.group("method")
-        params = self._params(request.headers.get("Content-Type", ""), body)
+        params = self._params(content_type, body)
         with self._lock:
             self.requests.append((method, params))
+        if method == "getUpdates":  # long polling: wait here, not in a thread
+            deadline = time.monotonic() + min(float(params.get("timeout") or 0), 5.0)
+            while not self._pending_updates(params) and time.monotonic() < deadline and not self._stopping:
+                await asyncio.sleep(0.01)
+        if method == "sendMessage" and self._take_hang():
+            await asyncio.sleep(self.hang_seconds)
+            return 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
-            return self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
-            result = handler(params)
+            return 200, {"ok": True, "result": handler(params)}
         except BadRequest as error:
             with self._lock:
                 self.errors.append((method, str(error)))
-            return self._reply(request, 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
         except ApiError as error:
             payload = {"ok": False, "error_code": error.status, "description": error.description}
             if error.parameters:
                 payload["parameters"] = error.parameters
-            return self._reply(request, error.status, payload)
-        self._reply(request, 200, {"ok": True, "result": result})
+            return error.status, payload
 
     @staticmethod
     def _params(content_type: str, body: bytes) -> dict:
@@ -258,18 +295,6 @@ class FakeBotAPI:
                     pass
         return params
 
-    @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
     def api_getMe(self, params):  # noqa: N802 - Bot API method names
         return BOT_USER
 
@@ -284,14 +309,19 @@ class FakeBotAPI:
         self.commands = commands
         return True
 
-    def api_getUpdates(self, params):  # noqa: N802
-        offset = int(params.get("offset") or 0)
-        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 5.0)
+    def _pending_updates(self, params: dict) -> list[dict]:
         with self._lock:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and time.monotonic() < deadline and self._server is not None:
-                self._lock.wait(deadline - time.monotonic())
-            return list(self._updates[: int(params.get("limit") or 100)])
+            self._updates = [u for u in self._updates if u["update_id"] >= int(params.get("offset") or 0)]
+            return self._updates
+
+    def api_getUpdates(self, params):  # noqa: N802
+        return list(self._pending_updates(params)[: int(params.get("limit") or 100)])
+
+    def _take_hang(self) -> bool:
+        with self._lock:
+            hang = self.hang_next > 0
+            self.hang_next -= 1 if hang else 0
+            return hang
 
     def _check_text(self, params: dict) -> str:
         text = str(params.get("text", ""))
@@ -353,13 +383,8 @@ class FakeBotAPI:
     def api_sendMessage(self, params):  # noqa: N802
         with self._lock:
             failure = self.fail_next.pop(0) if self.fail_next else None
-            hang = self.hang_next > 0
-            self.hang_next -= 1 if hang else 0
         if failure is not None:
-            raise ApiError(failure, {500: "Internal Server Error", 502: "Bad Gateway"}.get(failure, "Server Error"))
-        if hang:
-            time.sleep(self.hang_seconds)
-            raise ApiError(504, "Gateway Timeout")
+            raise ApiError(failure, HTTPStatus(failure).phrase)
         return self._message("sendMessage", params)
 
     def api_editMessageText(self, params):  # noqa: N802
