@@ -167,32 +167,32 @@ class Commands:
         return [Reply(f"<b>Settings</b>\nDaily digest: on, at {self._when(chat)}.\n{self._topics_line(chat)}")]
 
     def cmd_time(self, chat: Chat, args: list[str]) -> list[Reply]:
-        subscriber = self.store.subscriber(chat.id)
-        if subscriber is None or not subscriber.active:
-            return [Reply("This chat is not subscribed. Send /subscribe first, then choose the time.")]
-        if not args:
-            return [Reply(f"The daily digest comes at {self._when(chat)}. Change it with /time HH:MM, "
-                          "for example /time 07:30.")]
         clock = parse_clock(args[0]) if len(args) == 1 else None
-        if clock is None:
-            return [Reply(f"“{esc(' '.join(args))}” is not a time of day. Use 24-hour HH:MM, for example /time 07:30.")]
-        schedule = Schedule(clock, self._schedule(chat).tz)
-        self.store.set_schedule(chat.id, digest_time=clock, next_digest_at=schedule.next_after(datetime.now(UTC)))
-        return [Reply(f"Done: the daily digest now comes at {self._when(chat)}.")]
+        return self._change_schedule(
+            chat, args, "/time HH:MM, for example /time 07:30", valid=clock is not None,
+            problem="is not a time of day. Use 24-hour HH:MM, for example /time 07:30.",
+            schedule=lambda current: Schedule(clock, current.tz), digest_time=clock)
 
     def cmd_timezone(self, chat: Chat, args: list[str]) -> list[Reply]:
+        zone = find_timezone(args[0]) if len(args) == 1 else None
+        return self._change_schedule(
+            chat, args, "/timezone Area/City, for example /timezone Europe/London", valid=zone is not None,
+            problem="is not a timezone I know. Use an IANA name such as Europe/London, Asia/Kolkata or "
+                    "America/New_York.",
+            schedule=lambda current: Schedule(current.at, zone), timezone=zone.key if zone else None)
+
+    def _change_schedule(self, chat: Chat, args: list[str], usage: str, *, valid: bool, problem: str,
+                         schedule, **change) -> list[Reply]:
+        """The shared shape of /time and /timezone: check, explain, or store and confirm."""
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or not subscriber.active:
-            return [Reply("This chat is not subscribed. Send /subscribe first, then choose the timezone.")]
+            return [Reply("This chat is not subscribed. Send /subscribe first, then choose when it comes.")]
         if not args:
-            return [Reply(f"The daily digest comes at {self._when(chat)}. Change the timezone with "
-                          "/timezone Area/City, for example /timezone Europe/London.")]
-        zone = find_timezone(args[0]) if len(args) == 1 else None
-        if zone is None:
-            return [Reply(f"“{esc(' '.join(args))}” is not a timezone I know. Use an IANA name such as "
-                          "Europe/London, Asia/Kolkata or America/New_York.")]
-        schedule = Schedule(self._schedule(chat).at, zone)
-        self.store.set_schedule(chat.id, timezone=zone.key, next_digest_at=schedule.next_after(datetime.now(UTC)))
+            return [Reply(f"The daily digest comes at {self._when(chat)}. Change it with {esc(usage)}.")]
+        if not valid:
+            return [Reply(f"“{esc(' '.join(args))}” {esc(problem)}")]
+        upcoming = schedule(self._schedule(chat)).next_after(datetime.now(UTC))
+        self.store.set_schedule(chat.id, next_digest_at=upcoming, **change)
         return [Reply(f"Done: the daily digest now comes at {self._when(chat)}.")]
 
     # --- helpers --------------------------------------------------------------------------------------------
