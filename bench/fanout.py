@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import random
 import sys
 import tempfile
@@ -34,17 +33,9 @@ from bot.settings import Settings  # noqa: E402
 from digests.models import Delivery, Subscriber, SubscriberTopic  # noqa: E402
 from digests.schedule import Schedule  # noqa: E402
 from digests.storage import NewArticle, Store  # noqa: E402
-from tests.fakebotapi import TOKEN, FakeBotAPI, FloodLimits  # noqa: E402
+from tests.fakebotapi import TOKEN, FakeInProcess, FloodLimits  # noqa: E402
 
 TOPICS = ["Global", "MSME", "Policy", "Trade", "Energy", "Markets"]
-
-
-def serve(limits: FloodLimits, pipe) -> None:
-    fake = FakeBotAPI(limits=limits)
-    pipe.send(fake.start())
-    pipe.recv()  # "stats"
-    pipe.send({"accepted": Counter(chat for _, chat in fake.accepted_times), "flood_errors": fake.flood_errors})
-    fake.stop()
 
 
 def populate(store: Store, chats: int, now: datetime) -> None:
@@ -69,10 +60,8 @@ def populate(store: Store, chats: int, now: datetime) -> None:
 
 
 def run(chats: int, server_limits: FloodLimits, limits: Limits) -> None:
-    to_server, to_bench = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve, args=(server_limits, to_bench), daemon=True)
-    server.start()
-    url = to_server.recv()
+    telegram = FakeInProcess(server_limits)
+    url = telegram.base_url
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{folder}/fanout.db")
         now = datetime.now(UTC)
@@ -90,17 +79,15 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits) -> None:
         report, total = asyncio.run(send())
         with store.session() as session:
             expected = dict(session.execute(select(Delivery.chat_id, Delivery.parts_total)).all())
-        to_server.send("stats")
-        stats = to_server.recv()
-        server.join()
-    accepted = stats["accepted"]
+        stats = telegram.stats()
+    accepted = Counter(chat for _, chat in stats["accepted_times"])
     duplicates = sum(max(0, accepted[c] - n) for c, n in expected.items())
     losses = sum(max(0, n - accepted[c]) for c, n in expected.items())
     rate = report.messages / report.seconds
     print(f"chats {chats}, messages {report.messages}, renderings shared by all, plan+send {total:.1f} s")
     print(f"  fan-out {report.seconds:.1f} s: {rate:.1f} messages/s, ratio to the limit "
           f"{server_limits.per_second}/s = {rate / server_limits.per_second:.3f}")
-    print(f"  429s received {stats['flood_errors']}, duplicates {duplicates}, losses {losses}, "
+    print(f"  429s received {len(stats['floods'])}, duplicates {duplicates}, losses {losses}, "
           f"retries {report.retries}, postponed {report.postponed}")
 
 

@@ -135,6 +135,7 @@ class FakeBotAPI:
     hang_seconds: float = 3.0
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
+    floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
 
     def __post_init__(self):
         self._updates: list[dict] = []
@@ -367,13 +368,12 @@ class FakeBotAPI:
             times = self._chat_times.setdefault(chat_id, deque())
             while times and times[0] <= now - 60.0:
                 times.popleft()
-            too_fast = (
-                len(self._recent) >= self.limits.per_second
-                or (chat_id > 0 and times and now - times[-1] < self.limits.private_interval)
-                or (chat_id < 0 and len(times) >= self.limits.group_per_minute)
-            )
-            if too_fast:
+            broken = ("overall" if len(self._recent) >= self.limits.per_second
+                      else "private chat" if chat_id > 0 and times and now - times[-1] < self.limits.private_interval
+                      else "group" if chat_id < 0 and len(times) >= self.limits.group_per_minute else None)
+            if broken:
                 self.flood_errors += 1
+                self.floods.append((broken, chat_id))
                 raise ApiError(429, f"Too Many Requests: retry after {self.limits.retry_after}",
                                {"retry_after": self.limits.retry_after})
             self._recent.append(now)
@@ -393,3 +393,33 @@ class FakeBotAPI:
     def api_answerCallbackQuery(self, params):  # noqa: N802
         return True
 
+
+
+class FakeInProcess:
+    """The fake server in a process of its own, as Telegram is: timing tests then measure arrivals that the
+    sender's own work (and its interpreter lock) cannot bunch together. ``stats()`` reads its figures."""
+
+    def __init__(self, limits: FloodLimits | None = None):
+        import multiprocessing
+
+        self._pipe, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_serve_until_asked, args=(limits, child), daemon=True)
+        self._process.start()
+        self.base_url = self._pipe.recv()
+
+    def stats(self) -> dict:
+        """Ends the server: the accepted (arrival, chat) pairs and the 429s it answered."""
+        self._pipe.send("stats")
+        stats = self._pipe.recv()
+        self._process.join(10)
+        return stats
+
+
+def _serve_until_asked(limits: FloodLimits | None, pipe) -> None:
+    fake = FakeBotAPI(limits=limits)
+    pipe.send(fake.start())
+    pipe.recv()
+    with fake._lock:
+        pipe.send({"accepted_times": list(fake.accepted_times), "floods": list(fake.floods)})
+    fake.stop()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from digests.ingest import ingest
 from digests.models import Delivery, Rendering
 from digests.schedule import Schedule
 from tests.conftest import KOLKATA, Reader, write_article
-from tests.fakebotapi import TOKEN, FloodLimits
+from tests.fakebotapi import TOKEN, FakeInProcess, FloodLimits
 
 pytestmark = pytest.mark.asyncio
 SCHEDULE = Schedule(time(8, 0), KOLKATA)
@@ -53,21 +54,22 @@ def expected_parts(store) -> dict[int, int]:
         return dict(rows.all())
 
 
-async def test_limits_never_exceeded_and_every_chat_gets_its_digest_once(fake_api, settings, store, tmp_path):
-    fake_api.limits = FloodLimits()
+async def test_limits_never_exceeded_and_every_chat_gets_its_digest_once(settings, store, tmp_path):
+    telegram = FakeInProcess(FloodLimits())
     private, groups = list(range(1, 41)), [-1001, -1002, -1003]
     subscribe(store, *private, *groups)
     news(store, tmp_path, count=24, long=True)  # long enough for digests of several messages
-    report = await send_now(settings, store, Limits())
+    report = await send_now(replace(settings, api_base_url=telegram.base_url), store, Limits())
+    stats = telegram.stats()
     expected = expected_parts(store)
     assert max(expected.values()) >= 2
-    assert fake_api.flood_errors == 0 and report.flood_waits == 0
-    assert parts_per_chat(fake_api) == Counter(expected)
+    assert stats["floods"] == [] and report.flood_waits == 0
+    assert Counter(chat for _, chat in stats["accepted_times"]) == Counter(expected)
     assert report.delivered == len(private) + len(groups)
-    times = [t for t, _ in fake_api.accepted_times]
+    times = [t for t, _ in stats["accepted_times"]]
     assert max(sum(1 for u in times if t - 1 < u <= t) for t in times) <= 30
     by_chat = defaultdict(list)
-    for moment, chat in fake_api.accepted_times:
+    for moment, chat in stats["accepted_times"]:
         by_chat[chat].append(moment)
     for chat, moments in by_chat.items():
         gaps = [b - a for a, b in zip(moments, moments[1:])]
