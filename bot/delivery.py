@@ -175,7 +175,8 @@ def _retry_seconds(error: RetryAfter) -> float:
 def _log_crash(task: asyncio.Task) -> None:
     """A failure outside Telegram's errors (the database, a bug): say so now, not at garbage collection.
 
-    What was not sent stays pending in the database and is tried again on the next run.
+    The delivery stays in the database: pending ones are tried on the next run, and a message left marked in
+    flight is settled at the next start like one cut off by a crash.
     """
     if not task.cancelled() and task.exception() is not None:
         log.error("Digest sending failed", exc_info=task.exception())
