@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from digests.cleaning import html_to_text
-from digests.parsing import DEFAULT_MAX_FILE_BYTES, RawArticle, Rejection, parse_file
+from digests.formats import parse_path
+from digests.parsing import DEFAULT_MAX_FILE_BYTES, RawArticle, Rejection
 from digests.sources import iter_source_files
 from digests.storage import NewArticle, Store
 from digests.summary import DEFAULT_SUMMARY_CHARS, shorten, summarize
@@ -60,7 +61,7 @@ def ingest(
         if isinstance(item, Rejection):
             report.rejected.append(item)
             continue
-        parsed = parse_file(item.path, default_source=item.source, source_tz=source_tz, max_bytes=max_file_bytes)
+        parsed = parse_path(item.path, default_source=item.source, source_tz=source_tz, max_bytes=max_file_bytes)
         report.rejected.extend(parsed.rejections)
         ready = []
         for raw in parsed.articles:
