@@ -133,3 +133,34 @@ class Delivery(Base):
         UniqueConstraint("chat_id", "digest_date", name="uq_deliveries_chat_day"),
         Index("ix_deliveries_chat_window", "chat_id", "window_end"),
     )
+
+
+class SourceState(Base):
+    """What the poller remembers of a URL source: conditional-GET validators, schedule, and health."""
+
+    __tablename__ = "source_states"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    location: Mapped[str] = mapped_column(String(2048))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # of the current run of failures
+    last_error: Mapped[str | None] = mapped_column(Text)
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)  # the admins were told of this run
+
+
+class IngestedFile(Base):
+    """The ledger of files already read: the same path, size and mtime is not parsed again."""
+
+    __tablename__ = "ingested_files"
+
+    path: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(20))  # "done" or "rejected"
+    reason: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, Topic, topic_key
+from digests.models import IngestedFile, SourceState
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
 
@@ -244,3 +245,57 @@ class Store:
         """Give a claim back after a failed send, so that the next run tries again."""
         with self.session() as session, session.begin():
             session.execute(delete(Delivery).where(Delivery.id == delivery_id))
+
+    # --- sources and the file ledger ------------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState | None:
+        with self.session() as session:
+            return session.get(SourceState, name)
+
+    def record_poll(self, name: str, location: str, now: datetime, next_attempt_at: datetime, *,
+                    error: str | None = None, etag: str | None = None, last_modified: str | None = None) -> None:
+        """Remember a poll of a URL source: its validators on success, the failure run on error."""
+        with self.session() as session, session.begin():
+            state = session.get(SourceState, name) or SourceState(name=name, consecutive_failures=0, alerted=False)
+            session.add(state)
+            state.location, state.last_attempt_at, state.next_attempt_at = location, now, next_attempt_at
+            if error is None:
+                state.etag, state.last_modified, state.last_success_at = etag, last_modified, now
+                state.consecutive_failures, state.first_failure_at, state.alerted = 0, None, False
+                state.last_error = None
+            else:
+                state.consecutive_failures += 1
+                state.first_failure_at = state.first_failure_at or now
+                state.last_error = error[:2000]
+
+    def sources_to_alert(self, failing_since: datetime) -> list[SourceState]:
+        """Sources failing without a break since ``failing_since`` or longer, whose admins were not told."""
+        with self.session() as session:
+            query = select(SourceState).where(SourceState.first_failure_at <= failing_since,
+                                              SourceState.alerted.is_(False))
+            return list(session.scalars(query.order_by(SourceState.name)))
+
+    def mark_alerted(self, name: str) -> None:
+        with self.session() as session, session.begin():
+            state = session.get(SourceState, name)
+            if state is not None:
+                state.alerted = True
+
+    def file_ledger(self) -> dict[str, tuple[int, int]]:
+        """Every file read before, as path -> (size, mtime_ns)."""
+        with self.session() as session:
+            rows = session.execute(select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns))
+            return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
+    def record_files(self, entries: Iterable[tuple[str, int, int, str, str | None]], now: datetime) -> None:
+        """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
+        with self.session() as session, session.begin():
+            for path, size, mtime_ns, outcome, reason in entries:
+                session.merge(IngestedFile(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome,
+                                           reason=reason, ingested_at=now))
+
+    def rejected_files(self) -> list[IngestedFile]:
+        """Every file the ledger holds as rejected, with its reason, newest first."""
+        with self.session() as session:
+            query = select(IngestedFile).where(IngestedFile.outcome == "rejected")
+            return list(session.scalars(query.order_by(IngestedFile.ingested_at.desc())))
