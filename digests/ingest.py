@@ -23,6 +23,7 @@ from pathlib import Path
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
 from digests.formats import parse_document, parse_path
+from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
 from digests.storage import NewArticle, Store
@@ -77,7 +78,7 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
     text = html_to_text(raw.html)
     return NewArticle(
         source=raw.source[:200],
-        link=raw.link,
+        link=canonical_link(raw.link),
         title=shorten(raw.title, 500),
         published_at=raw.published_at or now,
         text=text,
@@ -92,7 +93,7 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
                  default_topic: str) -> tuple[list[NewArticle], list[Rejection]]:
     ready, rejected = [], list(parsed.rejections)
     for raw in parsed.articles:
-        if len(raw.link) > MAX_LINK_CHARS:
+        if len(canonical_link(raw.link)) > MAX_LINK_CHARS:
             rejected.append(Rejection(shown, f"link longer than {MAX_LINK_CHARS} characters"))
         else:
             ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic))

@@ -164,3 +164,29 @@ class IngestedFile(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # "done" or "rejected"
     reason: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleHeadline(Base):
+    """An article's headline key and day, so a near-identical headline the same day is found by index."""
+
+    __tablename__ = "article_headlines"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    key: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_article_headlines_day_key", "day", "key"),)
+
+
+class AlsoSource(Base):
+    """Another source that carried a stored article's story (same link, or same headline that day)."""
+
+    __tablename__ = "also_sources"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+# Added here rather than in Article's body, to keep this feature in one block.
+Article.also = relationship(AlsoSource, lazy="selectin", order_by=AlsoSource.source, cascade="all, delete-orphan")
+Article.also_sources = property(lambda self: [also.source for also in self.also])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, delete, event, func, or_, select
@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.models import Article, ArticleTopic, Base, Delivery, Subscriber, SubscriberTopic, Topic, topic_key
-from digests.models import IngestedFile, SourceState
+from digests.links import headline_key
+from digests.models import AlsoSource, ArticleHeadline, IngestedFile, SourceState
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
 
@@ -78,7 +79,9 @@ class Store:
         outcome: list[bool] = []
         with self.session() as session, session.begin():
             for item in items:
-                if self._exists(session, item):
+                existing = self._existing(session, item)
+                if existing is not None:
+                    self._note_also_source(session, existing, item.source)
                     outcome.append(False)
                     continue
                 article = Article(
@@ -99,15 +102,32 @@ class Store:
                         session.add(topic)
                 session.add(article)
                 session.flush()
+                session.add(ArticleHeadline(article_id=article.id, day=item.published_at.astimezone(UTC).date(),
+                                            key=headline_key(item.title)))
                 outcome.append(True)
         return outcome
 
     @staticmethod
-    def _exists(session: Session, item: NewArticle) -> bool:
+    def _existing(session: Session, item: NewArticle) -> tuple[int, str] | None:
+        """The stored article (id, source) this item repeats: same link, same source and id, or else a
+        near-identical headline (same words) published the same day by another source."""
         same = Article.link == item.link
         if item.external_id:
             same = or_(same, (Article.source == item.source) & (Article.external_id == item.external_id))
-        return session.scalar(select(Article.id).where(same).limit(1)) is not None
+        found = session.execute(select(Article.id, Article.source).where(same).limit(1)).first()
+        if found is None:
+            found = session.execute(
+                select(Article.id, Article.source).join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
+                .where(ArticleHeadline.day == item.published_at.astimezone(UTC).date(),
+                       ArticleHeadline.key == headline_key(item.title), Article.source != item.source).limit(1)
+            ).first()
+        return None if found is None else (found[0], found[1])
+
+    @staticmethod
+    def _note_also_source(session: Session, existing: tuple[int, str], source: str) -> None:
+        article_id, stored_source = existing
+        if source != stored_source and session.get(AlsoSource, (article_id, source)) is None:
+            session.add(AlsoSource(article_id=article_id, source=source))
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given."""
