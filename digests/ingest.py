@@ -226,7 +226,8 @@ def _read_files(jobs: list[_FileJob], settings: _Settings) -> Iterator[tuple]:
             slots.acquire()
             yield job, settings
 
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(WORKERS) as pool:
         for result in pool.imap(_read_file_star, feed(), chunksize=16):
             slots.release()

@@ -5,12 +5,13 @@ SQLite by default (a file, WAL journal), any SQLAlchemy URL otherwise.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, event, func, or_, select
+from sqlalchemy import create_engine, delete, event, func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,60 +75,73 @@ class Store:
     def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime) -> list[bool]:
         """Store the new ones; for each item, True if it was new and False if it was already there.
 
-        An article is the same as a stored one when it has the same source and id, or else the same link.
+        An article is the same as a stored one (or an earlier one of the same batch) when it has the same
+        source and id, or else the same link, or else a near-identical headline (same words) published the same
+        day by another source; the other source is then recorded as also carrying the story. The whole batch
+        is a handful of set-based statements, so that large ingests are not held up by the database.
         """
+        items = list(items)
+        if not items:
+            return []
         outcome: list[bool] = []
         with self.session() as session, session.begin():
+            known = _KnownStories.load(session, items)
+            new_rows, fresh = [], []
+            also: set[tuple[int, str]] = set()  # (article id, or -1 - index into fresh; source)
             for item in items:
-                existing = self._existing(session, item)
+                existing = known.find(item)
                 if existing is not None:
-                    self._note_also_source(session, existing, item.source)
+                    target, source = existing
+                    if source != item.source:
+                        also.add((target, item.source))
                     outcome.append(False)
                     continue
-                article = Article(
-                    source=item.source, external_id=item.external_id, link=item.link, title=item.title,
-                    author=item.author, published_at=item.published_at, arrived_at=arrived_at,
-                    text=item.text, summary=item.summary,
-                )
-                seen: set[str] = set()
-                for name in item.topics:
-                    key, name = topic_key(name), " ".join(name.split())
-                    if key and key not in seen:
-                        seen.add(key)
-                        article.topics.append(ArticleTopic(
-                            key=key, name=name, position=len(seen), published_at=item.published_at,
-                        ))
-                        topic = session.get(Topic, key) or Topic(key=key, name=name, article_count=0)
-                        topic.article_count += 1
-                        session.add(topic)
-                session.add(article)
-                session.flush()
-                session.add(ArticleHeadline(article_id=article.id, day=item.published_at.astimezone(UTC).date(),
-                                            key=headline_key(item.title)))
+                known.add(item, -1 - len(fresh))
+                fresh.append(item)
+                new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
+                                     title=item.title, author=item.author, published_at=item.published_at,
+                                     arrived_at=arrived_at, text=item.text, summary=item.summary))
                 outcome.append(True)
+            ids: list[int] = []
+            if new_rows:
+                inserted = session.execute(insert(Article).returning(Article.id, sort_by_parameter_order=True),
+                                           new_rows)
+                ids = [row_id for (row_id,) in inserted]
+                self._add_topics_and_headlines(session, fresh, ids)
+            pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
+            if pairs:
+                have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
+                    AlsoSource.article_id.in_({article_id for article_id, _ in pairs}))).all())
+                rows = [dict(article_id=a, source=src) for a, src in sorted(pairs - have)]
+                if rows:
+                    session.execute(insert(AlsoSource), rows)
         return outcome
 
     @staticmethod
-    def _existing(session: Session, item: NewArticle) -> tuple[int, str] | None:
-        """The stored article (id, source) this item repeats: same link, same source and id, or else a
-        near-identical headline (same words) published the same day by another source."""
-        same = Article.link == item.link
-        if item.external_id:
-            same = or_(same, (Article.source == item.source) & (Article.external_id == item.external_id))
-        found = session.execute(select(Article.id, Article.source).where(same).limit(1)).first()
-        if found is None:
-            found = session.execute(
-                select(Article.id, Article.source).join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
-                .where(ArticleHeadline.day == item.published_at.astimezone(UTC).date(),
-                       ArticleHeadline.key == headline_key(item.title), Article.source != item.source).limit(1)
-            ).first()
-        return None if found is None else (found[0], found[1])
-
-    @staticmethod
-    def _note_also_source(session: Session, existing: tuple[int, str], source: str) -> None:
-        article_id, stored_source = existing
-        if source != stored_source and session.get(AlsoSource, (article_id, source)) is None:
-            session.add(AlsoSource(article_id=article_id, source=source))
+    def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:
+        topic_rows, counts, names = [], Counter(), {}
+        for item, article_id in zip(fresh, ids):
+            seen: set[str] = set()
+            for name in item.topics:
+                key, name = topic_key(name), " ".join(name.split())
+                if key and key not in seen:
+                    seen.add(key)
+                    topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
+                                           published_at=item.published_at))
+                    counts[key] += 1
+                    names.setdefault(key, name)
+        if topic_rows:
+            session.execute(insert(ArticleTopic), topic_rows)
+        stored = dict(session.execute(select(Topic.key, Topic.article_count).where(Topic.key.in_(counts))).all())
+        new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
+        if new_topics:
+            session.execute(insert(Topic), new_topics)
+        updates = [dict(key=k, article_count=stored[k] + n) for k, n in counts.items() if k in stored]
+        if updates:
+            session.execute(update(Topic), updates)
+        session.execute(insert(ArticleHeadline), [
+            dict(article_id=article_id, day=item.published_at.astimezone(UTC).date(), key=headline_key(item.title))
+            for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given."""
@@ -319,3 +333,62 @@ class Store:
         with self.session() as session:
             query = select(IngestedFile).where(IngestedFile.outcome == "rejected")
             return list(session.scalars(query.order_by(IngestedFile.ingested_at.desc())))
+
+
+class _KnownStories:
+    """What a batch of new articles may repeat: the stored articles with the same links, source ids or
+    headline keys (fetched in a few queries), plus the batch's own earlier items."""
+
+    CHUNK = 400  # bound parameters per IN (...)
+
+    def __init__(self):
+        # each maps to (ref, source): ref is a stored article's id, or -1 - the batch item's index
+        self.links: dict[str, tuple[int, str]] = {}
+        self.ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self.headlines: dict[tuple[date, str], list[tuple[int, str]]] = {}
+
+    @classmethod
+    def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
+        known = cls()
+        links = list({item.link for item in items})
+        pairs = list({(item.source, item.external_id) for item in items if item.external_id})
+        heads = list({_headline(item) for item in items})
+        for chunk in _chunks(links, cls.CHUNK):
+            for row_id, source, link in session.execute(
+                    select(Article.id, Article.source, Article.link).where(Article.link.in_(chunk))):
+                known.links[link] = (row_id, source)
+        for chunk in _chunks(pairs, cls.CHUNK // 2):
+            for row_id, source, external_id in session.execute(
+                    select(Article.id, Article.source, Article.external_id)
+                    .where(tuple_(Article.source, Article.external_id).in_(chunk))):
+                known.ids[(source, external_id)] = (row_id, source)
+        for chunk in _chunks(heads, cls.CHUNK // 2):
+            query = (select(Article.id, Article.source, ArticleHeadline.day, ArticleHeadline.key)
+                     .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
+                     .where(tuple_(ArticleHeadline.day, ArticleHeadline.key).in_(chunk)))
+            for row_id, source, day, key in session.execute(query):
+                known.headlines.setdefault((day, key), []).append((row_id, source))
+        return known
+
+    def find(self, item: NewArticle) -> tuple[int, str] | None:
+        if item.external_id and (item.source, item.external_id) in self.ids:
+            return self.ids[(item.source, item.external_id)]
+        if item.link in self.links:
+            return self.links[item.link]
+        return next((hit for hit in self.headlines.get(_headline(item), []) if hit[1] != item.source), None)
+
+    def add(self, item: NewArticle, ref: int) -> None:
+        entry = (ref, item.source)
+        self.links[item.link] = entry
+        if item.external_id:
+            self.ids[(item.source, item.external_id)] = entry
+        self.headlines.setdefault(_headline(item), []).append(entry)
+
+
+def _headline(item: NewArticle) -> tuple[date, str]:
+    return item.published_at.astimezone(UTC).date(), headline_key(item.title)
+
+
+def _chunks(values: list, size: int) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
