@@ -53,12 +53,15 @@ def strip_never_text(html: str) -> str:
 
 
 def _unmarkdown_line(line: str) -> str:
-    if _RULE.match(line):
-        return ""
-    line = _HEADING.sub("", line)
-    line = _QUOTE.sub("", line)
-    line = _BULLET.sub(r"\1• ", line)
-    line = _MD_ESCAPE.sub(r"\1", line)
+    first = line.lstrip()[:1]
+    if first in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
+        if _RULE.match(line):
+            return ""
+        line = _HEADING.sub("", line)
+        line = _QUOTE.sub("", line)
+        line = _BULLET.sub(r"\1• ", line)
+    if "\\" in line:
+        line = _MD_ESCAPE.sub(r"\1", line)
     line = _INVISIBLE.sub("", line)
     return _SPACES.sub(" ", line).strip()
 

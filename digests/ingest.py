@@ -199,7 +199,7 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
             except OSError as exc:
                 report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
                 continue
-            if ledger.get(str(item.path.resolve())) == (stat.st_size, stat.st_mtime_ns):
+            if ledger.get(os.path.abspath(item.path)) == (stat.st_size, stat.st_mtime_ns):
                 report.unchanged += 1
                 continue
             if wall - stat.st_mtime < settle_seconds:
@@ -251,7 +251,7 @@ def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tup
         path = job.path
         if move_files and job.folder is not None:
             path = _move(job.path, job.folder, DONE_FOLDER if outcome == "done" else REJECTED_FOLDER)
-        entries.append((str(path.resolve()), job.size, job.mtime_ns, outcome, reason))
+        entries.append((os.path.abspath(path), job.size, job.mtime_ns, outcome, reason))
     store.record_files(entries, now)
 
 

@@ -323,10 +323,13 @@ class Store:
 
     def record_files(self, entries: Iterable[tuple[str, int, int, str, str | None]], now: datetime) -> None:
         """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
+        rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
+                for path, size, mtime_ns, outcome, reason in entries]
         with self.session() as session, session.begin():
-            for path, size, mtime_ns, outcome, reason in entries:
-                session.merge(IngestedFile(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome,
-                                           reason=reason, ingested_at=now))
+            for chunk in _chunks(rows, _KnownStories.CHUNK):
+                session.execute(delete(IngestedFile).where(IngestedFile.path.in_([row["path"] for row in chunk])))
+            if rows:
+                session.execute(insert(IngestedFile), rows)
 
     def rejected_files(self) -> list[IngestedFile]:
         """Every file the ledger holds as rejected, with its reason, newest first."""
