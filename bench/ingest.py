@@ -128,7 +128,7 @@ def main() -> None:
         floor, sampled = floor_rate(total, args.floor_sample)
         own, children = peak_mb()
         cores = min(WORKERS, os.cpu_count() or 1)
-        print(f"ingest: {report.full_line()}")
+        print(f"ingest: {report.summary_line()}")
         print(f"ingest: {report.new} articles in {elapsed:.1f} s = {rate:.0f} articles/s "
               f"({rate / cores:.0f} per core, {cores} worker processes)")
         print(f"floor: html2text alone on {sampled} of the same bodies: {floor:.0f} articles/s per core")

@@ -107,9 +107,15 @@ def parse_bytes(
     if declares_entities(data):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
     try:
-        root = etree.fromstring(data, _hardened_parser())
+        root = etree.fromstring(_utf8_if_misdeclared(data), _hardened_parser())
     except etree.XMLSyntaxError as exc:
-        return ParseResult(rejections=[Rejection(shown, f"not well-formed XML: {exc}")])
+        recoded = _recoded(data) if _is_encoding_error(exc) else None
+        try:
+            root = etree.fromstring(recoded, _hardened_parser()) if recoded else None
+        except etree.XMLSyntaxError:
+            root = None
+        if root is None:
+            return ParseResult(rejections=[Rejection(shown, f"not well-formed XML: {exc}")])
     if _declares_entities(root):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
 
@@ -153,6 +159,40 @@ def declares_entities(data: bytes, charset: str | None = None) -> bool:
             if _ENTITY_DECLARATION in data.decode(codec.name, "ignore"):
                 return True
     return False
+
+
+_LEGACY_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?:iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii)["']""",
+                              re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _is_encoding_error(exc: etree.XMLSyntaxError) -> bool:
+    message = str(exc).lower()
+    return "encoding" in message or "utf-8" in message or "char 0x" in message or "bytes:" in message
+
+
+def _utf8_if_misdeclared(data: bytes) -> bytes:
+    """A document declared Latin-1/ASCII whose bytes are valid UTF-8 with non-ASCII in them is UTF-8 (a CMS
+    that writes UTF-8 under an old template's declaration); real Latin-1 text is almost never valid UTF-8."""
+    if not _LEGACY_DECLARED.match(data) or data.isascii():
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+def _recoded(data: bytes) -> bytes | None:
+    """For a document lxml could not decode (no or a wrong declaration): UTF-8 if it is that, else
+    windows-1252, the usual undeclared legacy encoding of Western news text. None for UTF-16/32 with a BOM."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("windows-1252", "replace")
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
 
 
 def _declares_entities(root: etree._Element) -> bool:

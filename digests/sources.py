@@ -52,7 +52,7 @@ class Source:
         if self.is_url:
             return urlsplit(self.location).hostname or self.location
         path = Path(self.location).expanduser()
-        return path.name if path.is_dir() else (path.parent.name or path.stem)
+        return (path.parent.name or path.stem) if path.is_file() else path.name
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,29 @@ def test_drop_folder_moves_done_and_rejected_files_and_keeps_the_reasons(store, 
     assert rejected.path.endswith("rejected/broken.xml") and "not well-formed XML" in rejected.reason
     again = ingest(store, [str(drop)], source_tz=KOLKATA, move_files=True)
     assert (again.new, again.rejected, again.unchanged) == (0, [], 0)  # moved files are not looked at again
+
+
+def test_settings_for_sources(tmp_path):
+    from bot.settings import SettingsError, load_settings
+
+    path = tmp_path / "sources.toml"
+    path.write_text('[sources.wire]\nlocation = "https://wire.example/feed"\n')
+    settings = load_settings({"SOURCES_FILE": str(path), "NEWS_SOURCES": "a,https://b.example/x?y=1",
+                              "ADMIN_IDS": "12, 34", "HTTP_CONTACT": "ops@example.org",
+                              "MOVE_INGESTED_FILES": "yes"}, env_file="")
+    assert [getattr(s, "name", s) for s in settings.sources] == ["a", "https://b.example/x?y=1", "wire"]
+    assert settings.admin_ids == [12, 34] and settings.move_ingested_files
+    assert settings.user_agent.startswith("newsdigest/") and settings.user_agent.endswith(" (+ops@example.org)")
+    for bad, message in [({"ADMIN_IDS": "me"}, "ADMIN_IDS"), ({"SOURCES_FILE": str(tmp_path / "none.toml")},
+                                                               "SOURCES_FILE: cannot read"),
+                         ({"MOVE_INGESTED_FILES": "maybe"}, "true or false")]:
+        with pytest.raises(SettingsError, match=message):
+            load_settings(bad, env_file="")
+
+
+def test_summary_line_names_reasons_and_sources(store, tmp_path):
+    write_article(tmp_path / "desk", 1)
+    (tmp_path / "desk" / "bad.xml").write_text("<root>")
+    report = ingest(store, [str(tmp_path / "desk"), str(tmp_path / "gone")], source_tz=KOLKATA)
+    assert report.full_line() == ("1 new, 0 duplicate, 2 rejected (no such file or folder: 1, not well-formed XML: 1)"
+                                  " | desk: 1 new, 1 rejected | gone: 1 rejected")
