@@ -39,10 +39,18 @@ def _converter() -> html2text.HTML2Text:
     return converter
 
 
+_MAY_HIDE_TEXT = re.compile(r"<\s*(?:" + "|".join(NEVER_TEXT) + r")\b|<!|<\?", re.IGNORECASE)
+
+
 def strip_never_text(html: str) -> str:
-    """Remove scripts, styles, frames and the like; returns HTML again."""
+    """Remove scripts, styles, frames and the like; returns HTML again.
+
+    Most bodies have none of them: one scan finds that and saves parsing the body twice.
+    """
     if not html.strip():
         return ""
+    if not _MAY_HIDE_TEXT.search(html):
+        return html
     try:
         fragment = lxml_html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):

@@ -29,7 +29,7 @@ _NUL_PATTERNS = [(b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"
                  (b"<\x00", "utf-16-le")]
 _SKIPPED = re.compile(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(r"<(?:[\w.\-]+:)?([A-Za-z_][\w.\-]*)")
-HEAD_BYTES = 65536
+HEAD_BYTES = 16384  # enough for a declaration, comments and a DOCTYPE before the root
 
 
 def _head_text(data: bytes) -> str:
