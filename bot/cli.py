@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest_cmd = commands.add_parser("ingest", help="ingest news now and print what happened")
     ingest_cmd.add_argument("paths", nargs="*", metavar="PATH",
                             help="files, folders or URLs (default: NEWS_SOURCES and SOURCES_FILE)")
+    ingest_cmd.add_argument("--rejected", action="store_true",
+                            help="list the files rejected so far, with their reasons, and ingest nothing")
     digest = commands.add_parser("digest", help="print a digest as plain text, or --send today's digest")
     digest.add_argument("--date", type=date.fromisoformat, help="the day, as YYYY-MM-DD (default: today)")
     digest.add_argument("--topic", help="only this topic")
@@ -71,6 +73,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    if args.rejected:
+        for entry in Store(settings.database_url).rejected_files():
+            print(f"{entry.ingested_at:%Y-%m-%d %H:%M} {entry.path}: {entry.reason}")
+        return 0
     locations = args.paths or settings.sources
     if not locations:
         print("Nothing to ingest: name files, folders or URLs, or set NEWS_SOURCES or SOURCES_FILE.",

@@ -71,6 +71,8 @@ def test_ingest_prints_counts_and_each_rejection(env, tmp_path, sample_file):
     assert any(line.startswith(f"rejected: {drop / 'broken.xml'}: not well-formed XML") for line in lines)
     again = newsdigest("ingest", str(drop), str(sample_file), env=env, cwd=tmp_path)
     assert again.stdout.splitlines()[-1] == "0 new, 0 duplicate, 0 rejected, 3 unchanged"  # the ledger
+    listed = newsdigest("ingest", "--rejected", env=env, cwd=tmp_path).stdout.splitlines()
+    assert len(listed) == 1 and f"{drop / 'broken.xml'}: not well-formed XML" in listed[0]
 
 
 def test_ingest_reads_news_sources_from_dotenv(env, tmp_path, sample_file):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,3 +230,18 @@ def test_summary_line_names_reasons_and_sources(store, tmp_path):
     report = ingest(store, [str(tmp_path / "desk"), str(tmp_path / "gone")], source_tz=KOLKATA)
     assert report.full_line() == ("1 new, 0 duplicate, 2 rejected (no such file or folder: 1, not well-formed XML: 1)"
                                   " | desk: 1 new, 1 rejected | gone: 1 rejected")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("files", "terminal", "shown"), [(120, True, True), (120, False, False), (5, True, False)])
+def test_progress_bar_on_large_batches_at_a_terminal(store, tmp_path, monkeypatch, files, terminal, shown):
+    for number in range(files):
+        (tmp_path / f"{number}.xml").write_text(f"<root><title>T{number}</title><link>https://x.example/{number}</link></root>")
+    stream = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    assert ingest(store, [str(tmp_path)], source_tz=KOLKATA, progress=True).new == files
+    assert (f"{files}/{files}" in stream.getvalue()) == shown
