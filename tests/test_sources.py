@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import Bot
 
 from bot.alerts import alert_failing_sources
-from bot.app import make_bot
 from digests.fetching import Fetcher, next_attempt
 from digests.ingest import ingest
 from digests.sources import Source, SourcesFileError, load_sources_file
@@ -121,7 +121,7 @@ async def test_a_day_of_failures_alerts_each_admin_once(store, server, fetcher, 
     server.routes["/down"] = Route(status=500)
     source = Source(server.url("/down"), name="down <wire>")
     poll(store, source, fetcher)
-    async with make_bot(settings) as bot:
+    async with Bot(settings.token, base_url=settings.api_base_url) as bot:
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=23)) == 0
         poll(store, source, fetcher, now=T0 + timedelta(hours=24))
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=24)) == 1
