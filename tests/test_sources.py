@@ -245,3 +245,32 @@ def test_progress_bar_on_large_batches_at_a_terminal(store, tmp_path, monkeypatc
     monkeypatch.setattr(sys, "stderr", stream)
     assert ingest(store, [str(tmp_path)], source_tz=KOLKATA, progress=True).new == files
     assert (f"{files}/{files}" in stream.getvalue()) == shown
+
+
+async def test_ingest_job_alerts_the_admins_of_a_source_down_for_a_day(store, server, settings, fake_api):
+    """The running bot's ingest job polls the failing URL and sends the admins the one alert."""
+    import dataclasses
+
+    from telegram import Update
+
+    from bot.app import build_application
+    from tests.conftest import wait_for
+
+    server.routes["/down"] = Route(status=502)
+    url = server.url("/down")
+    store.record_poll("down.example", url, datetime.now(UTC) - timedelta(days=2),
+                      datetime.now(UTC) - timedelta(hours=1), error="HTTP 502 Bad Gateway")
+    settings = dataclasses.replace(settings, configured_sources=[Source(url, name="down.example")], admin_ids=[777])
+    application = build_application(settings, store)
+    await application.initialize()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await application.start()
+    try:
+        [alert] = await wait_for(lambda: fake_api.messages_to(777), what="the admin alert")
+        assert "down.example" in alert.text and "HTTP 502" in alert.text
+        assert store.source_state("down.example").alerted
+        assert len(server.requests) == 1 and server.requests[0][1]["user-agent"].startswith("newsdigest/")
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
