@@ -70,8 +70,7 @@ def _unmarkdown_line(line: str) -> str:
         line = _BULLET.sub(r"\1• ", line)
     if "\\" in line:
         line = _MD_ESCAPE.sub(r"\1", line)
-    line = _INVISIBLE.sub("", line)
-    return _SPACES.sub(" ", line).strip()
+    return line.strip()
 
 
 def html_to_text(html: str) -> str:
@@ -79,6 +78,7 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     markdown = _converter().handle(strip_never_text(html).replace("\r", ""))
+    markdown = _SPACES.sub(" ", _INVISIBLE.sub("", markdown))  # once for the whole text, not per line
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in markdown.splitlines():

@@ -73,12 +73,12 @@ class IngestReport:
 
 
 def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS,
-            default_topic: str = DEFAULT_TOPIC) -> NewArticle:
-    """Clean the body, write the summary, and fit every field to its column."""
+            default_topic: str = DEFAULT_TOPIC, link: str | None = None) -> NewArticle:
+    """Clean the body, write the summary, and fit every field to its column (``link``: if already canonical)."""
     text = html_to_text(raw.html)
     return NewArticle(
         source=raw.source[:200],
-        link=canonical_link(raw.link),
+        link=link or canonical_link(raw.link),
         title=shorten(raw.title, 500),
         published_at=raw.published_at or now,
         text=text,
@@ -93,10 +93,11 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
                  default_topic: str) -> tuple[list[NewArticle], list[Rejection]]:
     ready, rejected = [], list(parsed.rejections)
     for raw in parsed.articles:
-        if len(canonical_link(raw.link)) > MAX_LINK_CHARS:
+        link = canonical_link(raw.link)
+        if len(link) > MAX_LINK_CHARS:
             rejected.append(Rejection(shown, f"link longer than {MAX_LINK_CHARS} characters"))
         else:
-            ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic))
+            ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic, link=link))
     return ready, rejected
 
 
