@@ -20,7 +20,6 @@ from digests.sources import Source, SourcesFileError, load_sources_file, split_s
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
 TELEGRAM_API = "https://api.telegram.org/bot"
-PROJECT_URL = "https://github.com/newsdigest/newsdigest"
 
 
 class SettingsError(ValueError):
@@ -55,7 +54,7 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        return user_agent(self.http_contact or PROJECT_URL)
+        return user_agent(self.http_contact)
 
     @property
     def scheduled_digest_time(self) -> time:

@@ -40,8 +40,9 @@ class Fetched:
     last_modified: str | None = None
 
 
-def user_agent(contact: str) -> str:
-    return f"newsdigest/{__version__} (+{contact})"
+def user_agent(contact: str | None) -> str:
+    """``newsdigest/VERSION (+CONTACT)``: who is fetching, and how a feed's owner reaches the operator."""
+    return f"newsdigest/{__version__} (+{contact})" if contact else f"newsdigest/{__version__}"
 
 
 def next_attempt(now: datetime, poll: timedelta, failures: int) -> datetime:

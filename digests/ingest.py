@@ -275,7 +275,7 @@ def _ingest_url(store: Store, source: Source, report: IngestReport, *, now: date
         report.not_due += 1
         return
     own = fetcher is None
-    fetcher = fetcher or Fetcher(agent=user_agent("no contact configured"), max_bytes=max_bytes)
+    fetcher = fetcher or Fetcher(agent=user_agent(None), max_bytes=max_bytes)
     try:
         fetched = fetcher.get(source.location, etag=state and state.etag, last_modified=state and state.last_modified)
     except FetchError as exc:
