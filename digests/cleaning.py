@@ -39,10 +39,18 @@ def _converter() -> html2text.HTML2Text:
     return converter
 
 
+_MAY_HIDE_TEXT = re.compile(r"<\s*(?:" + "|".join(NEVER_TEXT) + r")\b|<!|<\?", re.IGNORECASE)
+
+
 def strip_never_text(html: str) -> str:
-    """Remove scripts, styles, frames and the like; returns HTML again."""
+    """Remove scripts, styles, frames and the like; returns HTML again.
+
+    Most bodies have none of them: one scan finds that and saves parsing the body twice.
+    """
     if not html.strip():
         return ""
+    if not _MAY_HIDE_TEXT.search(html):
+        return html
     try:
         fragment = lxml_html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -53,14 +61,16 @@ def strip_never_text(html: str) -> str:
 
 
 def _unmarkdown_line(line: str) -> str:
-    if _RULE.match(line):
-        return ""
-    line = _HEADING.sub("", line)
-    line = _QUOTE.sub("", line)
-    line = _BULLET.sub(r"\1• ", line)
-    line = _MD_ESCAPE.sub(r"\1", line)
-    line = _INVISIBLE.sub("", line)
-    return _SPACES.sub(" ", line).strip()
+    first = line.lstrip()[:1]
+    if first in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
+        if _RULE.match(line):
+            return ""
+        line = _HEADING.sub("", line)
+        line = _QUOTE.sub("", line)
+        line = _BULLET.sub(r"\1• ", line)
+    if "\\" in line:
+        line = _MD_ESCAPE.sub(r"\1", line)
+    return line.strip()
 
 
 def html_to_text(html: str) -> str:
@@ -68,6 +78,7 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     markdown = _converter().handle(strip_never_text(html).replace("\r", ""))
+    markdown = _SPACES.sub(" ", _INVISIBLE.sub("", markdown))  # once for the whole text, not per line
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in markdown.splitlines():
