@@ -17,17 +17,28 @@ from lxml import html as lxml_html
 NEVER_TEXT = ("script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
               "svg", "math", "head", "form", "button", "select", "textarea")
 
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _QUOTE = re.compile(r"^(?:>\s?)+")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _RULE = re.compile(r"^\s*(?:\* ?){3,}$|^\s*-{3,}\s*$")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible characters go; the odd spaces become plain ones (then runs of spaces fold in one split()).
+_TIDY = str.maketrans({**dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+                       **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                                       "\u200a\u202f\u205f\u3000", " ")})
+
+
+class _PlainText(html2text.HTML2Text):
+    """html2text without its Markdown escaping of the text (``\\_``, ``1\\.``): we want the text as written.
+
+    html2text skips the escaping for data that came from an entity; all data is treated so here.
+    """
+
+    def handle_data(self, data: str, entity_char: bool = False) -> None:
+        super().handle_data(data, entity_char=True)
 
 
 def _converter() -> html2text.HTML2Text:
-    converter = html2text.HTML2Text()
+    converter = _PlainText()
     converter.body_width = 0
     converter.unicode_snob = True
     converter.ignore_links = True
@@ -61,15 +72,14 @@ def strip_never_text(html: str) -> str:
 
 
 def _unmarkdown_line(line: str) -> str:
-    first = line.lstrip()[:1]
-    if first in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
+    """One line of html2text's output without its layout marks, spaces folded."""
+    line = " ".join(line.translate(_TIDY).split())
+    if line[:1] in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
         if _RULE.match(line):
             return ""
         line = _HEADING.sub("", line)
         line = _QUOTE.sub("", line)
         line = _BULLET.sub(r"\1• ", line)
-    if "\\" in line:
-        line = _MD_ESCAPE.sub(r"\1", line)
     return line.strip()
 
 
@@ -78,7 +88,6 @@ def html_to_text(html: str) -> str:
     if not html or not html.strip():
         return ""
     markdown = _converter().handle(strip_never_text(html).replace("\r", ""))
-    markdown = _SPACES.sub(" ", _INVISIBLE.sub("", markdown))  # once for the whole text, not per line
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in markdown.splitlines():

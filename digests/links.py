@@ -25,15 +25,14 @@ def canonical_link(link: str) -> str:
         return link
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return link
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING]
+    pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    query = [(k, v) for k, v in pairs if not k.lower().startswith("utm_") and k.lower() not in TRACKING]
     host = parts.hostname.lower()
     if port and port != _DEFAULT_PORTS[parts.scheme.lower()]:
         host = f"{host}:{port}"
     if parts.username or parts.password:
         host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
-    new_query = urlencode(query, doseq=True) if len(query) != len(parse_qsl(parts.query, keep_blank_values=True)) \
-        else parts.query
+    new_query = urlencode(query, doseq=True) if len(query) != len(pairs) else parts.query
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", new_query, parts.fragment))
 
 
