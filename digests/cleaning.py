@@ -83,11 +83,17 @@ def _unmarkdown_line(line: str) -> str:
     return line.strip()
 
 
+# Inline tags that only style text. html2text is told to ignore emphasis, so they change nothing in the
+# output, but CMS bodies wrap every paragraph in them and html2text pays per tag: one pass drops them first.
+_STYLE_ONLY_TAGS = re.compile(r"</?(?:span|font|strong|b|em|i|u|small|big|mark|abbr|cite|ins|del|s|sub|sup)\b[^<>]*>",
+                              re.IGNORECASE)
+
+
 def html_to_text(html: str) -> str:
     """Plain text with paragraphs separated by one blank line and single spaces inside lines."""
     if not html or not html.strip():
         return ""
-    markdown = _converter().handle(strip_never_text(html).replace("\r", ""))
+    markdown = _converter().handle(_STYLE_ONLY_TAGS.sub("", strip_never_text(html)).replace("\r", ""))
     paragraphs: list[str] = []
     current: list[str] = []
     for raw in markdown.splitlines():

@@ -35,7 +35,8 @@ DEFAULT_TOPIC = "General"  # for articles that name no category
 MAX_LINK_CHARS = 2048
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
-MAX_IN_FLIGHT = 512  # files handed to workers but not yet written: bounds memory however large the batch
+MAX_IN_FLIGHT = 2048  # files handed to workers but not yet written: bounds memory however large the batch,
+# with room for the workers to go on while the parent writes a batch
 WRITE_BATCH = 500  # articles per database transaction
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 

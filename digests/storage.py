@@ -105,9 +105,12 @@ class Store:
                 outcome.append(True)
             ids: list[int] = []
             if new_rows:
-                inserted = session.execute(insert(Article).returning(Article.id, sort_by_parameter_order=True),
-                                           new_rows)
-                ids = [row_id for (row_id,) in inserted]
+                # One executemany, then the ids by link (unique): INSERT ... RETURNING in parameter order
+                # makes SQLAlchemy send SQLite one statement per row.
+                session.execute(insert(Article.__table__), new_rows)
+                links = [item.link for item in fresh]
+                by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
+                ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:

@@ -13,6 +13,11 @@ def test_no_markdown_residue():
         assert residue not in text
 
 
+def test_styling_tags_leave_no_marks():
+    html = "<p><span style='font-size:14px'><strong>Mumbai</strong> <del>old</del> new x<sup>2</sup> <u>u</u></span></p>"
+    assert html_to_text(html) == "Mumbai old new x2 u"
+
+
 def test_literal_markdown_characters_in_the_text_survive_unescaped():
     assert html_to_text(r"<p>1. Prices rose by 5* - see [note] \ more #1</p>") == r"1. Prices rose by 5* - see [note] \ more #1"
 
