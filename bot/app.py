@@ -11,7 +11,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
 from telegram.request import HTTPXRequest
 
-from bot.commands import COMMAND_MENU, Commands
+from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_command, on_error, on_unknown_command
 from bot.settings import Settings
@@ -55,11 +55,11 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
         .post_shutdown(_stop)
         .build()
     )
-    application.bot_data["commands"] = Commands(store, settings.schedule)
+    application.bot_data["commands"] = Commands(store, settings.schedule, settings.admin_ids)
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
 
-    names = [name for name, _ in COMMAND_MENU]
+    names = [name for name, _ in COMMAND_MENU] + OPERATOR_COMMANDS
     application.add_handler(CommandHandler(names, on_command))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_button))

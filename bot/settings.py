@@ -41,6 +41,7 @@ class Settings:
     log_level: str = "INFO"
 
     paid_broadcast: bool = False
+    admin_ids: frozenset[int] = frozenset()
 
     @property
     def schedule(self) -> Schedule:
@@ -72,6 +73,14 @@ def parse_clock(value: str) -> time | None:
         return time(int(hours), int(minutes)) if len(minutes) == 2 else None
     except ValueError:
         return None
+
+
+def parse_admin_ids(value: str) -> frozenset[int]:
+    """``ADMIN_IDS``: comma-separated Telegram user ids."""
+    try:
+        return frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"ADMIN_IDS={value!r} should be Telegram user ids separated by commas") from None
 
 
 def api_base_url(value: str) -> str:
@@ -117,6 +126,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise SettingsError(f"PAID_BROADCAST={value!r} should be true or false")
         changes["paid_broadcast"] = value.lower() in ("true", "1", "yes")
+    if value := get("ADMIN_IDS"):
+        changes["admin_ids"] = parse_admin_ids(value)
     if value := get("LOG_LEVEL"):
         changes["log_level"] = value.upper()
     return Settings(**{**settings.__dict__, **changes})

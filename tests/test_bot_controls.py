@@ -1,0 +1,128 @@
+"""Buttons, deep links, paging, filters, search, groups and operators, end to end through the fake Bot API."""
+
+import pytest
+
+from bot.commands import start_parameter
+from digests.ingest import ingest
+from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
+
+pytestmark = pytest.mark.asyncio
+
+
+def ingest_folder(store, folder):
+    return ingest(store, [str(folder)], source_tz=KOLKATA)
+
+
+def button_texts(sent) -> list[str]:
+    return [b["text"] for b in sent.buttons]
+
+
+async def press_and_wait_edit(reader: Reader, sent, button_text: str):
+    """Press a button whose answer edits the message in place; returns the edited message."""
+    fake = reader.fake
+    before = len(fake.edits_to(reader.chat_id))
+    sent_before = len(fake.messages_to(reader.chat_id))
+    fake.user_presses(sent, button_text)
+    await wait_for(lambda: len(fake.edits_to(reader.chat_id)) > before, what="the edit")
+    assert len(fake.messages_to(reader.chat_id)) == sent_before, "a tap must edit, not send a new message"
+    edit = fake.edits_to(reader.chat_id)[-1]
+    assert edit.message_id == sent.message_id
+    return edit
+
+
+@pytest.fixture
+def three_topics(store, tmp_path):
+    for number, topic in enumerate(["Global", "MSME", "Policy"], start=1):
+        write_article(tmp_path / "news", number, category=topic, when=days_ago(number / 24))
+    ingest_folder(store, tmp_path / "news")
+
+
+async def test_topics_buttons_toggle_the_subscription_in_place(running_bot, reader, store, three_topics):
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["Global", "MSME", "Policy"]  # not subscribed yet
+    edited = await press_and_wait_edit(reader, topics, "MSME")
+    assert button_texts(edited) == ["Global", "✅ MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme"}
+    edited = await press_and_wait_edit(reader, edited, "Global")
+    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
+    edited = await press_and_wait_edit(reader, edited, "✅ MSME")
+    assert button_texts(edited) == ["✅ Global", "MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"global"}
+    edited = await press_and_wait_edit(reader, edited, "✅ Global")  # the last one: digest off
+    assert button_texts(edited) == ["Global", "MSME", "Policy"]
+    assert not store.subscriber(reader.chat_id).active
+    assert "Global: 1 article" in edited.plain
+    assert len(reader.fake.calls("answerCallbackQuery")) == 4
+
+
+async def test_all_topics_subscriber_sees_every_topic_marked(running_bot, reader, store, three_topics):
+    await reader.ask("/start")
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy"]
+    edited = await press_and_wait_edit(reader, topics, "✅ Policy")
+    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"global", "msme"}
+
+
+async def test_deep_link_subscribes_and_shows_the_topic(running_bot, reader, store, three_topics):
+    confirmation, articles = await reader.ask("/start topic-MSME", answers=2)
+    assert "Subscribed to MSME" in confirmation.plain
+    assert "Latest in MSME" in articles.plain and "Headline number 2" in articles.plain
+    assert "✅ Subscribed · drop MSME" in button_texts(articles)
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme"}
+
+
+async def test_deep_link_for_a_name_outside_the_start_alphabet(running_bot, reader, store, tmp_path):
+    write_article(tmp_path, 1, category="MSME & Startups")
+    ingest_folder(store, tmp_path)
+    topic = store.find_topic("msme & startups")
+    parameter = start_parameter(topic)
+    assert parameter == start_parameter(store.find_topic("MSME & Startups"))  # stable
+    assert len(parameter) <= 64 and all(c.isalnum() or c in "_-" for c in parameter)
+    confirmation, articles = await reader.ask(f"/start {parameter}", answers=2)
+    assert "Subscribed to MSME &amp; Startups" in confirmation.text
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme & startups"}
+    [answer] = await reader.ask("/start topic-Nonsense")
+    assert "names a topic I do not have" in answer.plain
+
+
+async def test_topic_answer_subscribe_button(running_bot, reader, store, three_topics):
+    [page] = await reader.ask("/topic Policy")
+    assert button_texts(page) == ["Subscribe to Policy"]
+    edited = await press_and_wait_edit(reader, page, "Subscribe to Policy")
+    assert "Latest in Policy" in edited.plain and "Headline number 3" in edited.plain
+    assert button_texts(edited) == ["✅ Subscribed · drop Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"policy"}
+    edited = await press_and_wait_edit(reader, edited, "✅ Subscribed · drop Policy")
+    assert button_texts(edited) == ["Subscribe to Policy"]
+    assert not store.subscriber(reader.chat_id).active
+
+
+async def test_more_pages_back_by_editing(running_bot, reader, store, tmp_path):
+    same_moment = days_ago(1)
+    for number in range(1, 13):  # 12 articles, four of them published at the same moment
+        write_article(tmp_path, number, when=same_moment if number > 8 else days_ago(number / 100))
+    ingest_folder(store, tmp_path)
+    [page] = await reader.ask("/latest")
+    seen = [line for line in page.plain.splitlines() if line.startswith("Headline number")]
+    assert len(seen) == 5 and "More ▸" in button_texts(page)
+    for _ in range(2):
+        page = await press_and_wait_edit(reader, page, "More ▸")
+        seen += [line for line in page.plain.splitlines() if line.startswith("Headline number")]
+    assert sorted(seen) == sorted(f"Headline number {n}" for n in range(1, 13))  # each once, none skipped
+    assert "Older news" in page.plain and "More ▸" not in button_texts(page)
+    for button in page.buttons:
+        assert len(button["callback_data"].encode()) <= 64
+
+
+async def test_topic_more_keeps_to_the_topic(running_bot, reader, store, tmp_path):
+    for number in range(1, 8):
+        write_article(tmp_path, number, category="Global" if number % 2 else "MSME", when=days_ago(number / 24))
+    ingest_folder(store, tmp_path)
+    [page] = await reader.ask("/topic Global 2")
+    assert "Headline number 1\n" in page.plain and "Headline number 3\n" in page.plain
+    page = await press_and_wait_edit(reader, page, "More ▸")
+    assert "Older in Global" in page.plain
+    assert "Headline number 5\n" in page.plain and "Headline number 7" in page.plain
+    assert "Headline number 2" not in page.plain and "Headline number 6" not in page.plain
+    assert button_texts(page) == ["Subscribe to Global"]
