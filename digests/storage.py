@@ -449,10 +449,10 @@ class Store:
         with self.session() as session:
             return session.get(ChatTarget, chat_id)
 
-    def targets_of(self, chat_ids: Sequence[int]) -> dict[int, ChatTarget]:
+    def targets(self) -> dict[int, ChatTarget]:
+        """Every chat whose digest goes to a forum topic or a channel (few: read whole)."""
         with self.session() as session:
-            rows = session.scalars(select(ChatTarget).where(ChatTarget.chat_id.in_(chat_ids)))
-            return {row.chat_id: row for row in rows}
+            return {row.chat_id: row for row in session.scalars(select(ChatTarget))}
 
     def set_target(self, chat_id: int, **change) -> None:
         """Set where the chat's digest goes: ``thread_id`` (a forum topic), ``channel_id`` and ``channel_name``."""

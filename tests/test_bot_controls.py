@@ -2,7 +2,9 @@
 
 import pytest
 
+from bot.app import make_delivery_bot
 from bot.commands import start_parameter
+from bot.delivery import DigestService, Limits
 from digests.ingest import ingest
 from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
 
@@ -126,3 +128,74 @@ async def test_topic_more_keeps_to_the_topic(running_bot, reader, store, tmp_pat
     assert "Headline number 5\n" in page.plain and "Headline number 7" in page.plain
     assert "Headline number 2" not in page.plain and "Headline number 6" not in page.plain
     assert button_texts(page) == ["Subscribe to Global"]
+
+
+async def send_digests_now(settings, store):
+    async with make_delivery_bot(settings) as bot:
+        return await DigestService(bot, store, settings.schedule, Limits(backoff_base=0.2)).run_once(send_now=True)
+
+
+@pytest.fixture
+def trade_news(store, tmp_path):
+    stories = {1: ("Export rules eased for textile makers", "Global"),
+               2: ("Rice exports rise again", "Global"),
+               3: ("Cricket league opens", "Sports"),
+               4: ("Steel exporters welcome the new policy", "Global")}
+    for number, (title, topic) in stories.items():
+        write_article(tmp_path, number, title=title, category=topic, when=days_ago(number / 24))
+    ingest_folder(store, tmp_path)
+
+
+async def test_filters_are_set_shown_cleared_and_shape_the_digest(running_bot, fake_api, settings, store,
+                                                                  trade_news):
+    keeper, dropper, plain = Reader(fake_api, 2001), Reader(fake_api, 2002), Reader(fake_api, 2003)
+    for reader in (keeper, dropper, plain):
+        await reader.ask("/start")
+    [answer] = await keeper.ask("/filter +exports +EXPORT")
+    assert "Filters: +export +exports." in answer.plain
+    [answer] = await dropper.ask("/filter -cricket")
+    assert "Filters: -cricket." in answer.plain
+    [answer] = await dropper.ask("/filter")
+    assert "Filters: -cricket." in answer.plain and "/filter clear" in answer.plain
+    [answer] = await dropper.ask("/filter cricket")
+    assert "Usage: /filter +word" in answer.plain
+    await send_digests_now(settings, store)
+    digests = {r.chat_id: "\n".join(s.plain for s in fake_api.messages_to(r.chat_id)[-1:]) for r in
+               (keeper, dropper, plain)}
+    # whole words: "exporters" is not "export"
+    assert "Export rules eased" in digests[2001] and "Rice exports rise" in digests[2001]
+    assert "Steel exporters" not in digests[2001] and "Cricket" not in digests[2001]
+    assert "Cricket" not in digests[2002] and "Steel exporters" in digests[2002]
+    assert "Cricket league opens" in digests[2003]
+    [answer] = await keeper.ask("/filter clear")
+    assert "Filters cleared" in answer.plain
+    assert not store.filters(2001)
+
+
+async def test_search_finds_recent_articles_with_every_word(running_bot, reader, store, trade_news):
+    [answer] = await reader.ask("/search exports rice")
+    assert "Rice exports rise again" in answer.plain and "Export rules" not in answer.plain
+    [answer] = await reader.ask('/search "opens')  # FTS5 syntax in user input is just text
+    assert "Cricket league opens" in answer.plain
+    [answer] = await reader.ask("/search cricket OR")
+    assert "Nothing found for “cricket OR”" in answer.plain
+    [answer] = await reader.ask("/search league")
+    assert "Cricket league opens" in answer.plain
+    [answer] = await reader.ask("/search")
+    assert "Usage: /search" in answer.plain
+
+
+async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
+    from digests.storage import Store
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    write_article(tmp_path / "news", 1, title="Monsoon arrives early")
+    ingest_folder(store, tmp_path / "news")
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE articles_fts")
+        for trigger in ("insert", "delete", "update"):
+            connection.exec_driver_sql(f"DROP TRIGGER articles_fts_{trigger}")
+    store.close()
+    store = Store(url)
+    assert [a.title for a in store.search(["monsoon"], 5)] == ["Monsoon arrives early"]
+    store.close()
