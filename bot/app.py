@@ -13,7 +13,7 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
-from bot.handlers import on_button, on_command, on_error, on_unknown_command
+from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
 from bot.settings import Settings
 from digests.ingest import ingest
 from digests.storage import Store
@@ -59,7 +59,8 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
 
-    names = [name for name, _ in COMMAND_MENU] + OPERATOR_COMMANDS
+    names = [name for name, _ in COMMAND_MENU if name != "channel"] + OPERATOR_COMMANDS
+    application.add_handler(CommandHandler("channel", on_channel))
     application.add_handler(CommandHandler(names, on_command))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_button))

@@ -38,11 +38,12 @@ COMMAND_MENU: list[tuple[str, str]] = [
     ("search", "Recent articles with all these words: /search <words>"),
     ("filter", "Keep or drop digest items by word: /filter +word -word, /filter clear"),
     ("settings", "Time, timezone, topics and filters, with buttons"),
+    ("channel", "Send the digest to a channel: /channel @name, /channel off"),
 ]
 # Only for the users in ADMIN_IDS; everyone else gets the ordinary help.
 OPERATOR_COMMANDS = ["stats", "sources"]
 # What only a group's administrators may do there (reading stays open to everyone).
-CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "filter"}
+CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "filter", "channel"}
 CHANGING_BUTTONS = ("tt:", "ts:", "st:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
@@ -62,6 +63,16 @@ class Reply:
     text: str  # Telegram HTML
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # answering a button: replace the message that carried it
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """What Telegram said of a channel named in /channel (looked up by the handler)."""
+
+    id: int
+    title: str
+    bot_is_admin: bool
+    user_is_admin: bool
 
 
 @dataclass(frozen=True)
@@ -262,6 +273,32 @@ class Commands:
             return [Reply(esc(FILTER_USAGE))]
         filters = self.store.set_filters(chat.id, keep, drop)
         return [Reply("Done. " + self._filters_text(filters))]
+
+    def cmd_channel(self, chat: Chat, args: list[str]) -> list[Reply]:
+        """Show or turn off the channel target; setting one needs Telegram's word (``point_at_channel``)."""
+        target = self.store.target(chat.id)
+        if args and args[0].lower() == "off":
+            self.store.set_target(chat.id, channel_id=None, channel_name=None)
+            return [Reply("Done: the digest comes to this chat again.")]
+        if args:
+            return [Reply("Channels can be set only in Telegram.")]
+        where = f"the channel {esc(target.channel_name)}" if target and target.channel_id else "this chat"
+        return [Reply(f"The digest goes to {where}.\n{esc(CHANNEL_USAGE)}")]
+
+    def point_at_channel(self, chat: Chat, asked: str, check: ChannelCheck | None) -> list[Reply]:
+        subscriber = self.store.subscriber(chat.id)
+        if subscriber is None or not subscriber.active:
+            return [Reply("This chat is not subscribed. Send /subscribe first, then choose the channel.")]
+        if check is None:
+            return [Reply(f"I cannot find the channel {esc(asked)}. Add me to it as an administrator, then try "
+                          "again with its @name or id.")]
+        if not check.bot_is_admin:
+            return [Reply(f"I am not an administrator of {esc(check.title)}. Add me as one who may post "
+                          "messages, then try again.")]
+        if not check.user_is_admin:
+            return [Reply(f"Only an administrator of {esc(check.title)} can send the digest there.")]
+        self.store.set_target(chat.id, channel_id=check.id, channel_name=check.title)
+        return [Reply(f"Done: the daily digest now goes to {esc(check.title)}. /channel off brings it back here.")]
 
     def cmd_search(self, chat: Chat, args: list[str]) -> list[Reply]:
         if not args:
@@ -483,6 +520,8 @@ class Commands:
         return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{self._available(self.store.topics())}"
 
 
+CHANNEL_USAGE = ("/channel @name sends the digest to a channel where I am an administrator; "
+                 "/channel off brings it back here.")
 FILTER_USAGE = ("Usage: /filter +word keeps only digest items that mention the word, /filter -word drops items "
                 "that mention it (whole words, headline or summary, any case); /filter clear removes them all.")
 

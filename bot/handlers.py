@@ -7,10 +7,10 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.commands import Chat, Commands, Reply
+from bot.commands import ChannelCheck, Chat, Commands, Reply
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,29 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     args = list(context.args or [])
     chat = await _chat(update, context, commands.changes(name, args))
     replies = await asyncio.to_thread(commands.handle, chat, name, args)
+    await _send(update, context, replies)
+
+
+async def on_channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/channel @name: Telegram says whether the channel exists and whether the bot and the user administer it."""
+    commands: Commands = context.bot_data["commands"]
+    args = list(context.args or [])
+    chat = await _chat(update, context, changes=True)
+    if not args or args[0].lower() == "off" or not chat.may_change:
+        replies = await asyncio.to_thread(commands.handle, chat, "channel", args)
+    else:
+        asked = args[0] if args[0].startswith("@") or args[0].lstrip("-").isdigit() else "@" + args[0]
+        check = None
+        try:
+            channel = await context.bot.get_chat(asked)
+            if channel.type == ChatType.CHANNEL:
+                bot_member = await context.bot.get_chat_member(channel.id, context.bot.id)
+                user_member = await context.bot.get_chat_member(channel.id, chat.user_id)
+                check = ChannelCheck(channel.id, channel.title or asked, bot_member.status in ADMIN_STATUSES,
+                                     user_member.status in ADMIN_STATUSES)
+        except (BadRequest, Forbidden):
+            pass
+        replies = await asyncio.to_thread(commands.point_at_channel, chat, asked, check)
     await _send(update, context, replies)
 
 

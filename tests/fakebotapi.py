@@ -426,8 +426,9 @@ class FakeBotAPI:
                 raise BadRequest("chat not found")
             chat_id = self.usernames[chat_id]
         chat = self._chat(int(chat_id))
-        return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types":
-                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False}}
+        gifts = dict.fromkeys(["unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+                               "gifts_from_channels"], False)
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
     def api_getChatMember(self, params):  # noqa: N802
         """Administrator (or plain member) as ``admins`` says; the bot itself is an administrator where listed."""

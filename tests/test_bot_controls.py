@@ -199,3 +199,74 @@ async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
     store = Store(url)
     assert [a.title for a in store.search(["monsoon"], 5)] == ["Monsoon arrives early"]
     store.close()
+
+
+GROUP = -1009001
+ADMIN, MEMBER = 501, 502
+
+
+async def test_in_a_group_only_administrators_change_the_digest(running_bot, fake_api, store, three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    member = Reader(fake_api, GROUP, "supergroup", user_id=MEMBER)
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN)
+    for command in ("/subscribe@newsdigest_test_bot", "/time 07:00", "/filter -cricket", "/unsubscribe"):
+        [answer] = await member.ask(command)
+        assert "Only this group's administrators" in answer.plain, command
+    assert store.subscriber(GROUP) is None and not store.filters(GROUP)
+    [answer] = await member.ask("/latest@newsdigest_test_bot")  # reading stays open to everyone
+    assert "Latest news" in answer.plain
+    [answer] = await member.ask("/time")
+    assert "not subscribed" in answer.plain
+    [answer] = await admin.ask("/subscribe@newsdigest_test_bot Global")
+    assert "Subscribed" in answer.plain and store.subscriber(GROUP).topic_keys == {"global"}
+    # a member's tap on a topic toggle is refused with a notice, and changes nothing
+    [topics] = await member.ask("/topics")
+    answered = len(fake_api.calls("answerCallbackQuery"))
+    fake_api.user_presses(topics, "MSME", user_id=MEMBER)
+    await wait_for(lambda: len(fake_api.calls("answerCallbackQuery")) > answered)
+    notice = fake_api.calls("answerCallbackQuery")[-1]
+    assert "administrators" in notice["text"] and notice["show_alert"] is True
+    assert fake_api.edits_to(GROUP) == [] and store.subscriber(GROUP).topic_keys == {"global"}
+    fake_api.user_presses(topics, "MSME", user_id=ADMIN)
+    await wait_for(lambda: fake_api.edits_to(GROUP))
+    assert store.subscriber(GROUP).topic_keys == {"global", "msme"}
+
+
+async def test_forum_digest_goes_to_the_topic_it_was_asked_in(running_bot, fake_api, settings, store, three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    fake_api.forums.add(GROUP)
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN, thread_id=77)
+    [answer] = await admin.ask("/subscribe")
+    assert answer.params["message_thread_id"] == 77 and "in this topic" in answer.plain
+    report = await send_digests_now(settings, store)
+    assert report.delivered == 1
+    digest = fake_api.messages_to(GROUP)[-1]
+    assert "Your news digest" in digest.plain and digest.params["message_thread_id"] == 77
+
+
+async def test_an_administrator_points_the_digest_at_a_channel(running_bot, fake_api, settings, store, three_topics):
+    channel = -1007770
+    fake_api.chat_types[channel] = "channel"
+    fake_api.usernames["@wire"] = channel
+    fake_api.admins[GROUP] = {ADMIN}
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN)
+    member = Reader(fake_api, GROUP, "supergroup", user_id=MEMBER)
+    await admin.ask("/subscribe")
+    [answer] = await member.ask("/channel @wire")
+    assert "Only this group's administrators" in answer.plain
+    [answer] = await admin.ask("/channel @nowhere")
+    assert "cannot find the channel @nowhere" in answer.plain
+    [answer] = await admin.ask("/channel @wire")  # the bot is not an administrator there yet
+    assert "I am not an administrator of Newsroom" in answer.plain
+    fake_api.admins[channel] = {123456789}
+    [answer] = await admin.ask("/channel @wire")  # nor is the one asking
+    assert "Only an administrator of Newsroom" in answer.plain
+    fake_api.admins[channel].add(ADMIN)
+    [answer] = await admin.ask("/channel wire")
+    assert "now goes to Newsroom" in answer.plain
+    report = await send_digests_now(settings, store)
+    assert report.delivered == 1
+    [digest] = [s for s in fake_api.sent if s.chat_id == channel]
+    assert "Your news digest" in digest.plain
+    [answer] = await admin.ask("/channel off")
+    assert "comes to this chat again" in answer.plain and store.target(GROUP).channel_id is None
