@@ -152,9 +152,9 @@ class Commands:
         parts = rest.split(":")
         if kind == "topic" and (topic := self._topic_by_code(rest)):
             return self._topic_page(chat, topic, DEFAULT_LATEST)
-        if kind == "tt" and (topic := self._topic_by_code(rest)):  # toggle in /topics
+        if kind == "tt" and (topic := self._topic_by_code(parts[0])):  # toggle in /topics (":s": from /settings)
             self._toggle_topic(chat, topic)
-            return [self._topics_view(chat, edit=True)]
+            return [self._topics_view(chat, edit=True, back=parts[1:] == ["s"])]
         if kind == "tt" and rest == "back":
             return [self._settings_view(chat, edit=True)]
         if kind == "ts" and len(parts) == 3 and (topic := self._topic_by_code(parts[0])):  # toggle on /topic
@@ -439,8 +439,8 @@ class Commands:
         text = ("<b>Topics</b>\n" + "\n".join(lines) + "\n\nTap a topic to add it to your daily digest or "
                 "drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
         shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
-        buttons = [Button(("✅ " if self._follows(chat, t) else "") + t.name, f"tt:{topic_code(t.key)}")
-                   for t in sorted(shown, key=lambda t: t.key)]
+        buttons = [Button(("✅ " if self._follows(chat, t) else "") + t.name,
+                          f"tt:{topic_code(t.key)}" + (":s" if back else "")) for t in sorted(shown, key=lambda t: t.key)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if back:
             rows.append([Button("« Settings", "tt:back")])

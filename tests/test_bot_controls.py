@@ -270,3 +270,22 @@ async def test_an_administrator_points_the_digest_at_a_channel(running_bot, fake
     assert "Your news digest" in digest.plain
     [answer] = await admin.ask("/channel off")
     assert "comes to this chat again" in answer.plain and store.target(GROUP).channel_id is None
+
+
+async def test_settings_buttons_change_time_and_open_topics_in_place(running_bot, reader, store, three_topics):
+    await reader.ask("/start")
+    await reader.ask("/filter +export")
+    [view] = await reader.ask("/settings")
+    assert "Daily digest: on, at 08:00 (Asia/Kolkata)" in view.plain
+    assert "Topics: all." in view.plain and "Filters: +export." in view.plain
+    assert "✅ 08:00" in button_texts(view)
+    view = await press_and_wait_edit(reader, view, "18:00")
+    assert "at 18:00 (Asia/Kolkata)" in view.plain and "✅ 18:00" in button_texts(view)
+    assert store.subscriber(reader.chat_id).digest_time.hour == 18
+    assert store.subscriber(reader.chat_id).next_digest_at.astimezone(KOLKATA).hour == 18
+    topics = await press_and_wait_edit(reader, view, "Topics")
+    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy", "« Settings"]
+    topics = await press_and_wait_edit(reader, topics, "✅ MSME")
+    view = await press_and_wait_edit(reader, topics, "« Settings")
+    assert "Topics: Global, Policy." in view.plain
+

@@ -1,0 +1,36 @@
+"""ADMIN_IDS operators: /stats and /sources in Telegram; everyone else gets the ordinary help."""
+
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import Reader, days_ago, write_article
+from tests.test_bot_controls import ingest_folder
+
+pytestmark = pytest.mark.asyncio
+OPERATOR = 9001
+
+
+@pytest.fixture
+def settings(settings):
+    return replace(settings, admin_ids=frozenset({OPERATOR}))
+
+
+async def test_operators_get_stats_and_sources_others_the_help(running_bot, fake_api, settings, store, tmp_path):
+    for number, topic in enumerate(["Global", "Global", "MSME"], start=1):
+        write_article(tmp_path, number, category=topic, source="example.org" if number < 3 else "wire.in")
+    ingest_folder(store, tmp_path)
+    store.subscribe(3001, "private", None, days_ago(0), settings.schedule)
+    store.subscribe(3002, "private", None, days_ago(0), settings.schedule)
+    store.unsubscribe(3002, None)
+    operator, reader = Reader(fake_api, OPERATOR), Reader(fake_api, 3001)
+    [stats] = await operator.ask("/stats")
+    assert "Subscribers: 1 active, 1 inactive" in stats.plain and "Articles: 3" in stats.plain
+    assert "Global: 2" in stats.plain and "MSME: 1" in stats.plain
+    assert "example.org: 2" in stats.plain and "wire.in: 1" in stats.plain
+    assert "Digests sent today: 0" in stats.plain
+    [sources] = await operator.ask("/sources")
+    assert "example.org: 2 articles, latest" in sources.plain and "wire.in: 1 article, latest" in sources.plain
+    for command in ("/stats", "/sources"):
+        [answer] = await reader.ask(command)
+        assert answer.plain.startswith("Commands") and "Subscribers" not in answer.plain
