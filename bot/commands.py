@@ -480,8 +480,9 @@ class Commands:
             self._remember_thread(chat)
 
     def _remember_thread(self, chat: Chat) -> None:
-        """In a forum supergroup, the digest goes to the topic where it was asked for."""
-        if chat.thread_id is not None:
+        """In a forum supergroup, the digest goes to the topic where it was asked for (General: no thread)."""
+        target = self.store.target(chat.id)
+        if chat.thread_id is not None or (target is not None and target.thread_id is not None):
             self.store.set_target(chat.id, thread_id=chat.thread_id)
 
     def _topic_by_code(self, code: str) -> Topic | None:

@@ -249,6 +249,8 @@ class Store:
             session.add(new)
             session.flush()
             session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
+            for table in (ChatFilter, ChatTarget):  # its keyword filters and delivery target move too
+                session.execute(update(table).where(table.chat_id == old_id).values(chat_id=new_id))
             session.delete(old)
 
     # --- deliveries -----------------------------------------------------------------------------------------

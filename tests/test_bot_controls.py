@@ -5,6 +5,7 @@ import pytest
 from bot.app import make_delivery_bot
 from bot.commands import start_parameter
 from bot.delivery import DigestService, Limits
+from digests.storage import Store
 from digests.ingest import ingest
 from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
 
@@ -186,7 +187,6 @@ async def test_search_finds_recent_articles_with_every_word(running_bot, reader,
 
 
 async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
-    from digests.storage import Store
     url = f"sqlite:///{tmp_path / 'old.db'}"
     store = Store(url)
     write_article(tmp_path / "news", 1, title="Monsoon arrives early")
@@ -289,3 +289,23 @@ async def test_settings_buttons_change_time_and_open_topics_in_place(running_bot
     view = await press_and_wait_edit(reader, topics, "« Settings")
     assert "Topics: Global, Policy." in view.plain
 
+
+
+async def test_subscribing_again_in_general_moves_the_digest_out_of_the_topic(running_bot, fake_api, store,
+                                                                            three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    fake_api.forums.add(GROUP)
+    await Reader(fake_api, GROUP, "supergroup", user_id=ADMIN, thread_id=77).ask("/subscribe")
+    assert store.target(GROUP).thread_id == 77
+    await Reader(fake_api, GROUP, "supergroup", user_id=ADMIN).ask("/subscribe")
+    assert store.target(GROUP).thread_id is None
+
+
+async def test_a_migrated_group_keeps_its_filters_and_channel(store, settings):
+    store.subscribe(-5, "group", None, days_ago(0), settings.schedule)
+    store.set_filters(-5, ["export"], ["cricket"])
+    store.set_target(-5, channel_id=-1007770, channel_name="Wire")
+    store.migrate_chat(-5, -1005)
+    assert store.filters(-1005).keep == {"export"} and store.filters(-1005).drop == {"cricket"}
+    assert store.target(-1005).channel_id == -1007770
+    assert not store.filters(-5) and store.target(-5) is None
