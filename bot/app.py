@@ -78,6 +78,7 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 async def _start(application: Application) -> None:
     """Register the command menu, and start the digest sender (which first settles a crash's leftovers)."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
+    application.bot_data["commands"].bot_username = application.bot.username  # for deep links
     settings: Settings = application.bot_data["settings"]
     sender = make_delivery_bot(settings)
     await sender.initialize()

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from bot.formatting import article_list_messages, esc, pack_messages
 from bot.settings import parse_clock
@@ -55,7 +56,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str  # callback data: at most 64 bytes
+    data: str = ""  # callback data: at most 64 bytes
+    url: str | None = None  # a link button instead
 
 
 @dataclass
@@ -120,6 +122,7 @@ class Commands:
         self.store = store
         self.default = default  # for chats that have not chosen a time or timezone
         self.admin_ids = admin_ids  # operators: /stats and /sources
+        self.bot_username: str | None = None  # known once connected to Telegram: for deep links
 
     # --- entry points ---------------------------------------------------------------------------------------
 
@@ -427,10 +430,17 @@ class Commands:
                     else self.store.latest(count + 1, topic=topic.key))
         page = _cursor(before)
         label = f"✅ Subscribed · drop {topic.name}" if self._follows(chat, topic) else f"Subscribe to {topic.name}"
-        toggle = Button(label[:60], f"ts:{topic_code(topic.key)}:{count}:{page}")
+        extra = [Button(label[:60], f"ts:{topic_code(topic.key)}:{count}:{page}")]
+        if link := self.deep_link(topic):
+            extra.append(Button("Share", url="https://t.me/share/url?" + urlencode(
+                {"url": link, "text": f"{topic.name} news, daily"})))
         title = f"Older in {topic.name}" if before else f"Latest in {topic.name}"
         return self._page(chat, title, articles, count, topic_code(topic.key), with_topic=False, edit=edit,
-                          extra=[toggle])
+                          extra=extra)
+
+    def deep_link(self, topic: Topic) -> str | None:
+        """The link that subscribes whoever opens it to the topic."""
+        return f"https://t.me/{self.bot_username}?start={start_parameter(topic)}" if self.bot_username else None
 
     def _topics_view(self, chat: Chat, *, edit: bool = False, back: bool = False) -> Reply:
         """/topics: the counts, and one toggle button per topic, ✅ when the chat's digest carries it."""

@@ -1,5 +1,7 @@
 """Buttons, deep links, paging, filters, search, groups and operators, end to end through the fake Bot API."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from bot.app import make_delivery_bot
@@ -91,13 +93,15 @@ async def test_deep_link_for_a_name_outside_the_start_alphabet(running_bot, read
 
 async def test_topic_answer_subscribe_button(running_bot, reader, store, three_topics):
     [page] = await reader.ask("/topic Policy")
-    assert button_texts(page) == ["Subscribe to Policy"]
+    assert button_texts(page) == ["Subscribe to Policy", "Share"]
+    share = parse_qs(urlsplit(page.buttons[1]["url"]).query)["url"][0]
+    assert share == "https://t.me/newsdigest_test_bot?start=topic-Policy"  # the deep link, for others to tap
     edited = await press_and_wait_edit(reader, page, "Subscribe to Policy")
     assert "Latest in Policy" in edited.plain and "Headline number 3" in edited.plain
-    assert button_texts(edited) == ["✅ Subscribed · drop Policy"]
+    assert button_texts(edited) == ["✅ Subscribed · drop Policy", "Share"]
     assert store.subscriber(reader.chat_id).topic_keys == {"policy"}
     edited = await press_and_wait_edit(reader, edited, "✅ Subscribed · drop Policy")
-    assert button_texts(edited) == ["Subscribe to Policy"]
+    assert button_texts(edited) == ["Subscribe to Policy", "Share"]
     assert not store.subscriber(reader.chat_id).active
 
 
@@ -128,7 +132,7 @@ async def test_topic_more_keeps_to_the_topic(running_bot, reader, store, tmp_pat
     assert "Older in Global" in page.plain
     assert "Headline number 5\n" in page.plain and "Headline number 7" in page.plain
     assert "Headline number 2" not in page.plain and "Headline number 6" not in page.plain
-    assert button_texts(page) == ["Subscribe to Global"]
+    assert button_texts(page) == ["Subscribe to Global", "Share"]
 
 
 async def send_digests_now(settings, store):
