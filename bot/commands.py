@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -449,8 +450,9 @@ class Commands:
         text = ("<b>Topics</b>\n" + "\n".join(lines) + "\n\nTap a topic to add it to your daily digest or "
                 "drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
         shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
-        buttons = [Button(("✅ " if self._follows(chat, t) else "") + t.name,
-                          f"tt:{topic_code(t.key)}" + (":s" if back else "")) for t in sorted(shown, key=lambda t: t.key)]
+        follows, origin = self._followed(chat), ":s" if back else ""
+        buttons = [Button(("✅ " if follows(t) else "") + t.name, f"tt:{topic_code(t.key)}{origin}")
+                   for t in sorted(shown, key=lambda t: t.key)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if back:
             rows.append([Button("« Settings", "tt:back")])
@@ -477,9 +479,15 @@ class Commands:
         return "Filters: " + esc(" ".join(parts)) + "."
 
     def _follows(self, chat: Chat, topic: Topic) -> bool:
+        return self._followed(chat)(topic)
+
+    def _followed(self, chat: Chat) -> Callable[[Topic], bool]:
+        """Whether the chat's digest carries a topic (one query for a whole keyboard)."""
         subscriber = self.store.subscriber(chat.id)
-        return (subscriber is not None and subscriber.active
-                and (subscriber.all_topics or topic.key in subscriber.topic_keys))
+        if subscriber is None or not subscriber.active:
+            return lambda topic: False
+        keys = subscriber.topic_keys
+        return lambda topic: keys is None or topic.key in keys
 
     def _toggle_topic(self, chat: Chat, topic: Topic) -> None:
         """Add the topic to the chat's digest (turning it on if off), or drop it (off when it was the last)."""

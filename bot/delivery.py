@@ -141,7 +141,9 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
 def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, end: datetime,
                    filters: Filters) -> str:
     topics = "*" if subscriber.all_topics else ",".join(sorted(subscriber.topic_keys))
-    text = f"{topics}|{start.isoformat()}|{end.isoformat()}|{schedule.tz}" + (f"|{filters.signature}" if filters else "")
+    text = f"{topics}|{start.isoformat()}|{end.isoformat()}|{schedule.tz}"
+    if filters:  # chats with other filters get other renderings
+        text += f"|{filters.signature}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -372,16 +372,19 @@ class Store:
     def older(self, limit: int, before: tuple[datetime, int], topic: str | None = None) -> list[Article]:
         """The page of articles published before ``before`` = (published_at, id), newest first (keyset paging)."""
         moment, article_id = before
+
+        def below(published, ident):  # the `<=` bound lets the index range scan start at the cursor
+            return (published <= moment) & or_(published < moment, ident < article_id)
+
         with self.session() as session:
             if topic is None:
-                query = select(Article).where(or_(
-                    Article.published_at < moment, (Article.published_at == moment) & (Article.id < article_id)
-                )).order_by(Article.published_at.desc(), Article.id.desc())
+                query = (select(Article).where(below(Article.published_at, Article.id))
+                         .order_by(Article.published_at.desc(), Article.id.desc()))
             else:
                 query = (
-                    select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic), or_(
-                        ArticleTopic.published_at < moment,
-                        (ArticleTopic.published_at == moment) & (ArticleTopic.article_id < article_id)))
+                    select(Article).join(ArticleTopic)
+                    .where(ArticleTopic.key == topic_key(topic),
+                           below(ArticleTopic.published_at, ArticleTopic.article_id))
                     .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
                 )
             return list(session.scalars(query.limit(limit)))
