@@ -159,8 +159,6 @@ class Commands:
         if kind == "tt" and (topic := self._topic_by_code(parts[0])):  # toggle in /topics (":s": from /settings)
             self._toggle_topic(chat, topic)
             return [self._topics_view(chat, edit=True, back=parts[1:] == ["s"])]
-        if kind == "tt" and rest == "back":
-            return [self._settings_view(chat, edit=True)]
         if kind == "ts" and len(parts) == 3 and (topic := self._topic_by_code(parts[0])):  # toggle on /topic
             self._toggle_topic(chat, topic)
             return self._topic_page(chat, topic, _page_size(parts[1]), _read_cursor(parts[2]), edit=True)
@@ -172,6 +170,8 @@ class Commands:
                 return self._topic_page(chat, topic, count, before, edit=True)
         if kind == "set" and rest == "topics":
             return [self._topics_view(chat, edit=True, back=True)]
+        if kind == "set" and rest == "back":
+            return [self._settings_view(chat, edit=True)]
         if kind == "st" and (clock := parse_clock(rest)):
             self._change_schedule(chat, [rest], "", valid=True, problem="",
                                   schedule=lambda current: Schedule(clock, current.tz), digest_time=clock)
@@ -455,7 +455,7 @@ class Commands:
                    for t in sorted(shown, key=lambda t: t.key)]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if back:
-            rows.append([Button("« Settings", "tt:back")])
+            rows.append([Button("« Settings", "set:back")])
         return Reply(text, rows, edit=edit)
 
     def _settings_view(self, chat: Chat, *, edit: bool = False) -> Reply:

@@ -234,6 +234,11 @@ async def test_in_a_group_only_administrators_change_the_digest(running_bot, fak
     fake_api.user_presses(topics, "MSME", user_id=ADMIN)
     await wait_for(lambda: fake_api.edits_to(GROUP))
     assert store.subscriber(GROUP).topic_keys == {"global", "msme"}
+    # a member may still look around /settings
+    [view] = await member.ask("/settings")
+    topics = await press_and_wait_edit(member, view, "Topics")
+    view = await press_and_wait_edit(member, topics, "« Settings")
+    assert "Topics: Global, MSME." in view.plain
 
 
 async def test_forum_digest_goes_to_the_topic_it_was_asked_in(running_bot, fake_api, settings, store, three_topics):
