@@ -11,11 +11,13 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
 from telegram.request import HTTPXRequest
 
+from bot.alerts import alert_failing_sources
 from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
 from bot.settings import Settings
-from digests.ingest import ingest
+from digests.fetching import Fetcher
+from digests.ingest import IngestReport, ingest
 from digests.storage import Store
 
 log = logging.getLogger(__name__)
@@ -92,15 +94,26 @@ async def _stop(application: Application) -> None:
         await service.bot.shutdown()
 
 
+def run_ingest(settings: Settings, store: Store, locations: list, *, on_schedule: bool,
+               progress: bool = False) -> IngestReport:
+    """One ingest with every setting applied (shared by the job and ``newsdigest ingest``)."""
+    with Fetcher(agent=settings.user_agent, timeout=settings.fetch_timeout_seconds,
+                 max_bytes=settings.max_file_bytes) as fetcher:
+        return ingest(store, locations, source_tz=settings.source_tz, summary_chars=settings.summary_chars,
+                      max_file_bytes=settings.max_file_bytes, fetcher=fetcher,
+                      poll_minutes=settings.ingest_interval_minutes, on_schedule=on_schedule,
+                      settle_seconds=settings.settle_seconds if on_schedule else 0,
+                      move_files=settings.move_ingested_files, progress=progress)
+
+
 async def ingest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     settings: Settings = context.bot_data["settings"]
-    if not settings.news_sources:
-        log.warning("NEWS_SOURCES is empty: there is nothing to ingest")
+    store: Store = context.bot_data["store"]
+    if not settings.sources:
+        log.warning("NEWS_SOURCES and SOURCES_FILE name no source: there is nothing to ingest")
         return
-    await asyncio.to_thread(
-        ingest, context.bot_data["store"], settings.news_sources, source_tz=settings.source_tz,
-        summary_chars=settings.summary_chars, max_file_bytes=settings.max_file_bytes,
-    )
+    await asyncio.to_thread(run_ingest, settings, store, settings.sources, on_schedule=True)
+    await alert_failing_sources(context.bot, store, settings.admin_ids)
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:

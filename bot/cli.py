@@ -17,7 +17,6 @@ from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from digests.digest import group_by_topic, render_text
-from digests.ingest import ingest
 from digests.models import topic_key
 from digests.storage import Store
 
@@ -34,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="ingest on a schedule, send the daily digest and serve the bot")
     ingest_cmd = commands.add_parser("ingest", help="ingest news now and print what happened")
-    ingest_cmd.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: NEWS_SOURCES)")
+    ingest_cmd.add_argument("paths", nargs="*", metavar="PATH",
+                            help="files, folders or URLs (default: NEWS_SOURCES and SOURCES_FILE)")
+    ingest_cmd.add_argument("--rejected", action="store_true",
+                            help="list the files rejected so far, with their reasons, and ingest nothing")
     digest = commands.add_parser("digest", help="print a digest as plain text, or --send today's digest")
     digest.add_argument("--date", type=date.fromisoformat, help="the day, as YYYY-MM-DD (default: today)")
     digest.add_argument("--topic", help="only this topic")
@@ -76,15 +78,19 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    locations = args.paths or settings.news_sources
+    if args.rejected:
+        for entry in Store(settings.database_url).rejected_files():
+            print(f"{entry.ingested_at:%Y-%m-%d %H:%M} {entry.path}: {entry.reason}")
+        return 0
+    locations = args.paths or settings.sources
     if not locations:
-        print("Nothing to ingest: name files or folders, or set NEWS_SOURCES.", file=sys.stderr)
+        print("Nothing to ingest: name files, folders or URLs, or set NEWS_SOURCES or SOURCES_FILE.",
+              file=sys.stderr)
         return 2
-    report = ingest(Store(settings.database_url), locations, source_tz=settings.source_tz,
-                    summary_chars=settings.summary_chars, max_file_bytes=settings.max_file_bytes)
+    report = app.run_ingest(settings, Store(settings.database_url), locations, on_schedule=False, progress=True)
     for rejection in report.rejected:
         print(f"rejected: {rejection}")
-    print(report.summary_line())
+    print(report.full_line())
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -119,10 +119,10 @@ def _plural(count: int, word: str) -> str:
 
 
 class Commands:
-    def __init__(self, store: Store, default: Schedule, admin_ids: frozenset[int] = frozenset()):
+    def __init__(self, store: Store, default: Schedule, admin_ids: Collection[int] = ()):
         self.store = store
         self.default = default  # for chats that have not chosen a time or timezone
-        self.admin_ids = admin_ids  # operators: /stats and /sources
+        self.admin_ids = set(admin_ids)  # operators: /stats and /sources
         self.bot_username: str | None = None  # known once connected to Telegram: for deep links
 
     # --- entry points ---------------------------------------------------------------------------------------

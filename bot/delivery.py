@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.formatting import digest_messages
 from digests.digest import article_count, group_by_topic
@@ -181,6 +181,16 @@ def _retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _log_crash(task: asyncio.Task) -> None:
+    """A failure outside Telegram's errors (the database, a bug): say so now, not at garbage collection.
+
+    The delivery stays in the database: pending ones are tried on the next run, and a message left marked in
+    flight is settled at the next start like one cut off by a crash.
+    """
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Digest sending failed", exc_info=task.exception())
+
+
 def _chat_gone(error: TelegramError) -> bool:
     """Blocked, kicked, deactivated, or the chat no longer exists: stop sending to it."""
     return isinstance(error, Forbidden) or (isinstance(error, BadRequest) and "chat not found" in error.message.lower())
@@ -242,6 +252,7 @@ class FanOut:
             task = asyncio.create_task(self._send(job))
             sending.add(task)
             task.add_done_callback(sending.discard)
+            task.add_done_callback(_log_crash)
         self.report.seconds = clock.monotonic() - began
         return self.report
 
@@ -273,7 +284,7 @@ class FanOut:
             else:
                 self.report.failed += 1
                 log.error("Telegram refused the digest for chat %s: %s", job.chat_id, error)
-        except (NetworkError, TelegramError) as error:  # timeouts, connection errors, 5xx
+        except TelegramError as error:  # NetworkError and TimedOut: connection errors, timeouts, 5xx
             job.attempts += 1
             if job.attempts < self.limits.attempts_per_run:
                 self.report.retries += 1
@@ -318,6 +329,7 @@ class DigestService:
         """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run_once())
+            self._task.add_done_callback(_log_crash)
 
     async def wait(self) -> None:
         if self._task is not None:

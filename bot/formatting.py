@@ -38,6 +38,8 @@ def article_html(article: Article, tz: tzinfo, *, with_topic: bool = False) -> s
     lines = [f'<b><a href="{esc(article.link)}">{esc(article.title)}</a></b>', f"<i>{esc(meta)}</i>"]
     if article.summary:
         lines.append(esc(article.summary))
+    if article.also_sources:
+        lines.append(f"<i>Also: {esc(', '.join(article.also_sources))}</i>")
     return "\n".join(lines)
 
 

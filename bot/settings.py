@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
+from digests.fetching import user_agent
 from digests.schedule import Schedule
-from digests.sources import split_sources
+from digests.sources import Source, SourcesFileError, load_sources_file, split_sources
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -39,9 +40,23 @@ class Settings:
     summary_chars: int = DEFAULT_SUMMARY_CHARS
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     log_level: str = "INFO"
-
+    admin_ids: list[int] = field(default_factory=list)
+    sources_file: Path | None = None
+    configured_sources: list[Source] = field(default_factory=list)
+    http_contact: str | None = None
+    fetch_timeout_seconds: int = 20
+    settle_seconds: int = 5
+    move_ingested_files: bool = False
     paid_broadcast: bool = False
-    admin_ids: frozenset[int] = frozenset()
+
+    @property
+    def sources(self) -> list[str | Source]:
+        """``NEWS_SOURCES`` and the sources file together."""
+        return [*self.news_sources, *self.configured_sources]
+
+    @property
+    def user_agent(self) -> str:
+        return user_agent(self.http_contact)
 
     @property
     def schedule(self) -> Schedule:
@@ -66,6 +81,21 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     return number
 
 
+def _ids(name: str, value: str) -> list[int]:
+    try:
+        return [int(part) for part in value.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a comma-separated list of Telegram user ids") from None
+
+
+def _bool(name: str, value: str) -> bool:
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={value!r} is not true or false")
+
+
 def parse_clock(value: str) -> time | None:
     """``HH:MM`` (24-hour) or None."""
     try:
@@ -73,14 +103,6 @@ def parse_clock(value: str) -> time | None:
         return time(int(hours), int(minutes)) if len(minutes) == 2 else None
     except ValueError:
         return None
-
-
-def parse_admin_ids(value: str) -> frozenset[int]:
-    """``ADMIN_IDS``: comma-separated Telegram user ids."""
-    try:
-        return frozenset(int(part) for part in value.split(",") if part.strip())
-    except ValueError:
-        raise SettingsError(f"ADMIN_IDS={value!r} should be Telegram user ids separated by commas") from None
 
 
 def api_base_url(value: str) -> str:
@@ -126,8 +148,22 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise SettingsError(f"PAID_BROADCAST={value!r} should be true or false")
         changes["paid_broadcast"] = value.lower() in ("true", "1", "yes")
-    if value := get("ADMIN_IDS"):
-        changes["admin_ids"] = parse_admin_ids(value)
     if value := get("LOG_LEVEL"):
         changes["log_level"] = value.upper()
+    if value := get("ADMIN_IDS"):
+        changes["admin_ids"] = _ids("ADMIN_IDS", value)
+    if value := get("SOURCES_FILE"):
+        changes["sources_file"] = Path(value).expanduser()
+        try:
+            changes["configured_sources"] = load_sources_file(value)
+        except SourcesFileError as error:
+            raise SettingsError(f"SOURCES_FILE: {error}") from None
+    if value := get("HTTP_CONTACT"):
+        changes["http_contact"] = value
+    if value := get("FETCH_TIMEOUT_SECONDS"):
+        changes["fetch_timeout_seconds"] = _int("FETCH_TIMEOUT_SECONDS", value, 1, 600)
+    if value := get("SETTLE_SECONDS"):
+        changes["settle_seconds"] = _int("SETTLE_SECONDS", value, 0, 3600)
+    if value := get("MOVE_INGESTED_FILES"):
+        changes["move_ingested_files"] = _bool("MOVE_INGESTED_FILES", value)
     return Settings(**{**settings.__dict__, **changes})

@@ -50,4 +50,6 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
             lines += ["", f"* {article.title}", f"  {format_date(article.published_at, tz)} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
+            if article.also_sources:
+                lines.append(f"  Also: {', '.join(article.also_sources)}")
     return "\n".join(lines)

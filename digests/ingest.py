@@ -1,14 +1,31 @@
-"""The ingest pipeline: source files -> parsed articles -> clean text and summary -> storage."""
+"""The ingest pipeline: sources -> parsed articles -> clean text and summary -> storage.
+
+Files are parsed and cleaned in worker processes when there are many (the CPU-heavy part); the parent
+only writes to the database, in batches. A file is read once: the ledger remembers path, size and mtime.
+URL sources are fetched on their own schedule, with backoff while they fail.
+"""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 
 from digests.cleaning import html_to_text
-from digests.parsing import DEFAULT_MAX_FILE_BYTES, RawArticle, Rejection, parse_file
-from digests.sources import iter_source_files
+from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
+from digests.formats import parse_document, parse_path
+from digests.links import canonical_link
+from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
+from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
 from digests.storage import NewArticle, Store
 from digests.summary import DEFAULT_SUMMARY_CHARS, shorten, summarize
 
@@ -16,6 +33,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TOPIC = "General"  # for articles that name no category
 MAX_LINK_CHARS = 2048
+POOL_THRESHOLD = 200  # files; fewer are parsed in this process
+WORKERS = 2
+MAX_IN_FLIGHT = 512  # files handed to workers but not yet written: bounds memory however large the batch
+WRITE_BATCH = 500  # articles per database transaction
+PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
 
 @dataclass
@@ -23,57 +45,275 @@ class IngestReport:
     new: int = 0
     duplicate: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    unchanged: int = 0  # files the ledger says were read already
+    waiting: int = 0  # files that may still be being written: read next time
+    not_due: int = 0  # URL sources whose next poll is later
+    by_source: dict[str, Counter] = field(default_factory=dict)
 
     def summary_line(self) -> str:
         return f"{self.new} new, {self.duplicate} duplicate, {len(self.rejected)} rejected"
 
+    def count(self, source: str, what: str, number: int = 1) -> None:
+        self.by_source.setdefault(source, Counter())[what] += number
 
-def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS) -> NewArticle:
-    """Clean the body, write the summary, and fit every field to its column."""
+    def full_line(self) -> str:
+        """One line for operators: totals, rejection reasons, skipped files, then each source's counts."""
+        line = self.summary_line()
+        reasons = Counter(r.reason.split(":")[0].split(" (")[0] for r in self.rejected)
+        if reasons:
+            line += " (" + ", ".join(f"{reason}: {n}" for reason, n in reasons.most_common()) + ")"
+        extras = [f"{n} {what}" for n, what in [(self.unchanged, "unchanged"), (self.waiting, "still being written"),
+                                                  (self.not_due, "not due")] if n]
+        if extras:
+            line += ", " + ", ".join(extras)
+        for name, counts in sorted(self.by_source.items()):
+            parts = [f"{counts[what]} {what}" for what in ("new", "duplicate", "rejected") if counts[what]]
+            line += f" | {name}: {', '.join(parts) or 'nothing new'}"
+        return line
+
+
+def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS,
+            default_topic: str = DEFAULT_TOPIC, link: str | None = None) -> NewArticle:
+    """Clean the body, write the summary, and fit every field to its column (``link``: if already canonical)."""
     text = html_to_text(raw.html)
     return NewArticle(
         source=raw.source[:200],
-        link=raw.link,
+        link=link or canonical_link(raw.link),
         title=shorten(raw.title, 500),
         published_at=raw.published_at or now,
         text=text,
         summary=summarize(text, summary_chars),
-        topics=[name[:200] for name in raw.categories] or [DEFAULT_TOPIC],
+        topics=[name[:200] for name in raw.categories] or [default_topic],
         external_id=raw.external_id[:200] if raw.external_id else None,
         author=raw.author[:200] if raw.author else None,
     )
 
 
+def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_chars: int,
+                 default_topic: str) -> tuple[list[NewArticle], list[Rejection]]:
+    ready, rejected = [], list(parsed.rejections)
+    for raw in parsed.articles:
+        link = canonical_link(raw.link)
+        if len(link) > MAX_LINK_CHARS:
+            rejected.append(Rejection(shown, f"link longer than {MAX_LINK_CHARS} characters"))
+        else:
+            ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic, link=link))
+    return ready, rejected
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    path: Path
+    source: str
+    tz: tzinfo
+    topic: str
+    folder: Path | None
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class _Settings:
+    max_bytes: int
+    summary_chars: int
+    now: datetime
+
+
+def _read_file(job: _FileJob, settings: _Settings) -> tuple[_FileJob, list[NewArticle], list[Rejection]]:
+    """Parse and clean one file (runs in a worker process for large batches)."""
+    parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes)
+    ready, rejected = _prepare_all(parsed, str(job.path), now=settings.now, summary_chars=settings.summary_chars,
+                                   default_topic=job.topic)
+    return job, ready, rejected
+
+
+def _read_file_star(args):
+    return _read_file(*args)
+
+
 def ingest(
     store: Store,
-    locations: list[str],
+    locations: list[str | Source],
     *,
     source_tz: tzinfo,
     summary_chars: int = DEFAULT_SUMMARY_CHARS,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     now: datetime | None = None,
+    fetcher: Fetcher | None = None,
+    poll_minutes: int = 30,
+    on_schedule: bool = False,
+    settle_seconds: float = 0,
+    move_files: bool = False,
+    progress: bool = False,
 ) -> IngestReport:
-    """Ingest every article file under ``locations``; bad files are reported in the result, never raised."""
+    """Ingest every source; bad files and failing URLs are reported in the result, never raised.
+
+    ``on_schedule`` polls only the URL sources that are due; ``settle_seconds`` leaves files younger than
+    that for the next run (they may still be being written); ``move_files`` moves each file of a folder
+    into its ``done/`` or ``rejected/`` sub-folder once read.
+    """
     now = now or datetime.now(UTC)
     report = IngestReport()
-    for item in iter_source_files(locations):
-        if isinstance(item, Rejection):
-            report.rejected.append(item)
-            continue
-        parsed = parse_file(item.path, default_source=item.source, source_tz=source_tz, max_bytes=max_file_bytes)
-        report.rejected.extend(parsed.rejections)
-        ready = []
-        for raw in parsed.articles:
-            if len(raw.link) > MAX_LINK_CHARS:
-                report.rejected.append(Rejection(str(item.path), f"link longer than {MAX_LINK_CHARS} characters"))
-            else:
-                ready.append(prepare(raw, now=now, summary_chars=summary_chars))
-        for is_new in store.add_articles(ready, arrived_at=now):
-            if is_new:
-                report.new += 1
-            else:
-                report.duplicate += 1
+    sources = [as_source(item) for item in locations]
+    for source in sources:
+        if source.is_url:
+            _ingest_url(store, source, report, now=now, fetcher=fetcher, source_tz=source_tz,
+                        summary_chars=summary_chars, max_bytes=max_file_bytes,
+                        poll=timedelta(minutes=source.poll_minutes or poll_minutes), on_schedule=on_schedule)
+    jobs = _file_jobs(store, [s for s in sources if not s.is_url], report, source_tz=source_tz,
+                      settle_seconds=settle_seconds)
+    settings = _Settings(max_file_bytes, summary_chars, now)
+    with _progress_bar(len(jobs), progress) as bar:
+        pending: list[tuple[str, NewArticle]] = []
+        files: list[tuple[_FileJob, list[Rejection], int]] = []
+        for job, ready, rejected in _read_files(jobs, settings):
+            report.rejected.extend(rejected)
+            report.count(job.source, "rejected", len(rejected))
+            pending.extend((job.source, article) for article in ready)
+            files.append((job, rejected, len(ready)))
+            if len(pending) >= WRITE_BATCH:
+                _write(store, pending, files, report, now=now, move_files=move_files)
+                pending, files = [], []
+            bar.update(1)
+        _write(store, pending, files, report, now=now, move_files=move_files)
     for rejection in report.rejected:
         log.warning("Rejected %s", rejection)
-    log.info("Ingest: %s", report.summary_line())
+    log.info("Ingest: %s", report.full_line())
     return report
+
+
+def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, source_tz: tzinfo,
+               settle_seconds: float) -> list[_FileJob]:
+    """The files to read: not in the ledger unchanged, and not modified in the last ``settle_seconds``."""
+    jobs = []
+    ledger = store.file_ledger()
+    wall = time.time()
+    for source in sources:
+        folder = Path(source.location).expanduser()
+        for item in iter_source_files([source]):
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+                report.count(source.label, "rejected")
+                continue
+            try:
+                stat = item.path.stat()
+            except OSError as exc:
+                report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
+                continue
+            if ledger.get(os.path.abspath(item.path)) == (stat.st_size, stat.st_mtime_ns):
+                report.unchanged += 1
+                continue
+            if wall - stat.st_mtime < settle_seconds:
+                report.waiting += 1
+                continue
+            jobs.append(_FileJob(item.path, item.source, source.timezone or source_tz, source.topic or DEFAULT_TOPIC,
+                                 folder if folder.is_dir() else None, stat.st_size, stat.st_mtime_ns))
+    return jobs
+
+
+def _read_files(jobs: list[_FileJob], settings: _Settings) -> Iterator[tuple]:
+    """Each file parsed and cleaned, in order: in this process for few files, else in a pool of workers.
+
+    The pool is fed through a semaphore, so at most ``MAX_IN_FLIGHT`` results wait in memory for the writer.
+    """
+    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        for job in jobs:
+            yield _read_file(job, settings)
+        return
+    slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+
+    def feed():
+        for job in jobs:
+            slots.acquire()
+            yield job, settings
+
+    # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(WORKERS) as pool:
+        for result in pool.imap(_read_file_star, feed(), chunksize=16):
+            slots.release()
+            yield result
+
+
+def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tuple[_FileJob, list[Rejection], int]],
+           report: IngestReport, *, now: datetime, move_files: bool) -> None:
+    """Store a batch of (source name, article), then record (and optionally move) the files they came from."""
+    outcomes = store.add_articles([article for _, article in articles], arrived_at=now)
+    for (source, _), is_new in zip(articles, outcomes):
+        report.count(source, "new" if is_new else "duplicate")
+        if is_new:
+            report.new += 1
+        else:
+            report.duplicate += 1
+    entries = []
+    for job, rejected, stored in files:
+        outcome = "done" if stored or not rejected else "rejected"
+        reason = "; ".join(r.reason for r in rejected) or None
+        path = job.path
+        if move_files and job.folder is not None:
+            path = _move(job.path, job.folder, DONE_FOLDER if outcome == "done" else REJECTED_FOLDER)
+        entries.append((os.path.abspath(path), job.size, job.mtime_ns, outcome, reason))
+    store.record_files(entries, now)
+
+
+def _move(path: Path, folder: Path, sub: str) -> Path:
+    target = folder / sub / path.relative_to(folder)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        return target
+    except OSError as exc:
+        log.warning("Could not move %s to %s: %s", path, target.parent, exc.strerror or exc)
+        return path
+
+
+def _ingest_url(store: Store, source: Source, report: IngestReport, *, now: datetime, fetcher: Fetcher | None,
+                source_tz: tzinfo, summary_chars: int, max_bytes: int, poll: timedelta, on_schedule: bool) -> None:
+    name = source.label
+    state = store.source_state(name)
+    if on_schedule and state and state.next_attempt_at and state.next_attempt_at > now:
+        report.not_due += 1
+        return
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(agent=user_agent(None), max_bytes=max_bytes)
+    try:
+        fetched = fetcher.get(source.location, etag=state and state.etag, last_modified=state and state.last_modified)
+    except FetchError as exc:
+        failures = (state.consecutive_failures if state else 0) + 1
+        store.record_poll(name, source.location, now, next_attempt(now, poll, failures), error=str(exc))
+        report.rejected.append(Rejection(source.location, str(exc)))
+        report.count(name, "rejected")
+        return
+    finally:
+        if own:
+            fetcher.close()
+    if not fetched.not_modified:
+        parsed = parse_document(fetched.body, shown=source.location, default_source=name,
+                                source_tz=source.timezone or source_tz, headers=fetched.headers, max_bytes=max_bytes)
+        ready, rejected = _prepare_all(parsed, source.location, now=now, summary_chars=summary_chars,
+                                       default_topic=source.topic or DEFAULT_TOPIC)
+        report.rejected.extend(rejected)
+        report.count(name, "rejected", len(rejected))
+        _write(store, [(name, article) for article in ready], [], report, now=now, move_files=False)
+    store.record_poll(name, source.location, now, next_attempt(now, poll, 0), etag=fetched.etag,
+                      last_modified=fetched.last_modified)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _progress_bar(total: int, wanted: bool):
+    """A tqdm bar on stderr for large batches when someone watches (a TTY); else nothing."""
+    if not wanted or total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)

@@ -174,6 +174,63 @@ class Delivery(Base):
     )
 
 
+class SourceState(Base):
+    """What the poller remembers of a URL source: conditional-GET validators, schedule, and health."""
+
+    __tablename__ = "source_states"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    location: Mapped[str] = mapped_column(String(2048))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # of the current run of failures
+    last_error: Mapped[str | None] = mapped_column(Text)
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)  # the admins were told of this run
+
+
+class IngestedFile(Base):
+    """The ledger of files already read: the same path, size and mtime is not parsed again."""
+
+    __tablename__ = "ingested_files"
+
+    path: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(20))  # "done" or "rejected"
+    reason: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleHeadline(Base):
+    """An article's headline key and day, so a near-identical headline the same day is found by index."""
+
+    __tablename__ = "article_headlines"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    key: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_article_headlines_day_key", "day", "key"),)
+
+
+class AlsoSource(Base):
+    """Another source that carried a stored article's story (same link, or same headline that day)."""
+
+    __tablename__ = "also_sources"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+# Added here rather than in Article's body, to keep this feature in one block.
+Article.also = relationship(AlsoSource, lazy="selectin", order_by=AlsoSource.source, cascade="all, delete-orphan")
+Article.also_sources = property(lambda self: [also.source for also in self.also])
+
+
 class ChatFilter(Base):
     """A keyword filter of a chat's digest: ``keep`` words admit only items that mention one of them,
     the others drop items that mention them (whole words, case-insensitive, headline or summary)."""

@@ -7,7 +7,9 @@ one rejection too, and the other articles of the same file still go in.
 
 from __future__ import annotations
 
+import codecs
 import email.utils
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -64,6 +66,17 @@ def _hardened_parser() -> etree.XMLParser:
     )
 
 
+def read_capped(path: Path, max_bytes: int) -> bytes | Rejection:
+    """The file's bytes, or why not: the size cap is checked before reading."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Rejection(str(path), f"file too large ({size} bytes, limit {max_bytes})")
+        return path.read_bytes()
+    except OSError as exc:
+        return Rejection(str(path), f"cannot read file: {exc.strerror or exc}")
+
+
 def parse_file(
     path: Path,
     *,
@@ -72,15 +85,11 @@ def parse_file(
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> ParseResult:
     """Parse one article XML file; never raises for bad content, reports it instead."""
-    shown = str(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return ParseResult(rejections=[Rejection(shown, f"file too large ({size} bytes, limit {max_bytes})")])
-        data = path.read_bytes()
-    except OSError as exc:
-        return ParseResult(rejections=[Rejection(shown, f"cannot read file: {exc.strerror or exc}")])
-    return parse_bytes(data, shown=shown, default_source=default_source, source_tz=source_tz, max_bytes=max_bytes)
+    data = read_capped(path, max_bytes)
+    if isinstance(data, Rejection):
+        return ParseResult(rejections=[data])
+    return parse_bytes(data, shown=str(path), default_source=default_source, source_tz=source_tz,
+                       max_bytes=max_bytes)
 
 
 def parse_bytes(
@@ -95,12 +104,20 @@ def parse_bytes(
         return ParseResult(rejections=[Rejection(shown, f"file too large ({len(data)} bytes, limit {max_bytes})")])
     if not data.strip():
         return ParseResult(rejections=[Rejection(shown, "file is empty")])
+    if declares_entities(data):
+        return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
     try:
-        root = etree.fromstring(data, _hardened_parser())
+        root = etree.fromstring(_utf8_if_misdeclared(data), _hardened_parser())
     except etree.XMLSyntaxError as exc:
-        return ParseResult(rejections=[Rejection(shown, f"not well-formed XML: {exc}")])
+        recoded = _recoded(data) if _is_encoding_error(exc) else None
+        try:
+            root = etree.fromstring(recoded, _hardened_parser()) if recoded else None
+        except etree.XMLSyntaxError:
+            root = None
+        if root is None:
+            return ParseResult(rejections=[Rejection(shown, f"not well-formed XML: {exc}")])
     if _declares_entities(root):
-        return ParseResult(rejections=[Rejection(shown, "the document declares XML entities, which are not allowed")])
+        return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
 
     result = ParseResult()
     elements = find_article_elements(root)
@@ -114,6 +131,68 @@ def parse_bytes(
         else:
             result.articles.append(article)
     return result
+
+
+ENTITIES_REFUSED = "the document declares XML entities, which are not allowed"
+_ENTITY_DECLARATION = "<!ENTITY"
+_ENTITY_FORMS = {_ENTITY_DECLARATION.encode(name) for name in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le",
+                                                              "utf-32-be")}
+_DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']""")
+
+
+def declares_entities(data: bytes, charset: str | None = None) -> bool:
+    """Whether the raw document declares an entity, in any encoding a parser might read it in.
+
+    Checked on the bytes before any parser sees them, so that neither lxml nor feedparser (expat, or its
+    loose fallback) ever gets a document with entity declarations: no expansion bombs, no external
+    entities. ``charset`` is the HTTP one, which a feed parser may prefer to the document's own.
+    """
+    if any(form in data for form in _ENTITY_FORMS):
+        return True
+    declared = _DECLARED_ENCODING.search(data[:1024])
+    for name in {charset, declared.group(1).decode("ascii") if declared else None} - {None}:
+        try:
+            codec = codecs.lookup(name)
+        except LookupError:
+            continue
+        if _ENTITY_DECLARATION.encode(codec.name, "ignore") not in _ENTITY_FORMS:  # e.g. utf-7, EBCDIC
+            if _ENTITY_DECLARATION in data.decode(codec.name, "ignore"):
+                return True
+    return False
+
+
+_LEGACY_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?:iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii)["']""",
+                              re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _is_encoding_error(exc: etree.XMLSyntaxError) -> bool:
+    message = str(exc).lower()
+    return "encoding" in message or "utf-8" in message or "char 0x" in message or "bytes:" in message
+
+
+def _utf8_if_misdeclared(data: bytes) -> bytes:
+    """A document declared Latin-1/ASCII whose bytes are valid UTF-8 with non-ASCII in them is UTF-8 (a CMS
+    that writes UTF-8 under an old template's declaration); real Latin-1 text is almost never valid UTF-8."""
+    if not _LEGACY_DECLARED.match(data) or data.isascii():
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+def _recoded(data: bytes) -> bytes | None:
+    """For a document lxml could not decode (no or a wrong declaration): UTF-8 if it is that, else
+    windows-1252, the usual undeclared legacy encoding of Western news text. None for UTF-16/32 with a BOM."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("windows-1252", "replace")
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
 
 
 def _declares_entities(root: etree._Element) -> bool:

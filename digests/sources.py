@@ -1,15 +1,58 @@
-"""Where articles come from: the files and folders named in ``NEWS_SOURCES``."""
+"""Where articles come from: folders, files and http(s) URLs, from ``NEWS_SOURCES`` or a ``sources.toml``.
+
+A source file looks like this (every key but ``location`` is optional)::
+
+    [sources.knn]
+    location = "/srv/drop/knn"        # a folder, a file or an http(s) URL
+    topic = "India"                   # for items that name no category
+    timezone = "Asia/Kolkata"         # for dates written without one
+    poll_minutes = 60                 # URLs only: how often to fetch
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests.parsing import Rejection
 
 ARTICLE_SUFFIXES = {".xml", ".rss", ".atom"}  # so that a half-written "x.xml.tmp" is left alone
+DONE_FOLDER, REJECTED_FOLDER = "done", "rejected"  # where processed files go when moving is on
+
+
+class SourcesFileError(ValueError):
+    """The sources file is wrong; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source. ``name`` None: files are named after their folder, URLs after their host."""
+
+    location: str
+    name: str | None = None
+    topic: str | None = None
+    timezone: tzinfo | None = None
+    poll_minutes: int | None = None
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.lower().startswith(("http://", "https://"))
+
+    @property
+    def label(self) -> str:
+        """The name reports and the database use for the source."""
+        if self.name:
+            return self.name
+        if self.is_url:
+            return urlsplit(self.location).hostname or self.location
+        path = Path(self.location).expanduser()
+        return (path.parent.name or path.stem) if path.is_file() else path.name
 
 
 @dataclass(frozen=True)
@@ -19,32 +62,74 @@ class SourceFile:
 
 
 def split_sources(value: str) -> list[str]:
-    """``NEWS_SOURCES`` is a comma-separated list (``os.pathsep`` works too)."""
-    parts = value.replace(os.pathsep, ",").split(",")
+    """``NEWS_SOURCES`` is a comma-separated list (``os.pathsep`` works too, except inside URLs)."""
+    parts = value.split(",") if "://" in value else value.replace(os.pathsep, ",").split(",")
     return [part.strip() for part in parts if part.strip()]
 
 
-def iter_source_files(locations: list[str]) -> Iterator[SourceFile | Rejection]:
+def load_sources_file(path: str | Path) -> list[Source]:
+    """The ``[sources.NAME]`` tables of a TOML file, checked."""
+    path = Path(path).expanduser()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SourcesFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesFileError(f"{path} is not valid TOML: {exc}") from None
+    tables = data.get("sources")
+    if not isinstance(tables, dict) or not tables:
+        raise SourcesFileError(f"{path} has no [sources.NAME] tables")
+    sources = []
+    for name, table in tables.items():
+        where = f"{path} [sources.{name}]"
+        if not isinstance(table, dict) or not isinstance(table.get("location"), str) or not table["location"]:
+            raise SourcesFileError(f"{where} needs location = \"a folder, file or http(s) URL\"")
+        unknown = set(table) - {"location", "topic", "timezone", "poll_minutes"}
+        if unknown:
+            raise SourcesFileError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+        poll = table.get("poll_minutes")
+        if poll is not None and (not isinstance(poll, int) or not 1 <= poll <= 7 * 24 * 60):
+            raise SourcesFileError(f"{where} poll_minutes must be a whole number of minutes from 1 to 10080")
+        zone = None
+        if "timezone" in table:
+            try:
+                zone = ZoneInfo(str(table["timezone"]))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SourcesFileError(f"{where} timezone {table['timezone']!r} is not an IANA name") from None
+        topic = " ".join(str(table.get("topic", "")).split()) or None
+        sources.append(Source(location=table["location"], name=name, topic=topic, timezone=zone, poll_minutes=poll))
+    return sources
+
+
+def as_source(item: str | Source) -> Source:
+    return item if isinstance(item, Source) else Source(location=item)
+
+
+def iter_source_files(locations: list[str | Source]) -> Iterator[SourceFile | Rejection]:
     """Every article file under the given files and folders, in a stable order.
 
     Yields a rejection instead of a file for a location that does not exist.
     """
-    for location in locations:
-        path = Path(location).expanduser()
+    for item in locations:
+        source = as_source(item)
+        path = Path(source.location).expanduser()
         if path.is_file():
-            yield SourceFile(path, path.parent.name or path.stem)
+            yield SourceFile(path, source.name or path.parent.name or path.stem)
         elif path.is_dir():
             for file in sorted(path.rglob("*")):
                 if _is_article_file(file, path):
-                    yield SourceFile(file, file.parent.name)
+                    yield SourceFile(file, source.name or file.parent.name)
         else:
-            yield Rejection(location, "no such file or folder")
+            yield Rejection(source.location, "no such file or folder")
 
 
 def _is_article_file(file: Path, top: Path) -> bool:
-    hidden = any(part.startswith(".") for part in file.relative_to(top).parts)
+    parts = file.relative_to(top).parts
+    hidden = any(part.startswith(".") for part in parts)
+    moved = parts[0] in (DONE_FOLDER, REJECTED_FOLDER) and len(parts) > 1
     return (
         not hidden
+        and not moved
         and file.suffix.lower() in ARTICLE_SUFFIXES
         and file.is_file()
     )

@@ -5,19 +5,21 @@ SQLite by default (a file, WAL journal), any SQLAlchemy URL otherwise.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import case, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.filters import Filters
-from digests.models import (Article, ArticleTopic, Base, Delivery, Rendering, Subscriber, SubscriberTopic, Topic,
-                            topic_key)
+from digests.links import headline_key
+from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, Base, Delivery, IngestedFile,
+                            Rendering, SourceState, Subscriber, SubscriberTopic, Topic, topic_key)
 from digests.models import ChatFilter, ChatTarget
 from digests.schedule import Schedule
 
@@ -77,41 +79,73 @@ class Store:
     def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime) -> list[bool]:
         """Store the new ones; for each item, True if it was new and False if it was already there.
 
-        An article is the same as a stored one when it has the same source and id, or else the same link.
+        An article is the same as a stored one (or an earlier one of the same batch) when it has the same
+        source and id, or else the same link, or else a near-identical headline (same words) published the same
+        day by another source; the other source is then recorded as also carrying the story. The whole batch
+        is a handful of set-based statements, so that large ingests are not held up by the database.
         """
+        items = list(items)
+        if not items:
+            return []
         outcome: list[bool] = []
         with self.session() as session, session.begin():
+            known = _KnownStories.load(session, items)
+            new_rows, fresh = [], []
+            also: set[tuple[int, str]] = set()  # (article id, or -1 - index into fresh; source)
             for item in items:
-                if self._exists(session, item):
+                existing = known.find(item)
+                if existing is not None:
+                    target, source = existing
+                    if source != item.source:
+                        also.add((target, item.source))
                     outcome.append(False)
                     continue
-                article = Article(
-                    source=item.source, external_id=item.external_id, link=item.link, title=item.title,
-                    author=item.author, published_at=item.published_at, arrived_at=arrived_at,
-                    text=item.text, summary=item.summary,
-                )
-                seen: set[str] = set()
-                for name in item.topics:
-                    key, name = topic_key(name), " ".join(name.split())
-                    if key and key not in seen:
-                        seen.add(key)
-                        article.topics.append(ArticleTopic(
-                            key=key, name=name, position=len(seen), published_at=item.published_at,
-                        ))
-                        topic = session.get(Topic, key) or Topic(key=key, name=name, article_count=0)
-                        topic.article_count += 1
-                        session.add(topic)
-                session.add(article)
-                session.flush()
+                known.add(item, -1 - len(fresh))
+                fresh.append(item)
+                new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
+                                     title=item.title, author=item.author, published_at=item.published_at,
+                                     arrived_at=arrived_at, text=item.text, summary=item.summary))
                 outcome.append(True)
+            ids: list[int] = []
+            if new_rows:
+                inserted = session.execute(insert(Article).returning(Article.id, sort_by_parameter_order=True),
+                                           new_rows)
+                ids = [row_id for (row_id,) in inserted]
+                self._add_topics_and_headlines(session, fresh, ids)
+            pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
+            if pairs:
+                have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
+                    AlsoSource.article_id.in_({article_id for article_id, _ in pairs}))).all())
+                rows = [dict(article_id=a, source=src) for a, src in sorted(pairs - have)]
+                if rows:
+                    session.execute(insert(AlsoSource), rows)
         return outcome
 
     @staticmethod
-    def _exists(session: Session, item: NewArticle) -> bool:
-        same = Article.link == item.link
-        if item.external_id:
-            same = or_(same, (Article.source == item.source) & (Article.external_id == item.external_id))
-        return session.scalar(select(Article.id).where(same).limit(1)) is not None
+    def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:
+        topic_rows, counts, names = [], Counter(), {}
+        for item, article_id in zip(fresh, ids):
+            seen: set[str] = set()
+            for name in item.topics:
+                key, name = topic_key(name), " ".join(name.split())
+                if key and key not in seen:
+                    seen.add(key)
+                    topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
+                                           published_at=item.published_at))
+                    counts[key] += 1
+                    names.setdefault(key, name)
+        if topic_rows:
+            session.execute(insert(ArticleTopic), topic_rows)
+        stored = dict(session.execute(select(Topic.key, Topic.article_count).where(Topic.key.in_(counts))).all())
+        new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
+        if new_topics:
+            session.execute(insert(Topic), new_topics)
+        updates = [dict(key=k, article_count=stored[k] + n) for k, n in counts.items() if k in stored]
+        if updates:
+            session.execute(update(Topic), updates)
+        session.execute(insert(ArticleHeadline), [
+            dict(article_id=article_id, day=item.published_at.astimezone(UTC).date(), key=headline_key(item.title))
+            for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given."""
@@ -367,6 +401,63 @@ class Store:
             elif retry_at is not None:
                 delivery.next_attempt_at = retry_at
 
+    # --- sources and the file ledger ------------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState | None:
+        with self.session() as session:
+            return session.get(SourceState, name)
+
+    def record_poll(self, name: str, location: str, now: datetime, next_attempt_at: datetime, *,
+                    error: str | None = None, etag: str | None = None, last_modified: str | None = None) -> None:
+        """Remember a poll of a URL source: its validators on success, the failure run on error."""
+        with self.session() as session, session.begin():
+            state = session.get(SourceState, name) or SourceState(name=name, consecutive_failures=0, alerted=False)
+            session.add(state)
+            state.location, state.last_attempt_at, state.next_attempt_at = location, now, next_attempt_at
+            if error is None:
+                state.etag, state.last_modified, state.last_success_at = etag, last_modified, now
+                state.consecutive_failures, state.first_failure_at, state.alerted = 0, None, False
+                state.last_error = None
+            else:
+                state.consecutive_failures += 1
+                state.first_failure_at = state.first_failure_at or now
+                state.last_error = error[:2000]
+
+    def sources_to_alert(self, failing_since: datetime) -> list[SourceState]:
+        """Sources failing without a break since ``failing_since`` or longer, whose admins were not told."""
+        with self.session() as session:
+            query = select(SourceState).where(SourceState.first_failure_at <= failing_since,
+                                              SourceState.alerted.is_(False))
+            return list(session.scalars(query.order_by(SourceState.name)))
+
+    def mark_alerted(self, name: str) -> None:
+        with self.session() as session, session.begin():
+            state = session.get(SourceState, name)
+            if state is not None:
+                state.alerted = True
+
+    def file_ledger(self) -> dict[str, tuple[int, int]]:
+        """Every file read before, as path -> (size, mtime_ns)."""
+        with self.session() as session:
+            rows = session.execute(select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns))
+            return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+
+    def record_files(self, entries: Iterable[tuple[str, int, int, str, str | None]], now: datetime) -> None:
+        """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
+        rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
+                for path, size, mtime_ns, outcome, reason in entries]
+        with self.session() as session, session.begin():
+            for chunk in _chunks(rows, _KnownStories.CHUNK):
+                session.execute(delete(IngestedFile).where(IngestedFile.path.in_([row["path"] for row in chunk])))
+            if rows:
+                session.execute(insert(IngestedFile), rows)
+
+    def rejected_files(self) -> list[IngestedFile]:
+        """Every file the ledger holds as rejected, with its reason, newest first."""
+        with self.session() as session:
+            query = select(IngestedFile).where(IngestedFile.outcome == "rejected")
+            return list(session.scalars(query.order_by(IngestedFile.ingested_at.desc())))
+
     # --- reader controls: pages, search, filters, delivery targets, figures ---------------------------------
 
     def older(self, limit: int, before: tuple[datetime, int], topic: str | None = None) -> list[Article]:
@@ -490,6 +581,65 @@ class Store:
         with self.session() as session:
             query = select(Subscriber).where(Subscriber.kind != CONSOLE_KIND).order_by(Subscriber.chat_id)
             return list(session.scalars(query))
+
+
+class _KnownStories:
+    """What a batch of new articles may repeat: the stored articles with the same links, source ids or
+    headline keys (fetched in a few queries), plus the batch's own earlier items."""
+
+    CHUNK = 400  # bound parameters per IN (...)
+
+    def __init__(self):
+        # each maps to (ref, source): ref is a stored article's id, or -1 - the batch item's index
+        self.links: dict[str, tuple[int, str]] = {}
+        self.ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self.headlines: dict[tuple[date, str], list[tuple[int, str]]] = {}
+
+    @classmethod
+    def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
+        known = cls()
+        links = list({item.link for item in items})
+        pairs = list({(item.source, item.external_id) for item in items if item.external_id})
+        heads = list({_headline(item) for item in items})
+        for chunk in _chunks(links, cls.CHUNK):
+            for row_id, source, link in session.execute(
+                    select(Article.id, Article.source, Article.link).where(Article.link.in_(chunk))):
+                known.links[link] = (row_id, source)
+        for chunk in _chunks(pairs, cls.CHUNK // 2):
+            for row_id, source, external_id in session.execute(
+                    select(Article.id, Article.source, Article.external_id)
+                    .where(tuple_(Article.source, Article.external_id).in_(chunk))):
+                known.ids[(source, external_id)] = (row_id, source)
+        for chunk in _chunks(heads, cls.CHUNK // 2):
+            query = (select(Article.id, Article.source, ArticleHeadline.day, ArticleHeadline.key)
+                     .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
+                     .where(tuple_(ArticleHeadline.day, ArticleHeadline.key).in_(chunk)))
+            for row_id, source, day, key in session.execute(query):
+                known.headlines.setdefault((day, key), []).append((row_id, source))
+        return known
+
+    def find(self, item: NewArticle) -> tuple[int, str] | None:
+        if item.external_id and (item.source, item.external_id) in self.ids:
+            return self.ids[(item.source, item.external_id)]
+        if item.link in self.links:
+            return self.links[item.link]
+        return next((hit for hit in self.headlines.get(_headline(item), []) if hit[1] != item.source), None)
+
+    def add(self, item: NewArticle, ref: int) -> None:
+        entry = (ref, item.source)
+        self.links[item.link] = entry
+        if item.external_id:
+            self.ids[(item.source, item.external_id)] = entry
+        self.headlines.setdefault(_headline(item), []).append(entry)
+
+
+def _headline(item: NewArticle) -> tuple[date, str]:
+    return item.published_at.astimezone(UTC).date(), headline_key(item.title)
+
+
+def _chunks(values: list, size: int) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 FTS_DDL = (

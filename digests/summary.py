@@ -30,6 +30,7 @@ _ABBREVIATIONS = {
     "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al",
 }
+_LAST_WORD = re.compile(r"([\w.]+)\.$")
 _SENTENCE_END = re.compile(r"[.!?…।。！？]+[\"'”’)\]]*(?=\s|$)")
 
 
@@ -42,7 +43,8 @@ def _ends_sentence(text: str, end: int, mark: str) -> bool:
     if following and following[0].islower():
         return False
     if mark.startswith("."):
-        word = re.search(r"([\w.]+)\.$", text[: end - (len(mark) - len(mark.rstrip("\"'”’)]")))])
+        before = text[max(0, end - 64): end - (len(mark) - len(mark.rstrip("\"'”’)]")))]  # the last word is enough
+        word = _LAST_WORD.search(before)
         if word:
             token = word.group(1).lower()
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
@@ -50,10 +52,13 @@ def _ends_sentence(text: str, end: int, mark: str) -> bool:
     return True
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, limit: int | None = None) -> list[str]:
+    """The sentences of ``text``; with ``limit``, the first ``limit`` of them and then the rest as one."""
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        if limit is not None and len(sentences) >= limit:
+            break
         if _ends_sentence(text, match.end(), match.group()):
             sentence = text[start : match.end()].strip()
             if sentence:
@@ -78,10 +83,10 @@ def shorten(text: str, budget: int) -> str:
 
 def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """The first one or two sentences of ``text`` that fit in ``budget`` characters."""
-    lede = " ".join(strip_dateline(text).split())
+    lede = " ".join(strip_dateline(text[: budget * 8]).split())  # the start is all a lede needs
     if not lede:
         return ""
-    sentences = split_sentences(lede[: budget * 4])
+    sentences = split_sentences(lede[: budget * 4], limit=2)
     summary = sentences[0]
     if len(summary) > budget:
         return shorten(summary, budget)

@@ -67,16 +67,18 @@ def test_ingest_prints_counts_and_each_rejection(env, tmp_path, sample_file):
     result = newsdigest("ingest", str(drop), str(sample_file), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "2 new, 0 duplicate, 1 rejected"
+    assert lines[-1] == "2 new, 0 duplicate, 1 rejected (not well-formed XML: 1) | drop: 1 new, 1 rejected | knn: 1 new"
     assert any(line.startswith(f"rejected: {drop / 'broken.xml'}: not well-formed XML") for line in lines)
     again = newsdigest("ingest", str(drop), str(sample_file), env=env, cwd=tmp_path)
-    assert again.stdout.splitlines()[-1] == "0 new, 2 duplicate, 1 rejected"
+    assert again.stdout.splitlines()[-1] == "0 new, 0 duplicate, 0 rejected, 3 unchanged"  # the ledger
+    listed = newsdigest("ingest", "--rejected", env=env, cwd=tmp_path).stdout.splitlines()
+    assert len(listed) == 1 and f"{drop / 'broken.xml'}: not well-formed XML" in listed[0]
 
 
 def test_ingest_reads_news_sources_from_dotenv(env, tmp_path, sample_file):
     (tmp_path / ".env").write_text(f"NEWS_SOURCES={sample_file.parent}\n")
     result = newsdigest("ingest", env=env, cwd=tmp_path)
-    assert result.stdout.splitlines()[-1] == "1 new, 0 duplicate, 0 rejected"
+    assert result.stdout.splitlines()[-1] == "1 new, 0 duplicate, 0 rejected | knn: 1 new"
 
 
 def test_digest_prints_plain_text_for_a_date_and_topic(env, tmp_path, sample_file):

@@ -18,7 +18,7 @@ def test_sample_ingested_and_reingest_adds_nothing(store, sample_file):
     first = run(store, sample_file)
     assert (first.new, first.duplicate, first.rejected) == (1, 0, [])
     again = run(store, sample_file)
-    assert (again.new, again.duplicate) == (0, 1)
+    assert (again.new, again.duplicate, again.unchanged) == (0, 0, 1)  # the ledger: not parsed again
     assert store.article_count() == 1
     [article] = store.latest(5)
     assert article.summary.startswith("India and Russia convened the 11th Session of their Working Group")

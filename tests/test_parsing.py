@@ -108,3 +108,23 @@ def test_shared_xml_attacks_are_refused(name):
 ])
 def test_dates(text, expected):
     assert parse_date(text, KOLKATA) == expected
+
+
+ARTICLE = "<root><title>{title}</title><link>https://x.org/e</link></root>"
+
+
+@pytest.mark.parametrize(("data", "title"), [
+    (b'<?xml version="1.0" encoding="utf-8"?>' + ARTICLE.format(title="Caf\u00e9 \u20ac").encode(), "Caf\u00e9 \u20ac"),
+    (b"\xef\xbb\xbf" + ARTICLE.format(title="BOM \u00e9").encode(), "BOM \u00e9"),
+    ('<?xml version="1.0" encoding="UTF-16"?>'.encode("utf-16") + ARTICLE.format(title="\u00e9t\u00e9").encode("utf-16")[2:],
+     "\u00e9t\u00e9"),
+    (b'<?xml version="1.0" encoding="windows-1251"?>' + ARTICLE.format(title="\u041c\u043e\u0441\u043a\u0432\u0430").encode("cp1251"),
+     "\u041c\u043e\u0441\u043a\u0432\u0430"),  # declared legacy encoding
+    (ARTICLE.format(title="Caf\u00e9 \u2018quoted\u2019").encode("cp1252"), "Caf\u00e9 \u2018quoted\u2019"),  # undeclared
+    (b'<?xml version="1.0" encoding="utf-8"?>' + ARTICLE.format(title="na\u00efve").encode("cp1252"), "na\u00efve"),  # wrong
+    (b'<?xml version="1.0" encoding="iso-8859-1"?>' + ARTICLE.format(title="\u20b9 5 crore").encode(), "\u20b9 5 crore"),
+])
+def test_encodings(data, title):
+    result = parse(data)
+    assert result.rejections == []
+    assert result.articles[0].title == title

@@ -1,0 +1,164 @@
+"""Benchmark (not a test): ingest many generated articles into a fresh SQLite file and compare with a floor.
+
+    .venv/bin/python bench/ingest.py [--articles 100000] [--rss-files 100] [--items-per-rss 50]
+
+Writes the articles in the sample's format (one file each, bodies of varied size) and a set of RSS files to a
+temporary folder, streaming (never all in memory), ingests them with the real pipeline, and prints:
+articles per second, the floor (html2text alone on the same bodies, one process, i.e. per core), the ratio of
+the pipeline's rate per core to that floor, and the peak memory (max RSS) of this process and its workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import html2text  # noqa: E402
+
+from digests.ingest import WORKERS, ingest  # noqa: E402
+from digests.storage import Store  # noqa: E402
+
+WORDS = ("government ministry export trade small enterprises credit scheme growth quarter percent india "
+         "russia industrial cooperation session delegation agreement sector investment policy market "
+         "manufacturing support rupees crore digital platform bank loan farmers rural energy").split()
+TOPICS = ["Global", "MSME", "Policy", "Finance", "Trade", "Technology", "Energy", "Agriculture"]
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def body(number: int) -> str:
+    """An HTML body like the KNN sample's, from 1 to 30 paragraphs: the same for the same number."""
+    rng = random.Random(number)
+    paragraphs = []
+    for index in range(rng.choice([1, 2, 3, 5, 8, 12, 20, 30])):
+        sentences = [" ".join(rng.choices(WORDS, k=rng.randint(8, 25))).capitalize() + "." for _ in range(3)]
+        text = " ".join(sentences)
+        if index == 0:
+            text = f"<strong>New Delhi, Aug 7 (KNN) </strong>{text}"
+        paragraphs.append(f'<p><span style="font-size:12pt">{text}</span></p>')
+    return "".join(paragraphs)
+
+
+def article_xml(number: int) -> str:
+    when = START + timedelta(minutes=7 * number)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<root>\n'
+        f"<author>Desk</author><category>{TOPICS[number % len(TOPICS)]}</category>"
+        f"<date>{when:%Y-%m-%d %H:%M:%S}</date><fulldesc>{escape(body(number))}</fulldesc>"
+        f"<id>{number}</id><link>https://bench.example/news/{number}?utm_source=bench</link>"
+        f"<source>bench.example</source><title>Headline {number} {' '.join(WORDS[number % 20:number % 20 + 5])}</title>"
+        "</root>\n"
+    )
+
+
+def rss_xml(file_number: int, items: int, first: int) -> str:
+    parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Feed {file_number}</title>'
+             "<link>https://feed.example/</link>"]
+    for number in range(first, first + items):
+        when = START + timedelta(minutes=7 * number)
+        parts.append(f"<item><title>Feed item {number}</title><link>https://feed.example/{number}</link>"
+                     f"<guid>f{number}</guid><pubDate>{when:%a, %d %b %Y %H:%M:%S} +0000</pubDate>"
+                     f"<category>{TOPICS[number % len(TOPICS)]}</category>"
+                     f"<description>{escape(body(number))}</description></item>")
+    parts.append("</channel></rss>\n")
+    return "".join(parts)
+
+
+def generate(folder: Path, articles: int, rss_files: int, items_per_rss: int) -> int:
+    for number in range(articles):
+        sub = folder / "articles" / f"{number // 1000:04d}"
+        if number % 1000 == 0:
+            sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"{number}.xml").write_text(article_xml(number), encoding="utf-8")
+    (folder / "feeds").mkdir()
+    for file_number in range(rss_files):
+        first = articles + file_number * items_per_rss
+        (folder / "feeds" / f"feed{file_number}.rss").write_text(rss_xml(file_number, items_per_rss, first))
+    return articles + rss_files * items_per_rss
+
+
+def floor_rate(total: int, sample: int) -> tuple[float, int]:
+    """Articles per second of html2text alone (one process), on every n-th of the same bodies."""
+    step = max(1, total // sample)
+    bodies = [body(number) for number in range(0, total, step)]
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    started = time.perf_counter()
+    for html in bodies:
+        converter.handle(html)
+    return len(bodies) / (time.perf_counter() - started), len(bodies)
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def parallel_speedup(workers: int) -> float:
+    """How much faster this machine runs ``workers`` CPU-bound processes than one: the most a pool can give."""
+    import multiprocessing
+
+    work = [3_000_000] * (2 * workers)
+    started = time.perf_counter()
+    for n in work:
+        _burn(n)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_burn, work)
+    return serial / (time.perf_counter() - started)
+
+
+def peak_mb() -> tuple[float, float]:
+    scale = 1024 if sys.platform != "darwin" else 1024 * 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
+    return own, children
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--rss-files", type=int, default=100)
+    parser.add_argument("--items-per-rss", type=int, default=50)
+    parser.add_argument("--floor-sample", type=int, default=5000, help="bodies timed for the floor")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newsdigest-bench-") as temp:
+        folder = Path(temp)
+        started = time.perf_counter()
+        total = generate(folder, args.articles, args.rss_files, args.items_per_rss)
+        print(f"generated {total} articles ({args.articles} article files, {args.rss_files} RSS files) "
+              f"in {time.perf_counter() - started:.1f} s")
+        store = Store(f"sqlite:///{folder / 'bench.db'}")
+        started = time.perf_counter()
+        report = ingest(store, [str(folder / "articles"), str(folder / "feeds")], source_tz=UTC)
+        elapsed = time.perf_counter() - started
+        store.close()
+        rate = report.new / elapsed
+        floor, sampled = floor_rate(total, args.floor_sample)
+        own, children = peak_mb()
+        cores = min(WORKERS, os.cpu_count() or 1)
+        print(f"ingest: {report.summary_line()}")
+        print(f"ingest: {report.new} articles in {elapsed:.1f} s = {rate:.0f} articles/s "
+              f"({rate / cores:.0f} per core, {cores} worker processes)")
+        print(f"floor: html2text alone on {sampled} of the same bodies: {floor:.0f} articles/s per core")
+        print(f"ratio: {rate / cores / floor:.2f} of the floor per core (target 0.8); "
+              f"{rate / floor:.2f} of the single-process floor")
+        print(f"machine: {cores} CPU-bound processes run {parallel_speedup(cores):.2f}x as fast as one")
+        print(f"peak memory (max RSS): this process {own:.0f} MB, largest worker {children:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

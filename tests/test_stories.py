@@ -1,0 +1,55 @@
+"""The same story from several sources: stored once, shown once, with the other sources named."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.formatting import article_html
+from digests.digest import group_by_topic, render_text
+from digests.ingest import ingest
+from digests.links import canonical_link, headline_key
+from tests.conftest import KOLKATA, write_article
+
+DAY = datetime(2026, 2, 10, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("link", "canonical"), [
+    ("https://News.Example.org:443/a?utm_source=x&id=3&fbclid=y&gclid=z", "https://news.example.org/a?id=3"),
+    ("https://x.org/a?b=1&c=2", "https://x.org/a?b=1&c=2"),
+    ("http://x.org:8080", "http://x.org:8080/"),
+    ("https://x.org/p?utm_medium=a&UTM_campaign=b#item-1", "https://x.org/p#item-1"),
+    ("not a url", "not a url"),
+])
+def test_canonical_link(link, canonical):
+    assert canonical_link(link) == canonical
+
+
+def test_headline_key_ignores_case_punctuation_and_spacing():
+    assert headline_key("India–Russia:  “Talks” held!") == headline_key("india russia talks HELD")
+
+
+def test_same_link_with_tracking_parameters_is_one_story_naming_the_other_source(store, tmp_path):
+    write_article(tmp_path / "a", 1, link="https://example.org/story?id=9", source="one.example", when=DAY)
+    write_article(tmp_path / "b", 2, link="https://EXAMPLE.org/story?utm_source=tw&id=9&fbclid=abc",
+                  source="two <example>", when=DAY)
+    report = ingest(store, [str(tmp_path / "a"), str(tmp_path / "b")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    [article] = store.latest(5)
+    assert article.link == "https://example.org/story?id=9"
+    assert article.also_sources == ["two <example>"]
+    assert "<i>Also: two &lt;example&gt;</i>" in article_html(article, KOLKATA)
+    assert "  Also: two <example>" in render_text(group_by_topic([article]), KOLKATA, "Digest")
+
+
+def test_near_identical_headline_the_same_day_from_another_source_is_one_story(store, tmp_path):
+    write_article(tmp_path / "a", 1, title="India, Russia hold talks on trade", source="one", when=DAY)
+    write_article(tmp_path / "b", 2, title="India Russia Hold Talks On Trade!", source="two",
+                  when=DAY + timedelta(hours=3))
+    write_article(tmp_path / "c", 3, title="India, Russia hold talks on trade", source="three",
+                  when=DAY + timedelta(days=2))  # another day: another story
+    write_article(tmp_path / "d", 4, title="India, Russia hold talks on trade", source="one",
+                  when=DAY + timedelta(hours=1))  # the same source again: its own article
+    report = ingest(store, [str(tmp_path / name) for name in "abcd"], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (3, 1)
+    first = next(a for a in store.latest(5) if a.source == "one" and a.link.endswith("/1"))
+    assert first.also_sources == ["two"]
