@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from bot.formatting import article_list_messages, esc, pack_messages
 from bot.settings import parse_clock
 from digests.filters import Filters, normalise_word
-from digests.models import Article, Topic
+from digests.models import Article, SourceState, Topic
 from digests.schedule import Schedule, find_timezone
 from digests.storage import Store
 
@@ -319,11 +319,14 @@ class Commands:
 
     def cmd_sources(self, chat: Chat, args: list[str]) -> list[Reply]:
         rows = self.store.figures(datetime.now(UTC))["sources"]
-        if not rows:
+        states = self.store.source_states()
+        if not rows and not states:
             return [Reply("No sources have delivered articles yet.")]
-        lines = ["<b>Sources</b>"] + [
-            f"• {esc(source)}: {_plural(count, 'article')}, latest {esc(f'{latest:%Y-%m-%d %H:%M} UTC')}"
+        lines = ["<b>Articles by source</b>"] + [
+            f"• {esc(source)}: {_plural(count, 'article')}, latest {latest:%Y-%m-%d %H:%M} UTC"
             for source, count, latest in rows]
+        if states:
+            lines += ["", "<b>Polled sources</b>"] + [esc(source_health(state)) for state in states]
         return [Reply(text) for text in pack_messages(lines, separator="\n")]
 
     def cmd_time(self, chat: Chat, args: list[str]) -> list[Reply]:
@@ -545,6 +548,15 @@ FILTER_USAGE = ("Usage: /filter +word keeps only digest items that mention the w
                 "that mention it (whole words, headline or summary, any case); /filter clear removes them all.")
 
 
+def source_health(state: SourceState) -> str:
+    """One line on a polled source: fine since when, or failing since when and why."""
+    if state.first_failure_at is None:
+        when = f"{state.last_success_at:%Y-%m-%d %H:%M} UTC" if state.last_success_at else "never yet"
+        return f"✅ {state.name}: last read {when}"
+    return (f"⚠️ {state.name}: failing since {state.first_failure_at:%Y-%m-%d %H:%M} UTC "
+            f"({_plural(state.consecutive_failures, 'attempt')}): {state.last_error or 'unknown error'}")[:500]
+
+
 def operator_figures(store: Store, tz) -> list[str]:
     """The operators' figures, as lines: /stats in Telegram and `newsdigest stats` in the terminal."""
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -559,4 +571,11 @@ def operator_figures(store: Store, tz) -> list[str]:
         "Articles per topic:",
         *(f"  {name}: {count}" for name, count in figures["topics"]),
     ]
+    states = store.source_states()
+    if states:
+        last = max(states, key=lambda state: state.last_attempt_at or EPOCH)
+        failing = sum(1 for state in states if state.first_failure_at is not None)
+        lines.append(f"Last poll: {last.last_attempt_at:%Y-%m-%d %H:%M} UTC; "
+                     f"{failing} of {_plural(len(states), 'polled source')} failing")
+        lines += [f"  {source_health(state)}" for state in states]
     return lines

@@ -577,6 +577,11 @@ class Store:
                 "pending": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "pending")) or 0,
             }
 
+    def source_states(self) -> list[SourceState]:
+        """The health of every polled (URL) source, by name."""
+        with self.session() as session:
+            return list(session.scalars(select(SourceState).order_by(SourceState.name)))
+
     def all_subscribers(self) -> list[Subscriber]:
         with self.session() as session:
             query = select(Subscriber).where(Subscriber.kind != CONSOLE_KIND).order_by(Subscriber.chat_id)
