@@ -648,7 +648,9 @@ def _chunks(values: list, size: int) -> Iterable[list]:
 
 
 FTS_DDL = (
-    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id')",
+    # porter: "exports" finds "export" and "exporters" too, as readers of news search expect
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
+    "tokenize='porter unicode61')",
     "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
     "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
     "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "

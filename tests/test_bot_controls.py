@@ -180,6 +180,8 @@ async def test_filters_are_set_shown_cleared_and_shape_the_digest(running_bot, f
 async def test_search_finds_recent_articles_with_every_word(running_bot, reader, store, trade_news):
     [answer] = await reader.ask("/search exports rice")
     assert "Rice exports rise again" in answer.plain and "Export rules" not in answer.plain
+    [answer] = await reader.ask("/search export")  # word forms match: export, exports, exporters
+    assert all(title in answer.plain for title in ("Export rules", "Rice exports", "Steel exporters"))
     [answer] = await reader.ask('/search "opens')  # FTS5 syntax in user input is just text
     assert "Cricket league opens" in answer.plain
     [answer] = await reader.ask("/search cricket OR")
