@@ -46,6 +46,12 @@ COMMAND_MENU: list[tuple[str, str]] = [
 OPERATOR_COMMANDS = ["stats", "sources"]
 # What only a group's administrators may do there (reading stays open to everyone).
 CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "filter", "channel"}
+# Callback data, at most 64 bytes: <code> is topic_code, <cursor> a page's keyset "<µs since 1970>.<id>" or "-".
+#   topic:<code>               show a topic (the /topic keyboard)
+#   tt:<code>[:s]              toggle a topic in /topics (":s": opened from /settings, keep its back button)
+#   ts:<code>:<n>:<cursor>     toggle a topic on its /topic page, and show that page again
+#   m:<code or *>:<n>:<cursor> More: the n articles before the cursor, of a topic or of all (*)
+#   st:HH:MM, set:topics, set:back   /settings: a quick time; to its topic toggles and back
 CHANGING_BUTTONS = ("tt:", "ts:", "st:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
