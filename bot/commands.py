@@ -56,6 +56,7 @@ CHANGING_BUTTONS = ("tt:", "ts:", "st:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
 START_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
+MAX_FILTER_WORDS = 50
 QUICK_TIMES = ["07:00", "08:00", "12:00", "18:00", "21:00"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -281,6 +282,9 @@ class Commands:
         drop = [normalise_word(a[1:]) for a in args if a.startswith("-") and normalise_word(a[1:])]
         if len(keep) + len(drop) != len(args):
             return [Reply(esc(FILTER_USAGE))]
+        have = self.store.filters(chat.id)
+        if len(have.keep | have.drop | set(keep) | set(drop)) > MAX_FILTER_WORDS:
+            return [Reply(f"A chat can filter by up to {MAX_FILTER_WORDS} words. /filter clear starts again.")]
         filters = self.store.set_filters(chat.id, keep, drop)
         return [Reply("Done. " + self._filters_text(filters))]
 

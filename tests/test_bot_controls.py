@@ -164,6 +164,8 @@ async def test_filters_are_set_shown_cleared_and_shape_the_digest(running_bot, f
     assert "Filters: -cricket." in answer.plain and "/filter clear" in answer.plain
     [answer] = await dropper.ask("/filter cricket")
     assert "Usage: /filter +word" in answer.plain
+    [answer] = await plain.ask("/filter " + " ".join(f"-w{n}" for n in range(51)))
+    assert "up to 50 words" in answer.plain and not store.filters(plain.chat_id)
     await send_digests_now(settings, store)
     digests = {r.chat_id: "\n".join(s.plain for s in fake_api.messages_to(r.chat_id)[-1:]) for r in
                (keeper, dropper, plain)}
