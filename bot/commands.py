@@ -51,8 +51,9 @@ CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "f
 #   tt:<code>[:s]              toggle a topic in /topics (":s": opened from /settings, keep its back button)
 #   ts:<code>:<n>:<cursor>     toggle a topic on its /topic page, and show that page again
 #   m:<code or *>:<n>:<cursor> More: the n articles before the cursor, of a topic or of all (*)
-#   st:HH:MM, set:topics, set:back   /settings: a quick time; to its topic toggles and back
-CHANGING_BUTTONS = ("tt:", "ts:", "st:")
+#   st:HH:MM, sd:on|off, sf:clear    /settings: a quick time, the digest on or off, clear the filters
+#   set:topics, set:back             /settings: to its topic toggles and back
+CHANGING_BUTTONS = ("tt:", "ts:", "st:", "sd:", "sf:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
 START_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
@@ -182,6 +183,15 @@ class Commands:
         if kind == "st" and (clock := parse_clock(rest)):
             self._change_schedule(chat, [rest], "", valid=True, problem="",
                                   schedule=lambda current: Schedule(clock, current.tz), digest_time=clock)
+            return [self._settings_view(chat, edit=True)]
+        if kind == "sd" and rest in ("on", "off"):
+            if rest == "on":
+                self.store.subscribe(chat.id, chat.kind, None, datetime.now(UTC), self._schedule(chat))
+            else:
+                self.store.unsubscribe(chat.id, None)
+            return [self._settings_view(chat, edit=True)]
+        if kind == "sf" and rest == "clear":
+            self.store.clear_filters(chat.id)
             return [self._settings_view(chat, edit=True)]
         return [Reply("That button is out of date. Send the command again to get fresh buttons.")]
 
@@ -473,16 +483,19 @@ class Commands:
 
     def _settings_view(self, chat: Chat, *, edit: bool = False) -> Reply:
         subscriber = self.store.subscriber(chat.id)
-        filters = self._filters_text(self.store.filters(chat.id))
+        filters = self.store.filters(chat.id)
+        clear = [Button("Clear filters", "sf:clear")] if filters else []
         if subscriber is None or not subscriber.active:
-            return Reply(f"<b>Settings</b>\nDaily digest: off. Send /subscribe to turn it on.\n{filters}",
-                         [[Button("Topics", "set:topics")]], edit=edit)
+            rows = [[Button("Turn the digest on", "sd:on"), Button("Topics", "set:topics")], clear]
+            return Reply(f"<b>Settings</b>\nDaily digest: off.\n{self._filters_text(filters)}",
+                         [row for row in rows if row], edit=edit)
         schedule = self._schedule(chat)
-        text = (f"<b>Settings</b>\nDaily digest: on, at {self._when(chat)}.\n{self._topics_line(chat)}\n{filters}"
-                "\n\nTap a time to get the digest then, or Topics to choose them. Change the timezone with "
-                "/timezone Area/City, filters with /filter.")
+        text = (f"<b>Settings</b>\nDaily digest: on, at {self._when(chat)}.\n{self._topics_line(chat)}\n"
+                f"{self._filters_text(filters)}\n\nTap a time to get the digest then, or Topics to choose them. "
+                "Change the timezone with /timezone Area/City, filters with /filter.")
         times = [Button(("✅ " if f"{schedule.at:%H:%M}" == t else "") + t, f"st:{t}") for t in QUICK_TIMES]
-        return Reply(text, [times, [Button("Topics", "set:topics")]], edit=edit)
+        rows = [times, [Button("Topics", "set:topics"), Button("Turn the digest off", "sd:off")], clear]
+        return Reply(text, [row for row in rows if row], edit=edit)
 
     @staticmethod
     def _filters_text(filters: Filters) -> str:

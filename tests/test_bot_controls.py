@@ -301,6 +301,12 @@ async def test_settings_buttons_change_time_and_open_topics_in_place(running_bot
     topics = await press_and_wait_edit(reader, topics, "✅ MSME")
     view = await press_and_wait_edit(reader, topics, "« Settings")
     assert "Topics: Global, Policy." in view.plain
+    view = await press_and_wait_edit(reader, view, "Clear filters")
+    assert "Filters: none." in view.plain and "Clear filters" not in button_texts(view)
+    view = await press_and_wait_edit(reader, view, "Turn the digest off")
+    assert "Daily digest: off" in view.plain and not store.subscriber(reader.chat_id).active
+    view = await press_and_wait_edit(reader, view, "Turn the digest on")
+    assert "Daily digest: on, at 18:00" in view.plain and store.subscriber(reader.chat_id).active
 
 
 
