@@ -1,4 +1,4 @@
-"""How fast /latest, /topic and /topics answer with 100,000 stored articles (run on demand, not in CI).
+"""How fast /latest, /topic, /topics, "More" and /search answer with 100,000 stored articles (run on demand, not in CI).
 
     .venv/bin/python bench/queries.py [--articles 100000]
 
@@ -23,6 +23,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bot.commands import Chat, Commands  # noqa: E402
 from digests.models import Article, ArticleTopic, Topic  # noqa: E402
+from digests.schedule import Schedule  # noqa: E402
 from digests.storage import Store  # noqa: E402
 
 TOPICS = ["Global", "MSME", "Policy", "Trade", "Energy", "Markets", "Tech", "Health", "Agriculture", "Startups",
@@ -70,8 +71,9 @@ def main() -> None:
         began = time.perf_counter()
         fill(store, count)
         print(f"filled {count} articles in {time.perf_counter() - began:.1f} s")
-        commands = Commands(store, tz=UTC, digest_time=datetime.now().time())
+        commands = Commands(store, Schedule(datetime.now().time(), UTC))
         chat = Chat(1)
+        middle = store.latest(count // 2)[-1]
         cases = {
             "store.latest(5)": lambda: store.latest(5),
             "store.latest(20, topic='msme')": lambda: store.latest(20, topic="msme"),
@@ -80,11 +82,15 @@ def main() -> None:
             "/latest 20 (whole reply)": lambda: commands.handle(chat, "latest", ["20"]),
             "/topic Global (whole reply)": lambda: commands.handle(chat, "topic", ["Global"]),
             "/topics (whole reply)": lambda: commands.handle(chat, "topics", []),
+            "store.older(5) mid-way (More)": lambda: store.older(5, (middle.published_at, middle.id)),
+            "store.older(5, topic) mid-way": lambda: store.older(5, (middle.published_at, middle.id), "msme"),
+            "store.search(['headline', '4242'])": lambda: store.search(["headline", "4242"], 5),
+            "store.search(['body']) (every article)": lambda: store.search(["body"], 5),
         }
-        print(f"{'call':36} {'median ms':>10} {'max ms':>8}")
+        print(f"{'call':40} {'median ms':>10} {'max ms':>8}")
         for name, call in cases.items():
             median, worst = timed(call)
-            print(f"{name:36} {median:10.2f} {worst:8.2f}")
+            print(f"{name:40} {median:10.2f} {worst:8.2f}")
         store.close()
 
 

@@ -12,9 +12,9 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from telegram.request import HTTPXRequest
 
 from bot.alerts import alert_failing_sources
-from bot.commands import COMMAND_MENU, Commands
+from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
-from bot.handlers import on_button, on_command, on_error, on_unknown_command
+from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
 from bot.settings import Settings
 from digests.fetching import Fetcher
 from digests.ingest import IngestReport, ingest
@@ -57,11 +57,12 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
         .post_shutdown(_stop)
         .build()
     )
-    application.bot_data["commands"] = Commands(store, settings.schedule)
+    application.bot_data["commands"] = Commands(store, settings.schedule, settings.admin_ids)
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
 
-    names = [name for name, _ in COMMAND_MENU]
+    names = [name for name, _ in COMMAND_MENU if name != "channel"] + OPERATOR_COMMANDS
+    application.add_handler(CommandHandler("channel", on_channel))
     application.add_handler(CommandHandler(names, on_command))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_button))
@@ -79,6 +80,7 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 async def _start(application: Application) -> None:
     """Register the command menu, and start the digest sender (which first settles a crash's leftovers)."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
+    application.bot_data["commands"].bot_username = application.bot.username  # for deep links
     settings: Settings = application.bot_data["settings"]
     sender = make_delivery_bot(settings)
     await sender.initialize()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot import app
-from bot.commands import Commands
+from bot.commands import Commands, operator_figures
 from bot.console import run_console
 from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
@@ -41,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--topic", help="only this topic")
     digest.add_argument("--send", action="store_true", help="send today's digest to subscribed chats that lack it")
     commands.add_parser("chat", help="try the bot's commands in this terminal (no token needed)")
+    commands.add_parser("stats", help="print the operators' figures (as /stats shows them)")
+    subscribers = commands.add_parser("subscribers", help="list the subscribed chats")
+    subscribers.add_argument("--csv", action="store_true", help="as CSV with a header row (for spreadsheets)")
     return parser
 
 
@@ -52,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, (settings.token or "",))
-    handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat}[args.command]
+    handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat, "stats": _stats,
+               "subscribers": _subscribers}[args.command]
     try:
         return handler(settings, args)
     except InvalidToken:  # its message quotes the token
@@ -120,6 +125,31 @@ def _send_digest(settings: Settings) -> int:
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     run_console(Commands(Store(settings.database_url), settings.schedule))
+    return 0
+
+
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    print("\n".join(operator_figures(Store(settings.database_url), settings.digest_tz)))
+    return 0
+
+
+SUBSCRIBER_COLUMNS = ["chat_id", "kind", "active", "topics", "digest_time", "timezone", "next_digest_at",
+                      "created_at", "inactive_reason"]
+
+
+def _subscribers(settings: Settings, args: argparse.Namespace) -> int:
+    rows = [[s.chat_id, s.kind, "yes" if s.active else "no",
+             "all" if s.all_topics else "; ".join(t.name for t in s.topics),
+             f"{s.digest_time:%H:%M}" if s.digest_time else "", s.timezone or "",
+             s.next_digest_at.isoformat() if s.next_digest_at else "", s.created_at.isoformat(),
+             s.inactive_reason or ""] for s in Store(settings.database_url).all_subscribers()]
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(SUBSCRIBER_COLUMNS)
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            print("  ".join(str(value) for value in row if value != ""))
     return 0
 
 

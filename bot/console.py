@@ -39,6 +39,9 @@ def run_console(commands: Commands, read: Callable[[str], str] = input, write: C
             write(html_to_plain(reply.text))
             for row in reply.buttons:
                 for button in row:
+                    if button.url:
+                        write(f"  {button.text}: {button.url}")
+                        continue
                     buttons.append(button)
                     write(f"  [{len(buttons)}] {button.text}")
             if reply.buttons:

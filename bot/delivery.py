@@ -30,6 +30,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.formatting import digest_messages
 from digests.digest import article_count, group_by_topic
+from digests.filters import Filters
 from digests.models import Article, Delivery, Subscriber
 from digests.schedule import Schedule
 from digests.storage import Store
@@ -101,6 +102,7 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
     for first in range(0, len(subscribers), PLAN_CHUNK):
         chunk = subscribers[first:first + PLAN_CHUNK]
         previous_end = store.last_window_ends([s.chat_id for s in chunk])
+        chat_filters = store.filters_of([s.chat_id for s in chunk])
         planned: list[Delivery] = []
         next_due: dict[int, datetime] = {}
         for subscriber in chunk:
@@ -119,9 +121,11 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
             start = previous_end.get(subscriber.chat_id) or end - FIRST_WINDOW
             if (start, end) not in arrived:
                 arrived[start, end] = store.arrived(start, end) if start < end else []
-            key = _rendering_key(subscriber, schedule, start, end)
+            filters = chat_filters.get(subscriber.chat_id, Filters())
+            key = _rendering_key(subscriber, schedule, start, end, filters)
             if key not in renderings:
-                renderings[key] = _render(store, key, arrived[start, end], subscriber, schedule, day, now)
+                articles = filters.apply(arrived[start, end])
+                renderings[key] = _render(store, key, articles, subscriber, schedule, day, now)
             rendering_id, parts = renderings[key]
             planned.append(Delivery(
                 chat_id=subscriber.chat_id, digest_date=day, window_start=start, window_end=end,
@@ -134,9 +138,12 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
     return added
 
 
-def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, end: datetime) -> str:
+def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, end: datetime,
+                   filters: Filters) -> str:
     topics = "*" if subscriber.all_topics else ",".join(sorted(subscriber.topic_keys))
     text = f"{topics}|{start.isoformat()}|{end.isoformat()}|{schedule.tz}"
+    if filters:  # chats with other filters get other renderings
+        text += f"|{filters.signature}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -165,6 +172,8 @@ class _Job:
     messages: list[str] = field(compare=False)
     part: int = field(compare=False)
     attempts: int = field(default=0, compare=False)
+    to: int | None = field(default=None, compare=False)  # a channel the chat pointed its digest at
+    thread_id: int | None = field(default=None, compare=False)  # the forum topic the chat subscribed in
 
 
 def _retry_seconds(error: RetryAfter) -> float:
@@ -210,10 +219,13 @@ class FanOut:
     async def run(self, deliveries: list[Delivery]) -> FanOutReport:
         began = clock.monotonic()
         texts: dict[int, list[str]] = {}
+        targets = self.store.targets()
         for delivery in deliveries:
             if delivery.rendering_id not in texts:
                 texts[delivery.rendering_id] = json.loads(self.store.rendering(delivery.rendering_id).messages)
             job = _Job(0.0, 0, delivery.id, delivery.chat_id, texts[delivery.rendering_id], delivery.parts_done)
+            if target := targets.get(delivery.chat_id):
+                job.to, job.thread_id = target.channel_id, None if target.channel_id else target.thread_id
             self._push(job, began)
         sending: set[asyncio.Task] = set()
         while self._queue or sending:
@@ -248,7 +260,8 @@ class FanOut:
         if not self.store.claim_part(job.delivery_id, job.part):
             return  # another sender has it
         try:
-            await self.bot.send_message(job.chat_id, job.messages[job.part],
+            await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
+                                        message_thread_id=job.thread_id,
                                         allow_paid_broadcast=True if self.limits.paid_broadcast else None)
         except RetryAfter as error:
             wait = _retry_seconds(error)
@@ -289,7 +302,7 @@ class FanOut:
                 self.report.delivered += 1
             else:
                 job.part += 1
-                self._push(job, clock.monotonic() + self._interval(job.chat_id))
+                self._push(job, clock.monotonic() + self._interval(job.to or job.chat_id))
 
 
 class DigestService:

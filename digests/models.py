@@ -229,3 +229,26 @@ class AlsoSource(Base):
 # Added here rather than in Article's body, to keep this feature in one block.
 Article.also = relationship(AlsoSource, lazy="selectin", order_by=AlsoSource.source, cascade="all, delete-orphan")
 Article.also_sources = property(lambda self: [also.source for also in self.also])
+
+
+class ChatFilter(Base):
+    """A keyword filter of a chat's digest: ``keep`` words admit only items that mention one of them,
+    the others drop items that mention them (whole words, case-insensitive, headline or summary)."""
+
+    __tablename__ = "chat_filters"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+    keep: Mapped[bool] = mapped_column(Boolean)
+
+
+class ChatTarget(Base):
+    """Where a subscribed chat's digest goes when not simply to the chat: a forum topic (thread) of it,
+    or a channel an administrator pointed it at."""
+
+    __tablename__ = "chat_targets"
+
+    chat_id: Mapped[int] = mapped_column(ForeignKey("subscribers.chat_id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_name: Mapped[str | None] = mapped_column(String(200))

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, tuple_, update
+from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from digests.filters import Filters
 from digests.links import headline_key
 from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, Base, Delivery, IngestedFile,
                             Rendering, SourceState, Subscriber, SubscriberTopic, Topic, topic_key)
+from digests.models import ChatFilter, ChatTarget
 from digests.schedule import Schedule
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
@@ -63,6 +65,7 @@ class Store:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
+        self._create_search_index()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:
@@ -283,6 +286,8 @@ class Store:
             session.add(new)
             session.flush()
             session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
+            for table in (ChatFilter, ChatTarget):  # its keyword filters and delivery target move too
+                session.execute(update(table).where(table.chat_id == old_id).values(chat_id=new_id))
             session.delete(old)
 
     # --- deliveries -----------------------------------------------------------------------------------------
@@ -456,6 +461,135 @@ class Store:
             query = select(IngestedFile).where(IngestedFile.outcome == "rejected")
             return list(session.scalars(query.order_by(IngestedFile.ingested_at.desc())))
 
+    # --- reader controls: pages, search, filters, delivery targets, figures ---------------------------------
+
+    def older(self, limit: int, before: tuple[datetime, int], topic: str | None = None) -> list[Article]:
+        """The page of articles published before ``before`` = (published_at, id), newest first (keyset paging)."""
+        moment, article_id = before
+
+        def below(published, ident):  # the `<=` bound lets the index range scan start at the cursor
+            return (published <= moment) & or_(published < moment, ident < article_id)
+
+        with self.session() as session:
+            if topic is None:
+                query = (select(Article).where(below(Article.published_at, Article.id))
+                         .order_by(Article.published_at.desc(), Article.id.desc()))
+            else:
+                query = (
+                    select(Article).join(ArticleTopic)
+                    .where(ArticleTopic.key == topic_key(topic),
+                           below(ArticleTopic.published_at, ArticleTopic.article_id))
+                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
+                )
+            return list(session.scalars(query.limit(limit)))
+
+    def search(self, words: Sequence[str], limit: int) -> list[Article]:
+        """The most recent articles whose headline or text has every word.
+
+        SQLite: the FTS5 index ``articles_fts`` (each word quoted, so no user input is query syntax);
+        another database: LIKE (a PostgreSQL tsvector would go here).
+        """
+        words = [word for word in words if word.strip()]
+        if not words:
+            return []
+        with self.session() as session:
+            query = select(Article)
+            if self.engine.dialect.name == "sqlite":
+                match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+                ids = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match").bindparams(match=match)
+                query = query.where(Article.id.in_(ids))
+            else:
+                for word in words:
+                    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                    query = query.where(or_(Article.title.ilike(pattern, escape="\\"),
+                                            Article.text.ilike(pattern, escape="\\")))
+            query = query.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
+            return list(session.scalars(query))
+
+    def _create_search_index(self) -> None:
+        """SQLite only: an external-content FTS5 table over headline and text, kept in sync by triggers."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.begin() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'")).first() is not None
+            if exists:
+                return
+            for statement in FTS_DDL:
+                connection.exec_driver_sql(statement)
+            connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+
+    def filters(self, chat_id: int) -> Filters:
+        return self.filters_of([chat_id]).get(chat_id, Filters())
+
+    def filters_of(self, chat_ids: Sequence[int]) -> dict[int, Filters]:
+        """Each chat's keyword filters (chats without any are absent)."""
+        found: dict[int, tuple[set[str], set[str]]] = {}
+        with self.session() as session:
+            for row in session.scalars(select(ChatFilter).where(ChatFilter.chat_id.in_(chat_ids))):
+                keep, drop = found.setdefault(row.chat_id, (set(), set()))
+                (keep if row.keep else drop).add(row.word)
+        return {chat: Filters(frozenset(keep), frozenset(drop)) for chat, (keep, drop) in found.items()}
+
+    def set_filters(self, chat_id: int, keep: Iterable[str], drop: Iterable[str]) -> Filters:
+        """Add words to keep or drop (a word moves if it was on the other side)."""
+        with self.session() as session, session.begin():
+            for word, flag in [*((w, True) for w in keep), *((w, False) for w in drop)]:
+                row = session.get(ChatFilter, (chat_id, word)) or ChatFilter(chat_id=chat_id, word=word)
+                row.keep = flag
+                session.add(row)
+        return self.filters(chat_id)
+
+    def clear_filters(self, chat_id: int) -> None:
+        with self.session() as session, session.begin():
+            session.execute(delete(ChatFilter).where(ChatFilter.chat_id == chat_id))
+
+    def target(self, chat_id: int) -> ChatTarget | None:
+        with self.session() as session:
+            return session.get(ChatTarget, chat_id)
+
+    def targets(self) -> dict[int, ChatTarget]:
+        """Every chat whose digest goes to a forum topic or a channel (few: read whole)."""
+        with self.session() as session:
+            return {row.chat_id: row for row in session.scalars(select(ChatTarget))}
+
+    def set_target(self, chat_id: int, **change) -> None:
+        """Set where the chat's digest goes: ``thread_id`` (a forum topic), ``channel_id`` and ``channel_name``."""
+        with self.session() as session, session.begin():
+            target = session.get(ChatTarget, chat_id) or ChatTarget(chat_id=chat_id)
+            for name, value in change.items():
+                setattr(target, name, value)
+            session.add(target)
+
+    def figures(self, day_start: datetime) -> dict:
+        """What operators see in /stats and `newsdigest stats`."""
+        with self.session() as session:
+            kinds = Subscriber.kind != CONSOLE_KIND
+            return {
+                "active": session.scalar(select(func.count()).where(kinds, Subscriber.active.is_(True))) or 0,
+                "inactive": session.scalar(select(func.count()).where(kinds, Subscriber.active.is_(False))) or 0,
+                "articles": session.scalar(select(func.count(Article.id))) or 0,
+                "sources": session.execute(
+                    select(Article.source, func.count(Article.id), func.max(Article.published_at))
+                    .group_by(Article.source).order_by(Article.source)).all(),
+                "topics": session.execute(
+                    select(Topic.name, Topic.article_count).order_by(Topic.article_count.desc(), Topic.key)).all(),
+                "sent_today": session.scalar(select(func.count(Delivery.id)).where(
+                    Delivery.status == "sent", Delivery.sent_at >= day_start)) or 0,
+                "failed": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "failed")) or 0,
+                "pending": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "pending")) or 0,
+            }
+
+    def source_states(self) -> list[SourceState]:
+        """The health of every polled (URL) source, by name."""
+        with self.session() as session:
+            return list(session.scalars(select(SourceState).order_by(SourceState.name)))
+
+    def all_subscribers(self) -> list[Subscriber]:
+        with self.session() as session:
+            query = select(Subscriber).where(Subscriber.kind != CONSOLE_KIND).order_by(Subscriber.chat_id)
+            return list(session.scalars(query))
+
 
 class _KnownStories:
     """What a batch of new articles may repeat: the stored articles with the same links, source ids or
@@ -514,3 +648,17 @@ def _headline(item: NewArticle) -> tuple[date, str]:
 def _chunks(values: list, size: int) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+FTS_DDL = (
+    # porter: "exports" finds "export" and "exporters" too, as readers of news search expect
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
+    "tokenize='porter unicode61')",
+    "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
+    "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+)

@@ -100,17 +100,19 @@ async def wait_for(condition, timeout: float = 10.0, what: str = "the bot's answ
 class Reader:
     """A Telegram user talking to the bot through the fake server."""
 
-    def __init__(self, fake: FakeBotAPI, chat_id: int = 1001, chat_type: str = "private"):
+    def __init__(self, fake: FakeBotAPI, chat_id: int = 1001, chat_type: str = "private", user_id: int | None = None,
+                 thread_id: int | None = None):
         self.fake, self.chat_id, self.chat_type = fake, chat_id, chat_type
+        self.user_id, self.thread_id = user_id, thread_id  # a member of a group; a forum topic
 
     async def ask(self, text: str, answers: int = 1) -> list[Sent]:
         before = len(self.fake.messages_to(self.chat_id))
-        self.fake.user_sends(text, self.chat_id, self.chat_type)
+        self.fake.user_sends(text, self.chat_id, self.chat_type, user_id=self.user_id, thread_id=self.thread_id)
         return await self.wait(before, answers)
 
     async def press(self, sent: Sent, button_text: str, answers: int = 1) -> list[Sent]:
         before = len(self.fake.messages_to(self.chat_id))
-        self.fake.user_presses(sent, button_text)
+        self.fake.user_presses(sent, button_text, user_id=self.user_id)
         return await self.wait(before, answers)
 
     async def wait(self, before: int, answers: int) -> list[Sent]:

@@ -136,6 +136,10 @@ class FakeBotAPI:
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
+    admins: dict[int, set[int]] = field(default_factory=dict)  # chat -> its administrators (getChatMember)
+    chat_types: dict[int, str] = field(default_factory=dict)  # chat -> its type, where a test set it
+    forums: set[int] = field(default_factory=set)  # supergroups with topics (threads)
+    usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> its chat id (getChat)
 
     def __post_init__(self):
         self._updates: list[dict] = []
@@ -186,15 +190,26 @@ class FakeBotAPI:
 
     # --- what users do --------------------------------------------------------------------------------------
 
-    def user_sends(self, text: str, chat_id: int = 1001, chat_type: str = "private", user_id: int | None = None) -> dict:
-        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Reader"}
+    def _chat(self, chat_id: int, chat_type: str | None = None) -> dict:
+        chat_type = chat_type or self.chat_types.get(chat_id) or ("private" if chat_id > 0 else "group")
+        self.chat_types.setdefault(chat_id, chat_type)
         chat = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
             chat["first_name"] = "Reader"
         else:
             chat["title"] = "Newsroom"
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user,
-                   "text": text}
+        if chat_type == "supergroup" and chat_id in self.forums:
+            chat["is_forum"] = True
+        return chat
+
+    def user_sends(self, text: str, chat_id: int = 1001, chat_type: str = "private", user_id: int | None = None,
+                   thread_id: int | None = None) -> dict:
+        """``thread_id``: the message is in that topic of a forum supergroup."""
+        user = {"id": user_id or abs(chat_id), "is_bot": False, "first_name": "Reader"}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": self._chat(chat_id, chat_type), "from": user, "text": text}
+        if thread_id is not None:
+            message["message_thread_id"], message["is_topic_message"] = thread_id, True
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self._push({"message": message})
@@ -203,7 +218,7 @@ class FakeBotAPI:
     def user_presses(self, sent: Sent, button_text: str, user_id: int | None = None) -> None:
         button = next(b for b in sent.buttons if b["text"] == button_text)
         message = {"message_id": sent.message_id, "date": int(time.time()),
-                   "chat": {"id": sent.chat_id, "type": "private"}, "from": BOT_USER, "text": sent.plain}
+                   "chat": self._chat(sent.chat_id), "from": BOT_USER, "text": sent.plain}
         query = {"id": str(next(self._message_ids)), "chat_instance": "1",
                  "from": {"id": user_id or abs(sent.chat_id), "is_bot": False, "first_name": "Reader"},
                  "message": message, "data": button["callback_data"]}
@@ -219,6 +234,10 @@ class FakeBotAPI:
     def messages_to(self, chat_id: int) -> list[Sent]:
         with self._lock:
             return [s for s in self.sent if s.chat_id == chat_id and s.method == "sendMessage"]
+
+    def edits_to(self, chat_id: int) -> list[Sent]:
+        with self._lock:
+            return [s for s in self.sent if s.chat_id == chat_id and s.method.startswith("editMessage")]
 
     def calls(self, method: str) -> list[dict]:
         with self._lock:
@@ -390,8 +409,38 @@ class FakeBotAPI:
     def api_editMessageText(self, params):  # noqa: N802
         return self._message("editMessageText", params, int(params["message_id"]))
 
+    def api_editMessageReplyMarkup(self, params):  # noqa: N802
+        with self._lock:
+            original = next(s for s in reversed(self.sent) if s.message_id == int(params["message_id"]))
+            self.sent.append(Sent("editMessageReplyMarkup", original.chat_id, original.text, original.plain,
+                                  {**original.params, "reply_markup": params.get("reply_markup")}, original.message_id))
+        return True
+
     def api_answerCallbackQuery(self, params):  # noqa: N802
         return True
+
+    def api_getChat(self, params):  # noqa: N802
+        chat_id = params["chat_id"]
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            if chat_id not in self.usernames:
+                raise BadRequest("chat not found")
+            chat_id = self.usernames[chat_id]
+        chat = self._chat(int(chat_id))
+        gifts = dict.fromkeys(["unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+                               "gifts_from_channels"], False)
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+    def api_getChatMember(self, params):  # noqa: N802
+        """Administrator (or plain member) as ``admins`` says; the bot itself is an administrator where listed."""
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False, "first_name": "Reader"}
+        if user_id in self.admins.get(chat_id, set()):
+            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
+                    "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
+                    "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
+                    "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
+                    "can_delete_stories": False, "can_post_messages": True}
+        return {"status": "member", "user": user}
 
 
 

@@ -135,3 +135,28 @@ def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file)
     assert TOKEN not in out + err
     assert TOKEN.split(":")[1] not in out + err
     assert not re.search(r"\d{5,}:[A-Za-z0-9_-]{30,}", out + err)
+
+
+def test_stats_and_subscribers_csv(env, tmp_path):
+    import csv
+    from datetime import UTC, datetime, time as clock
+    from zoneinfo import ZoneInfo
+
+    from digests.schedule import Schedule
+    store = Store(env["DATABASE_URL"])
+    write_article(tmp_path / "news", 1, category="Global")
+    write_article(tmp_path / "news", 2, category="MSME", source="other.org")
+    schedule = Schedule(clock(8, 0), ZoneInfo("UTC"))
+    store.subscribe(11, "private", None, datetime.now(UTC), schedule)
+    store.subscribe(-12, "supergroup", [], datetime.now(UTC), schedule)
+    store.unsubscribe(-12, None)
+    store.close()
+    newsdigest("ingest", str(tmp_path / "news"), env=env, cwd=tmp_path)
+    result = newsdigest("stats", env=env, cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Subscribers: 1 active, 1 inactive" in result.stdout
+    assert "example.org: 1" in result.stdout and "other.org: 1" in result.stdout and "MSME: 1" in result.stdout
+    result = newsdigest("subscribers", "--csv", env=env, cwd=tmp_path)
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [(r["chat_id"], r["kind"], r["active"], r["topics"]) for r in rows] == [
+        ("-12", "supergroup", "no", ""), ("11", "private", "yes", "all")]

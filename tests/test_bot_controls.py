@@ -1,0 +1,330 @@
+"""Buttons, deep links, paging, filters, search, groups and operators, end to end through the fake Bot API."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.app import make_delivery_bot
+from bot.commands import start_parameter
+from bot.delivery import DigestService, Limits
+from digests.storage import Store
+from digests.ingest import ingest
+from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
+
+pytestmark = pytest.mark.asyncio
+
+
+def ingest_folder(store, folder):
+    return ingest(store, [str(folder)], source_tz=KOLKATA)
+
+
+def button_texts(sent) -> list[str]:
+    return [b["text"] for b in sent.buttons]
+
+
+async def press_and_wait_edit(reader: Reader, sent, button_text: str):
+    """Press a button whose answer edits the message in place; returns the edited message."""
+    fake = reader.fake
+    before = len(fake.edits_to(reader.chat_id))
+    sent_before = len(fake.messages_to(reader.chat_id))
+    fake.user_presses(sent, button_text)
+    await wait_for(lambda: len(fake.edits_to(reader.chat_id)) > before, what="the edit")
+    assert len(fake.messages_to(reader.chat_id)) == sent_before, "a tap must edit, not send a new message"
+    edit = fake.edits_to(reader.chat_id)[-1]
+    assert edit.message_id == sent.message_id
+    return edit
+
+
+@pytest.fixture
+def three_topics(store, tmp_path):
+    for number, topic in enumerate(["Global", "MSME", "Policy"], start=1):
+        write_article(tmp_path / "news", number, category=topic, when=days_ago(number / 24))
+    ingest_folder(store, tmp_path / "news")
+
+
+async def test_topics_buttons_toggle_the_subscription_in_place(running_bot, reader, store, three_topics):
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["Global", "MSME", "Policy"]  # not subscribed yet
+    edited = await press_and_wait_edit(reader, topics, "MSME")
+    assert button_texts(edited) == ["Global", "✅ MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme"}
+    edited = await press_and_wait_edit(reader, edited, "Global")
+    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
+    edited = await press_and_wait_edit(reader, edited, "✅ MSME")
+    assert button_texts(edited) == ["✅ Global", "MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"global"}
+    edited = await press_and_wait_edit(reader, edited, "✅ Global")  # the last one: digest off
+    assert button_texts(edited) == ["Global", "MSME", "Policy"]
+    assert not store.subscriber(reader.chat_id).active
+    assert "Global: 1 article" in edited.plain
+    assert len(reader.fake.calls("answerCallbackQuery")) == 4
+
+
+async def test_all_topics_subscriber_sees_every_topic_marked(running_bot, reader, store, three_topics):
+    await reader.ask("/start")
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy"]
+    edited = await press_and_wait_edit(reader, topics, "✅ Policy")
+    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"global", "msme"}
+
+
+async def test_deep_link_subscribes_and_shows_the_topic(running_bot, reader, store, three_topics):
+    confirmation, articles = await reader.ask("/start topic-MSME", answers=2)
+    assert "Subscribed to MSME" in confirmation.plain
+    assert "Latest in MSME" in articles.plain and "Headline number 2" in articles.plain
+    assert "✅ Subscribed · drop MSME" in button_texts(articles)
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme"}
+
+
+async def test_deep_link_for_a_name_outside_the_start_alphabet(running_bot, reader, store, tmp_path):
+    write_article(tmp_path, 1, category="MSME & Startups")
+    ingest_folder(store, tmp_path)
+    topic = store.find_topic("msme & startups")
+    parameter = start_parameter(topic)
+    assert parameter == start_parameter(store.find_topic("MSME & Startups"))  # stable
+    assert len(parameter) <= 64 and all(c.isalnum() or c in "_-" for c in parameter)
+    confirmation, articles = await reader.ask(f"/start {parameter}", answers=2)
+    assert "Subscribed to MSME &amp; Startups" in confirmation.text
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme & startups"}
+    [answer] = await reader.ask("/start topic-Nonsense")
+    assert "names a topic I do not have" in answer.plain
+
+
+async def test_topic_answer_subscribe_button(running_bot, reader, store, three_topics):
+    [page] = await reader.ask("/topic Policy")
+    assert button_texts(page) == ["Subscribe to Policy", "Share"]
+    share = parse_qs(urlsplit(page.buttons[1]["url"]).query)["url"][0]
+    assert share == "https://t.me/newsdigest_test_bot?start=topic-Policy"  # the deep link, for others to tap
+    edited = await press_and_wait_edit(reader, page, "Subscribe to Policy")
+    assert "Latest in Policy" in edited.plain and "Headline number 3" in edited.plain
+    assert button_texts(edited) == ["✅ Subscribed · drop Policy", "Share"]
+    assert store.subscriber(reader.chat_id).topic_keys == {"policy"}
+    edited = await press_and_wait_edit(reader, edited, "✅ Subscribed · drop Policy")
+    assert button_texts(edited) == ["Subscribe to Policy", "Share"]
+    assert not store.subscriber(reader.chat_id).active
+
+
+async def test_more_pages_back_by_editing(running_bot, reader, store, tmp_path):
+    same_moment = days_ago(1)
+    for number in range(1, 13):  # 12 articles, four of them published at the same moment
+        write_article(tmp_path, number, when=same_moment if number > 8 else days_ago(number / 100))
+    ingest_folder(store, tmp_path)
+    [page] = await reader.ask("/latest")
+    seen = [line for line in page.plain.splitlines() if line.startswith("Headline number")]
+    assert len(seen) == 5 and "More ▸" in button_texts(page)
+    for _ in range(2):
+        page = await press_and_wait_edit(reader, page, "More ▸")
+        seen += [line for line in page.plain.splitlines() if line.startswith("Headline number")]
+    assert sorted(seen) == sorted(f"Headline number {n}" for n in range(1, 13))  # each once, none skipped
+    assert "Older news" in page.plain and "More ▸" not in button_texts(page)
+    for button in page.buttons:
+        assert len(button["callback_data"].encode()) <= 64
+
+
+async def test_topic_more_keeps_to_the_topic(running_bot, reader, store, tmp_path):
+    for number in range(1, 8):
+        write_article(tmp_path, number, category="Global" if number % 2 else "MSME", when=days_ago(number / 24))
+    ingest_folder(store, tmp_path)
+    [page] = await reader.ask("/topic Global 2")
+    assert "Headline number 1\n" in page.plain and "Headline number 3\n" in page.plain
+    page = await press_and_wait_edit(reader, page, "More ▸")
+    assert "Older in Global" in page.plain
+    assert "Headline number 5\n" in page.plain and "Headline number 7" in page.plain
+    assert "Headline number 2" not in page.plain and "Headline number 6" not in page.plain
+    assert button_texts(page) == ["Subscribe to Global", "Share"]
+
+
+async def send_digests_now(settings, store):
+    async with make_delivery_bot(settings) as bot:
+        return await DigestService(bot, store, settings.schedule, Limits(backoff_base=0.2)).run_once(send_now=True)
+
+
+@pytest.fixture
+def trade_news(store, tmp_path):
+    stories = {1: ("Export rules eased for textile makers", "Global"),
+               2: ("Rice exports rise again", "Global"),
+               3: ("Cricket league opens", "Sports"),
+               4: ("Steel exporters welcome the new policy", "Global")}
+    for number, (title, topic) in stories.items():
+        write_article(tmp_path, number, title=title, category=topic, when=days_ago(number / 24))
+    ingest_folder(store, tmp_path)
+
+
+async def test_filters_are_set_shown_cleared_and_shape_the_digest(running_bot, fake_api, settings, store,
+                                                                  trade_news):
+    keeper, dropper, plain = Reader(fake_api, 2001), Reader(fake_api, 2002), Reader(fake_api, 2003)
+    for reader in (keeper, dropper, plain):
+        await reader.ask("/start")
+    [answer] = await keeper.ask("/filter +exports +EXPORT")
+    assert "Filters: +export +exports." in answer.plain
+    [answer] = await dropper.ask("/filter -cricket")
+    assert "Filters: -cricket." in answer.plain
+    [answer] = await dropper.ask("/filter")
+    assert "Filters: -cricket." in answer.plain and "/filter clear" in answer.plain
+    [answer] = await dropper.ask("/filter cricket")
+    assert "Usage: /filter +word" in answer.plain
+    [answer] = await plain.ask("/filter " + " ".join(f"-w{n}" for n in range(51)))
+    assert "up to 50 words" in answer.plain and not store.filters(plain.chat_id)
+    await send_digests_now(settings, store)
+    digests = {r.chat_id: "\n".join(s.plain for s in fake_api.messages_to(r.chat_id)[-1:]) for r in
+               (keeper, dropper, plain)}
+    # whole words: "exporters" is not "export"
+    assert "Export rules eased" in digests[2001] and "Rice exports rise" in digests[2001]
+    assert "Steel exporters" not in digests[2001] and "Cricket" not in digests[2001]
+    assert "Cricket" not in digests[2002] and "Steel exporters" in digests[2002]
+    assert "Cricket league opens" in digests[2003]
+    [answer] = await keeper.ask("/filter clear")
+    assert "Filters cleared" in answer.plain
+    assert not store.filters(2001)
+
+
+async def test_search_finds_recent_articles_with_every_word(running_bot, reader, store, trade_news):
+    [answer] = await reader.ask("/search exports rice")
+    assert "Rice exports rise again" in answer.plain and "Export rules" not in answer.plain
+    [answer] = await reader.ask("/search export")  # word forms match: export, exports, exporters
+    assert all(title in answer.plain for title in ("Export rules", "Rice exports", "Steel exporters"))
+    [answer] = await reader.ask('/search "opens')  # FTS5 syntax in user input is just text
+    assert "Cricket league opens" in answer.plain
+    [answer] = await reader.ask("/search cricket OR")
+    assert "Nothing found for “cricket OR”" in answer.plain
+    [answer] = await reader.ask("/search league")
+    assert "Cricket league opens" in answer.plain
+    [answer] = await reader.ask("/search")
+    assert "Usage: /search" in answer.plain
+
+
+async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    write_article(tmp_path / "news", 1, title="Monsoon arrives early")
+    ingest_folder(store, tmp_path / "news")
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE articles_fts")
+        for trigger in ("insert", "delete", "update"):
+            connection.exec_driver_sql(f"DROP TRIGGER articles_fts_{trigger}")
+    store.close()
+    store = Store(url)
+    assert [a.title for a in store.search(["monsoon"], 5)] == ["Monsoon arrives early"]
+    store.close()
+
+
+GROUP = -1009001
+ADMIN, MEMBER = 501, 502
+
+
+async def test_in_a_group_only_administrators_change_the_digest(running_bot, fake_api, store, three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    member = Reader(fake_api, GROUP, "supergroup", user_id=MEMBER)
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN)
+    for command in ("/subscribe@newsdigest_test_bot", "/time 07:00", "/filter -cricket", "/unsubscribe"):
+        [answer] = await member.ask(command)
+        assert "Only this group's administrators" in answer.plain, command
+    assert store.subscriber(GROUP) is None and not store.filters(GROUP)
+    [answer] = await member.ask("/latest@newsdigest_test_bot")  # reading stays open to everyone
+    assert "Latest news" in answer.plain
+    [answer] = await member.ask("/time")
+    assert "not subscribed" in answer.plain
+    [answer] = await admin.ask("/subscribe@newsdigest_test_bot Global")
+    assert "Subscribed" in answer.plain and store.subscriber(GROUP).topic_keys == {"global"}
+    # a member's tap on a topic toggle is refused with a notice, and changes nothing
+    [topics] = await member.ask("/topics")
+    answered = len(fake_api.calls("answerCallbackQuery"))
+    fake_api.user_presses(topics, "MSME", user_id=MEMBER)
+    await wait_for(lambda: len(fake_api.calls("answerCallbackQuery")) > answered)
+    notice = fake_api.calls("answerCallbackQuery")[-1]
+    assert "administrators" in notice["text"] and notice["show_alert"] is True
+    assert fake_api.edits_to(GROUP) == [] and store.subscriber(GROUP).topic_keys == {"global"}
+    fake_api.user_presses(topics, "MSME", user_id=ADMIN)
+    await wait_for(lambda: fake_api.edits_to(GROUP))
+    assert store.subscriber(GROUP).topic_keys == {"global", "msme"}
+    # a member may still look around /settings
+    [view] = await member.ask("/settings")
+    topics = await press_and_wait_edit(member, view, "Topics")
+    view = await press_and_wait_edit(member, topics, "« Settings")
+    assert "Topics: Global, MSME." in view.plain
+
+
+async def test_forum_digest_goes_to_the_topic_it_was_asked_in(running_bot, fake_api, settings, store, three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    fake_api.forums.add(GROUP)
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN, thread_id=77)
+    [answer] = await admin.ask("/subscribe")
+    assert answer.params["message_thread_id"] == 77 and "in this topic" in answer.plain
+    report = await send_digests_now(settings, store)
+    assert report.delivered == 1
+    digest = fake_api.messages_to(GROUP)[-1]
+    assert "Your news digest" in digest.plain and digest.params["message_thread_id"] == 77
+
+
+async def test_an_administrator_points_the_digest_at_a_channel(running_bot, fake_api, settings, store, three_topics):
+    channel = -1007770
+    fake_api.chat_types[channel] = "channel"
+    fake_api.usernames["@wire"] = channel
+    fake_api.admins[GROUP] = {ADMIN}
+    admin = Reader(fake_api, GROUP, "supergroup", user_id=ADMIN)
+    member = Reader(fake_api, GROUP, "supergroup", user_id=MEMBER)
+    await admin.ask("/subscribe")
+    [answer] = await member.ask("/channel @wire")
+    assert "Only this group's administrators" in answer.plain
+    [answer] = await admin.ask("/channel @nowhere")
+    assert "cannot find the channel @nowhere" in answer.plain
+    [answer] = await admin.ask("/channel @wire")  # the bot is not an administrator there yet
+    assert "I am not an administrator of Newsroom" in answer.plain
+    fake_api.admins[channel] = {123456789}
+    [answer] = await admin.ask("/channel @wire")  # nor is the one asking
+    assert "Only an administrator of Newsroom" in answer.plain
+    fake_api.admins[channel].add(ADMIN)
+    [answer] = await admin.ask("/channel wire")
+    assert "now goes to Newsroom" in answer.plain
+    report = await send_digests_now(settings, store)
+    assert report.delivered == 1
+    [digest] = [s for s in fake_api.sent if s.chat_id == channel]
+    assert "Your news digest" in digest.plain
+    [answer] = await admin.ask("/channel off")
+    assert "comes to this chat again" in answer.plain and store.target(GROUP).channel_id is None
+
+
+async def test_settings_buttons_change_time_and_open_topics_in_place(running_bot, reader, store, three_topics):
+    await reader.ask("/start")
+    await reader.ask("/filter +export")
+    [view] = await reader.ask("/settings")
+    assert "Daily digest: on, at 08:00 (Asia/Kolkata)" in view.plain
+    assert "Topics: all." in view.plain and "Filters: +export." in view.plain
+    assert "✅ 08:00" in button_texts(view)
+    view = await press_and_wait_edit(reader, view, "18:00")
+    assert "at 18:00 (Asia/Kolkata)" in view.plain and "✅ 18:00" in button_texts(view)
+    assert store.subscriber(reader.chat_id).digest_time.hour == 18
+    assert store.subscriber(reader.chat_id).next_digest_at.astimezone(KOLKATA).hour == 18
+    topics = await press_and_wait_edit(reader, view, "Topics")
+    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy", "« Settings"]
+    topics = await press_and_wait_edit(reader, topics, "✅ MSME")
+    view = await press_and_wait_edit(reader, topics, "« Settings")
+    assert "Topics: Global, Policy." in view.plain
+    view = await press_and_wait_edit(reader, view, "Clear filters")
+    assert "Filters: none." in view.plain and "Clear filters" not in button_texts(view)
+    view = await press_and_wait_edit(reader, view, "Turn the digest off")
+    assert "Daily digest: off" in view.plain and not store.subscriber(reader.chat_id).active
+    view = await press_and_wait_edit(reader, view, "Turn the digest on")
+    assert "Daily digest: on, at 18:00" in view.plain and store.subscriber(reader.chat_id).active
+
+
+
+async def test_subscribing_again_in_general_moves_the_digest_out_of_the_topic(running_bot, fake_api, store,
+                                                                            three_topics):
+    fake_api.admins[GROUP] = {ADMIN}
+    fake_api.forums.add(GROUP)
+    await Reader(fake_api, GROUP, "supergroup", user_id=ADMIN, thread_id=77).ask("/subscribe")
+    assert store.target(GROUP).thread_id == 77
+    await Reader(fake_api, GROUP, "supergroup", user_id=ADMIN).ask("/subscribe")
+    assert store.target(GROUP).thread_id is None
+
+
+async def test_a_migrated_group_keeps_its_filters_and_channel(store, settings):
+    store.subscribe(-5, "group", None, days_ago(0), settings.schedule)
+    store.set_filters(-5, ["export"], ["cricket"])
+    store.set_target(-5, channel_id=-1007770, channel_name="Wire")
+    store.migrate_chat(-5, -1005)
+    assert store.filters(-1005).keep == {"export"} and store.filters(-1005).drop == {"cricket"}
+    assert store.target(-1005).channel_id == -1007770
+    assert not store.filters(-5) and store.target(-5) is None
