@@ -208,6 +208,7 @@ class FanOut:
         self._next_slot = 0.0
         self._sent_times: deque[float] = deque()  # send times within the last second
         self._per_second = max(1, int(limits.messages_per_second))
+        self._turns = asyncio.Lock()  # first come, first served: jobs keep their order
 
     def _push(self, job: _Job, ready_at: float) -> None:
         job.ready_at, job.seq = ready_at, next(self._seq)
@@ -230,10 +231,7 @@ class FanOut:
         sending: set[asyncio.Task] = set()
         while self._queue or sending:
             now = clock.monotonic()
-            while self._sent_times and self._sent_times[0] <= now - 1.0:
-                self._sent_times.popleft()
-            window_free = self._sent_times[0] + 1.0 if len(self._sent_times) >= self._per_second else 0.0
-            wake = max(self._queue[0].ready_at, self._next_slot, window_free) if self._queue else None
+            wake = self._queue[0].ready_at if self._queue else None
             full = len(sending) >= self.limits.concurrency
             if wake is None or wake > now or full:
                 timeout = None if wake is None or full else wake - now
@@ -242,21 +240,35 @@ class FanOut:
                 else:
                     await asyncio.sleep(timeout)
                 continue
-            job = heapq.heappop(self._queue)
-            # Timers wake a little late; absorbing up to one interval of that lateness keeps the pace at the
-            # limit without ever sending two messages closer than the limit allows on average.
-            # The rolling one-second window above still caps every second at the limit.
-            interval = 1 / self.limits.messages_per_second
-            self._next_slot = max(now - interval, self._next_slot) + interval
-            self._sent_times.append(now)
-            task = asyncio.create_task(self._send(job))
+            task = asyncio.create_task(self._send(heapq.heappop(self._queue)))
             sending.add(task)
             task.add_done_callback(sending.discard)
             task.add_done_callback(_log_crash)
         self.report.seconds = clock.monotonic() - began
         return self.report
 
+    async def _pace(self) -> None:
+        """Wait for this message's turn under the overall limit, as close as possible to sending it.
+
+        Turns come one interval apart; up to one interval of timer lateness is absorbed so the pace holds, and a
+        rolling one-second window caps every second at the limit whatever happens.
+        """
+        async with self._turns:
+            while True:
+                now = clock.monotonic()
+                while self._sent_times and self._sent_times[0] <= now - 1.0:
+                    self._sent_times.popleft()
+                window_free = self._sent_times[0] + 1.0 if len(self._sent_times) >= self._per_second else 0.0
+                turn = max(self._next_slot, window_free)
+                if turn <= now:
+                    break
+                await asyncio.sleep(turn - now)
+            interval = 1 / self.limits.messages_per_second
+            self._next_slot = max(now - interval, self._next_slot) + interval
+            self._sent_times.append(now)
+
     async def _send(self, job: _Job) -> None:
+        await self._pace()  # before the claim: a crash never finds a claimed message that was still waiting
         if not self.store.claim_part(job.delivery_id, job.part):
             return  # another sender has it
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import json
 import re
 import threading
@@ -466,6 +467,10 @@ class FakeInProcess:
 
 
 def _serve_until_asked(limits: FloodLimits | None, pipe) -> None:
+    try:  # Telegram's clock is not held up by the sender's load: run ahead of it where allowed (root, as in CI)
+        os.nice(-10)
+    except OSError:
+        pass
     fake = FakeBotAPI(limits=limits)
     pipe.send(fake.start())
     pipe.recv()
