@@ -11,7 +11,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
 from telegram.request import HTTPXRequest
 
-from bot.alerts import alert_failing_sources
+from bot.alerts import DatabaseWatch, alert_failing_sources
 from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
@@ -74,6 +74,7 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
         jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
         # One job asks the database every minute which chats are due: no job per chat.
         jobs.run_repeating(digest_job, interval=60, first=2, name="digest")
+        jobs.run_repeating(health_job, interval=60, first=30, name="health", data=DatabaseWatch())
     return application
 
 
@@ -114,6 +115,11 @@ async def ingest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await asyncio.to_thread(run_ingest, settings, store, settings.sources, on_schedule=True)
     await alert_failing_sources(context.bot, store, settings.admin_ids)
+
+
+async def health_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    settings: Settings = context.bot_data["settings"]
+    await context.job.data.check(context.bot, context.bot_data["store"], settings.admin_ids)
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:

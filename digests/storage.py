@@ -71,6 +71,11 @@ class Store:
     def session(self) -> Session:
         return self._sessions()
 
+    def ping(self) -> None:
+        """Raises if the database does not answer."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -1,6 +1,7 @@
 """ADMIN_IDS operators: /stats and /sources in Telegram; everyone else gets the ordinary help."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,21 @@ async def test_operators_get_stats_and_sources_others_the_help(running_bot, fake
     for command in ("/stats", "/sources"):
         [answer] = await reader.ask(command)
         assert answer.plain.startswith("Commands") and "Subscribers" not in answer.plain
+
+
+async def test_admins_hear_once_that_the_database_is_down_and_once_that_it_is_back(running_bot, fake_api, store):
+    database = Path(store.engine.url.database)
+    job = running_bot.job_queue.get_jobs_by_name("health")[0]
+    store.engine.dispose()
+    database.rename(database.with_suffix(".away"))
+    database.mkdir()  # where the file was, something SQLite cannot open
+    for _ in range(3):
+        await job.run(running_bot)
+    [alert] = fake_api.messages_to(OPERATOR)
+    assert "The database does not answer" in alert.plain and "unable to open database file" in alert.plain
+    database.rmdir()
+    database.with_suffix(".away").rename(database)
+    for _ in range(2):
+        await job.run(running_bot)
+    [_, back] = fake_api.messages_to(OPERATOR)
+    assert "The database answers again" in back.plain
