@@ -142,9 +142,9 @@ def main() -> None:
         print(f"generated {total} articles ({args.articles} article files, {args.rss_files} RSS files) "
               f"in {time.perf_counter() - started:.1f} s")
         store = Store(f"sqlite:///{folder / 'bench.db'}")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), os.times()
         report = ingest(store, [str(folder / "articles"), str(folder / "feeds")], source_tz=UTC)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, [b - a for a, b in zip(cpu, os.times())]
         store.close()
         rate = report.new / elapsed
         floor, sampled = floor_rate(total, args.floor_sample)
@@ -153,6 +153,8 @@ def main() -> None:
         print(f"ingest: {report.summary_line()}")
         print(f"ingest: {report.new} articles in {elapsed:.1f} s = {rate:.0f} articles/s "
               f"({rate / cores:.0f} per core, {cores} worker processes)")
+        print(f"cpu: {(cpu[0] + cpu[1]) / report.new * 1000:.3f} ms per article in this process (the writer), "
+              f"{(cpu[2] + cpu[3]) / report.new * 1000:.3f} ms in the workers")
         print(f"floor: html2text alone on {sampled} of the same bodies: {floor:.0f} articles/s per core")
         print(f"ratio: {rate / cores / floor:.2f} of the floor per core (target 0.8); "
               f"{rate / floor:.2f} of the single-process floor")

@@ -51,6 +51,7 @@ def fill(store: Store, count: int) -> None:
         connection.execute(insert(Topic), [{"key": k, "name": n, "article_count": 0} for k, n in names.items()])
         connection.exec_driver_sql(
             "UPDATE topics SET article_count = (SELECT count(*) FROM article_topics WHERE key = topics.key)")
+        connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")  # as Store would
 
 
 def timed(call, repeats: int = 50) -> tuple[float, float]:

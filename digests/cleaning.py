@@ -1,21 +1,28 @@
 """Turn an article's HTML body into clean plain text.
 
-lxml drops the parts that are never text (scripts, styles, frames); html2text does the layout
-(paragraphs, lists, line breaks); the Markdown it would add is then taken off again, so the stored
-text has no ``**``, ``[...](...)`` or ``\\_`` in it. Entities are decoded exactly once: html2text decodes
-what the HTML escapes, and nothing decodes its output again.
+lxml's HTML parser reads the body (in C, forgiving of broken markup) and hands its tags and text straight
+to html2text, which does the layout (paragraphs, lists, line breaks) without tokenizing the HTML a second
+time in Python. On the way, the parts that are never text (scripts, styles, frames) are left out, and so
+are the inline tags that only style text. The Markdown html2text would add is then taken off again, so the
+stored text has no ``**``, ``[...](...)`` or ``\\_`` in it. Entities are decoded exactly once, by lxml;
+nothing decodes html2text's output again.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 
 import html2text
 from lxml import etree
-from lxml import html as lxml_html
 
-NEVER_TEXT = ("script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
-              "svg", "math", "head", "form", "button", "select", "textarea")
+NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
+                        "svg", "math", "head", "form", "button", "select", "textarea"})
+# Inline tags that only style text (and the document wrappers lxml adds). html2text is told to ignore
+# emphasis, so they would change nothing in the output, but CMS bodies wrap every paragraph in them and
+# html2text pays per tag; <del> and <s> would even come out as "~~".
+STYLE_ONLY = frozenset({"span", "font", "strong", "b", "em", "i", "u", "small", "big", "mark", "abbr", "cite", "ins",
+                        "del", "s", "sub", "sup", "html", "body"})
 
 _HEADING = re.compile(r"^#{1,6}\s+")
 _QUOTE = re.compile(r"^(?:>\s?)+")
@@ -50,30 +57,58 @@ def _converter() -> html2text.HTML2Text:
     return converter
 
 
-_MAY_HIDE_TEXT = re.compile(r"<\s*(?:" + "|".join(NEVER_TEXT) + r")\b|<!|<\?", re.IGNORECASE)
+class _Layout:
+    """An lxml parser target that feeds html2text: ``markdown(html)`` is html2text's output for the body."""
+
+    def __init__(self):
+        self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
+        self.converter, self.hidden = _converter(), 0
+
+    def markdown(self, html: str) -> str:
+        self.converter, self.hidden = _converter(), 0
+        self.parser.feed(html)
+        self.parser.close()
+        return self.converter.optwrap(self.converter.finish())
+
+    # the parser's events
+    def start(self, tag: str, attrib) -> None:
+        if self.hidden or tag in NEVER_TEXT:
+            self.hidden += 1
+        elif tag not in STYLE_ONLY:
+            self.converter.handle_tag(tag, dict(attrib), True)
+
+    def end(self, tag: str) -> None:
+        if self.hidden:
+            self.hidden -= 1
+        elif tag not in STYLE_ONLY:
+            self.converter.handle_tag(tag, {}, False)
+
+    def data(self, text: str) -> None:
+        if not self.hidden:
+            self.converter.handle_data(text)
+
+    def close(self) -> None:
+        pass
 
 
-def strip_never_text(html: str) -> str:
-    """Remove scripts, styles, frames and the like; returns HTML again.
+_layouts = threading.local()  # an lxml parser serves one thread at a time; making one per body costs more
 
-    Most bodies have none of them: one scan finds that and saves parsing the body twice.
-    """
-    if not html.strip():
-        return ""
-    if not _MAY_HIDE_TEXT.search(html):
-        return html
+
+def _markdown(html: str) -> str:
+    layout = getattr(_layouts, "layout", None) or _Layout()
+    _layouts.layout = None  # a parser that failed half-way is not used again
     try:
-        fragment = lxml_html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return html
-    etree.strip_elements(fragment, *NEVER_TEXT, with_tail=False)
-    etree.strip_elements(fragment, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    return etree.tostring(fragment, encoding="unicode", method="html")
+        markdown = layout.markdown(html)
+    except ValueError:  # lone surrogates (from a broken decoder) that lxml cannot encode
+        layout = _Layout()
+        markdown = layout.markdown(html.encode("utf-8", "replace").decode("utf-8"))
+    _layouts.layout = layout
+    return markdown
 
 
 def _unmarkdown_line(line: str) -> str:
     """One line of html2text's output without its layout marks, spaces folded."""
-    line = " ".join(line.translate(_TIDY).split())
+    line = " ".join(line.split())
     if line[:1] in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
         if _RULE.match(line):
             return ""
@@ -83,20 +118,13 @@ def _unmarkdown_line(line: str) -> str:
     return line.strip()
 
 
-# Inline tags that only style text. html2text is told to ignore emphasis, so they change nothing in the
-# output, but CMS bodies wrap every paragraph in them and html2text pays per tag: one pass drops them first.
-_STYLE_ONLY_TAGS = re.compile(r"</?(?:span|font|strong|b|em|i|u|small|big|mark|abbr|cite|ins|del|s|sub|sup)\b[^<>]*>",
-                              re.IGNORECASE)
-
-
 def html_to_text(html: str) -> str:
     """Plain text with paragraphs separated by one blank line and single spaces inside lines."""
     if not html or not html.strip():
         return ""
-    markdown = _converter().handle(_STYLE_ONLY_TAGS.sub("", strip_never_text(html)).replace("\r", ""))
     paragraphs: list[str] = []
     current: list[str] = []
-    for raw in markdown.splitlines():
+    for raw in _markdown(html.replace("\r", "")).translate(_TIDY).splitlines():
         line = _unmarkdown_line(raw)
         if line:
             current.append(line)

@@ -1,7 +1,8 @@
 """The ingest pipeline: sources -> parsed articles -> clean text and summary -> storage.
 
-Files are parsed and cleaned in worker processes when there are many (the CPU-heavy part); the parent
-only writes to the database, in batches. A file is read once: the ledger remembers path, size and mtime.
+Many files are shared out to worker processes, which parse, clean and store them themselves, in batches,
+taking turns to write; few are done in this process. A file is read once: the ledger remembers path, size
+and mtime.
 URL sources are fetched on their own schedule, with backoff while they fail.
 """
 
@@ -12,10 +13,10 @@ import multiprocessing
 import os
 import shutil
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -35,9 +36,7 @@ DEFAULT_TOPIC = "General"  # for articles that name no category
 MAX_LINK_CHARS = 2048
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
-MAX_IN_FLIGHT = 2048  # files handed to workers but not yet written: bounds memory however large the batch,
-# with room for the workers to go on while the parent writes a batch
-WRITE_BATCH = 500  # articles per database transaction
+WRITE_BATCH = 500  # articles per database transaction; also the most files a worker takes at a time
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
 
@@ -56,6 +55,14 @@ class IngestReport:
 
     def count(self, source: str, what: str, number: int = 1) -> None:
         self.by_source.setdefault(source, Counter())[what] += number
+
+    def merge(self, other: IngestReport) -> None:
+        """Add a part's counts (a worker's chunk of files) to this report."""
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.rejected.extend(other.rejected)
+        for name, counts in other.by_source.items():
+            self.by_source.setdefault(name, Counter()).update(counts)
 
     def full_line(self) -> str:
         """One line for operators: totals, rejection reasons, skipped files, then each source's counts."""
@@ -118,18 +125,14 @@ class _Settings:
     max_bytes: int
     summary_chars: int
     now: datetime
+    move_files: bool
 
 
-def _read_file(job: _FileJob, settings: _Settings) -> tuple[_FileJob, list[NewArticle], list[Rejection]]:
-    """Parse and clean one file (runs in a worker process for large batches)."""
+def _read_file(job: _FileJob, settings: _Settings) -> tuple[list[NewArticle], list[Rejection]]:
+    """Parse and clean one file."""
     parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes)
-    ready, rejected = _prepare_all(parsed, str(job.path), now=settings.now, summary_chars=settings.summary_chars,
-                                   default_topic=job.topic)
-    return job, ready, rejected
-
-
-def _read_file_star(args):
-    return _read_file(*args)
+    return _prepare_all(parsed, str(job.path), now=settings.now, summary_chars=settings.summary_chars,
+                        default_topic=job.topic)
 
 
 def ingest(
@@ -163,20 +166,11 @@ def ingest(
                         poll=timedelta(minutes=source.poll_minutes or poll_minutes), on_schedule=on_schedule)
     jobs = _file_jobs(store, [s for s in sources if not s.is_url], report, source_tz=source_tz,
                       settle_seconds=settle_seconds)
-    settings = _Settings(max_file_bytes, summary_chars, now)
+    settings = _Settings(max_file_bytes, summary_chars, now, move_files)
     with _progress_bar(len(jobs), progress) as bar:
-        pending: list[tuple[str, NewArticle]] = []
-        files: list[tuple[_FileJob, list[Rejection], int]] = []
-        for job, ready, rejected in _read_files(jobs, settings):
-            report.rejected.extend(rejected)
-            report.count(job.source, "rejected", len(rejected))
-            pending.extend((job.source, article) for article in ready)
-            files.append((job, rejected, len(ready)))
-            if len(pending) >= WRITE_BATCH:
-                _write(store, pending, files, report, now=now, move_files=move_files)
-                pending, files = [], []
-            bar.update(1)
-        _write(store, pending, files, report, now=now, move_files=move_files)
+        for files, part in _ingest_files(store, jobs, settings):
+            report.merge(part)
+            bar.update(files)
     for rejection in report.rejected:
         log.warning("Rejected %s", rejection)
     log.info("Ingest: %s", report.full_line())
@@ -212,28 +206,66 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
     return jobs
 
 
-def _read_files(jobs: list[_FileJob], settings: _Settings) -> Iterator[tuple]:
-    """Each file parsed and cleaned, in order: in this process for few files, else in a pool of workers.
+def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> Iterator[tuple[int, IngestReport]]:
+    """Read and store the files in chunks, yielding (files done, their report) as each chunk ends.
 
-    The pool is fed through a semaphore, so at most ``MAX_IN_FLIGHT`` results wait in memory for the writer.
+    Few files are done in this process. Many are shared out, a chunk at a time, to worker processes that
+    parse, clean and write to the database themselves: nothing big crosses between processes, and a lock
+    held around each write transaction takes the writers in turn (SQLite has one writer at a time; the
+    lock wakes the next one at once, where SQLite's busy handler would sleep and poll).
     """
-    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        for job in jobs:
-            yield _read_file(job, settings)
+    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2 or store.in_memory:
+        for chunk in _chunks(jobs, WRITE_BATCH):
+            yield len(chunk), _ingest_chunk(store, chunk, settings, nullcontext())
         return
-    slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
-
-    def feed():
-        for job in jobs:
-            slots.acquire()
-            yield job, settings
-
+    # chunks small enough for every worker to get several (an even share) and for the progress bar to move
+    size = max(1, min(WRITE_BATCH, -(-len(jobs) // (WORKERS * 8))))
     # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(WORKERS) as pool:
-        for result in pool.imap(_read_file_star, feed(), chunksize=16):
-            slots.release()
-            yield result
+    with context.Pool(WORKERS, initializer=_start_worker, initargs=(store.url, context.Lock())) as pool:
+        tasks = ((chunk, settings) for chunk in _chunks(jobs, size))
+        yield from pool.imap_unordered(_worker_chunk, tasks)
+
+
+_worker: tuple[Store, AbstractContextManager] | None = None  # a worker process's own Store, and the write lock
+
+
+def _start_worker(url: str, write_lock: AbstractContextManager) -> None:
+    global _worker
+    _worker = Store(url), write_lock
+
+
+def _worker_chunk(task: tuple[list[_FileJob], _Settings]) -> tuple[int, IngestReport]:
+    chunk, settings = task
+    store, write_lock = _worker
+    return len(chunk), _ingest_chunk(store, chunk, settings, write_lock)
+
+
+def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings,
+                  write_lock: AbstractContextManager) -> IngestReport:
+    """Read a chunk of files and store their articles, ``WRITE_BATCH`` at a time, each write under the lock."""
+    report = IngestReport()
+    pending: list[tuple[str, NewArticle]] = []
+    files: list[tuple[_FileJob, list[Rejection], int]] = []
+    for job in chunk:
+        ready, rejected = _read_file(job, settings)
+        report.rejected.extend(rejected)
+        report.count(job.source, "rejected", len(rejected))
+        pending.extend((job.source, article) for article in ready)
+        files.append((job, rejected, len(ready)))
+        if len(pending) >= WRITE_BATCH:
+            with write_lock:
+                _write(store, pending, files, report, now=settings.now, move_files=settings.move_files)
+            pending, files = [], []
+    if pending or files:
+        with write_lock:
+            _write(store, pending, files, report, now=settings.now, move_files=settings.move_files)
+    return report
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tuple[_FileJob, list[Rejection], int]],

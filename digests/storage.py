@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class NewArticle:
     external_id: str | None = None
     author: str | None = None
 
+    @cached_property
+    def story(self) -> tuple[date, str]:
+        """The UTC day and headline words: another source's article with the same is the same story."""
+        return self.published_at.astimezone(UTC).date(), headline_key(self.title)
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -63,6 +69,7 @@ def make_engine(url: str) -> Engine:
 
 class Store:
     def __init__(self, url: str):
+        self.url = url
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
         self._create_search_index()
@@ -70,6 +77,11 @@ class Store:
 
     def session(self) -> Session:
         return self._sessions()
+
+    @property
+    def in_memory(self) -> bool:
+        """True for an in-memory SQLite database, which no other process can open."""
+        return self.engine.dialect.name == "sqlite" and self.engine.url.database in (None, "", ":memory:")
 
     def ping(self) -> None:
         """Raises if the database does not answer."""
@@ -120,6 +132,9 @@ class Store:
                 by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
+                if self._searchable:  # one executemany: an AFTER INSERT trigger costs twice as much per row
+                    session.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"),
+                                    [dict(id=i, title=item.title, text=item.text) for item, i in zip(fresh, ids)])
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:
                 have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
@@ -152,8 +167,7 @@ class Store:
         if updates:
             session.execute(update(Topic), updates)
         session.execute(insert(ArticleHeadline), [
-            dict(article_id=article_id, day=item.published_at.astimezone(UTC).date(), key=headline_key(item.title))
-            for item, article_id in zip(fresh, ids)])
+            dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given."""
@@ -512,13 +526,17 @@ class Store:
             return list(session.scalars(query))
 
     def _create_search_index(self) -> None:
-        """SQLite only: an external-content FTS5 table over headline and text, kept in sync by triggers."""
-        if self.engine.dialect.name != "sqlite":
+        """SQLite only: an external-content FTS5 table over headline and text. ``add_articles`` indexes what it
+        inserts; triggers keep the index right if an article is ever changed or deleted."""
+        self._searchable = self.engine.dialect.name == "sqlite"
+        if not self._searchable:
             return
         with self.engine.begin() as connection:
             exists = connection.execute(
                 text("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'")).first() is not None
             if exists:
+                # databases made before add_articles indexed its rows had an insert trigger: it would index twice
+                connection.exec_driver_sql("DROP TRIGGER IF EXISTS articles_fts_insert")
                 return
             for statement in FTS_DDL:
                 connection.exec_driver_sql(statement)
@@ -613,7 +631,7 @@ class _KnownStories:
         known = cls()
         links = list({item.link for item in items})
         pairs = list({(item.source, item.external_id) for item in items if item.external_id})
-        heads = list({_headline(item) for item in items})
+        heads = list({item.story for item in items})
         for chunk in _chunks(links, cls.CHUNK):
             for row_id, source, link in session.execute(
                     select(Article.id, Article.source, Article.link).where(Article.link.in_(chunk))):
@@ -636,18 +654,14 @@ class _KnownStories:
             return self.ids[(item.source, item.external_id)]
         if item.link in self.links:
             return self.links[item.link]
-        return next((hit for hit in self.headlines.get(_headline(item), []) if hit[1] != item.source), None)
+        return next((hit for hit in self.headlines.get(item.story, []) if hit[1] != item.source), None)
 
     def add(self, item: NewArticle, ref: int) -> None:
         entry = (ref, item.source)
         self.links[item.link] = entry
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
-        self.headlines.setdefault(_headline(item), []).append(entry)
-
-
-def _headline(item: NewArticle) -> tuple[date, str]:
-    return item.published_at.astimezone(UTC).date(), headline_key(item.title)
+        self.headlines.setdefault(item.story, []).append(entry)
 
 
 def _chunks(values: list, size: int) -> Iterable[list]:
@@ -659,8 +673,6 @@ FTS_DDL = (
     # porter: "exports" finds "export" and "exporters" too, as readers of news search expect
     "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
     "tokenize='porter unicode61')",
-    "CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
     "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
     "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
     "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles BEGIN "

@@ -202,10 +202,26 @@ async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
     with store.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE articles_fts")
         for trigger in ("insert", "delete", "update"):
-            connection.exec_driver_sql(f"DROP TRIGGER articles_fts_{trigger}")
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS articles_fts_{trigger}")
     store.close()
     store = Store(url)
     assert [a.title for a in store.search(["monsoon"], 5)] == ["Monsoon arrives early"]
+    store.close()
+
+
+async def test_a_database_with_the_old_insert_trigger_indexes_each_article_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    Store(url).close()
+    with Store(url).engine.begin() as connection:  # as the first versions made it
+        connection.exec_driver_sql("CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
+                                   "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END")
+    store = Store(url)
+    write_article(tmp_path / "news", 1, title="Monsoon arrives early")
+    ingest_folder(store, tmp_path / "news")
+    with store.engine.connect() as connection:
+        hits = connection.exec_driver_sql("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'monsoon'")
+        assert hits.scalar() == 1
+        connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     store.close()
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from digests.ingest import DEFAULT_TOPIC, ingest
+from digests.ingest import DEFAULT_TOPIC, POOL_THRESHOLD, ingest
 from digests.storage import Store
 from tests.conftest import KOLKATA, days_ago, write_article
 
@@ -53,6 +53,45 @@ def test_broken_file_is_reported_and_the_rest_goes_in(store, tmp_path):
     assert reasons["missing"] == "no such file or folder"
     assert "notes.txt" not in reasons
     assert report.summary_line() == "2 new, 0 duplicate, 3 rejected"
+
+
+def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothing_twice(store, tmp_path):
+    """Enough files for the worker processes, which write their shares themselves: a story repeated in
+    another worker's share is still found (by link or by headline), broken files are reported and moved
+    aside, and a second run reads nothing again."""
+    drop = tmp_path / "drop"
+    stories = POOL_THRESHOLD + 100
+    for number in range(stories):
+        write_article(drop / "a", number)
+    for number in range(0, stories, 10):  # the same link, with a tracking parameter, from another source
+        write_article(drop / "b", 10_000 + number, link=f"https://example.org/news/{number}?utm_source=feed",
+                      source="other.example")
+    for number in range(5, stories, 10):  # the same headline the same day, from a third source
+        write_article(drop / "c", 20_000 + number, title=f"Headline number {number}",
+                      link=f"https://third.example/{number}", source="third.example")
+    for number in range(7):
+        (drop / "d" / f"{number}.xml").parent.mkdir(parents=True, exist_ok=True)
+        (drop / "d" / f"{number}.xml").write_text("<root><title>cut off")
+    repeats = 2 * stories // 10
+
+    report = run(store, drop, move_files=True)
+    assert (report.new, report.duplicate, len(report.rejected)) == (stories, repeats, 7)
+    assert sum(counts["new"] for counts in report.by_source.values()) == stories
+    assert store.article_count() == stories
+    carried = {}
+    for article in store.latest(stories):
+        number = int(article.link.rsplit("/", 1)[1])
+        carried[number] = {article.source, *article.also_sources}
+    assert carried[0] == {"example.org", "other.example"}
+    assert carried[5] == {"example.org", "third.example"}
+    assert carried[1] == {"example.org"}
+    assert sum(len(sources) - 1 for sources in carried.values()) == repeats
+    assert len(list((drop / "rejected").rglob("*.xml"))) == 7
+    assert len(list((drop / "done").rglob("*.xml"))) == stories + repeats
+
+    again = run(store, drop)
+    assert (again.new, again.duplicate, again.rejected, again.unchanged) == (0, 0, [], 0)
+    assert store.article_count() == stories
 
 
 def test_missing_category_and_date_get_defaults(store, tmp_path):
