@@ -12,14 +12,16 @@ import logging
 import multiprocessing
 import os
 import shutil
+from stat import S_ISREG
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
@@ -36,7 +38,8 @@ DEFAULT_TOPIC = "General"  # for articles that name no category
 MAX_LINK_CHARS = 2048
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
-WRITE_BATCH = 500  # articles per database transaction; also the most files a worker takes at a time
+WRITE_BATCH = 500  # articles per database transaction
+CHUNK_FILES = 1000  # the most files a worker takes at a time
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
 
@@ -185,6 +188,7 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
     wall = time.time()
     for source in sources:
         folder = Path(source.location).expanduser()
+        folder = folder if folder.is_dir() else None  # where done/ and rejected/ go
         for item in iter_source_files([source]):
             if isinstance(item, Rejection):
                 report.rejected.append(item)
@@ -195,6 +199,8 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
             except OSError as exc:
                 report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
                 continue
+            if not S_ISREG(stat.st_mode):  # a pipe or device named like an article would block the read
+                continue
             if ledger.get(os.path.abspath(item.path)) == (stat.st_size, stat.st_mtime_ns):
                 report.unchanged += 1
                 continue
@@ -202,7 +208,7 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
                 report.waiting += 1
                 continue
             jobs.append(_FileJob(item.path, item.source, source.timezone or source_tz, source.topic or DEFAULT_TOPIC,
-                                 folder if folder.is_dir() else None, stat.st_size, stat.st_mtime_ns))
+                                 folder, stat.st_size, stat.st_mtime_ns))
     return jobs
 
 
@@ -216,10 +222,10 @@ def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> It
     """
     if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2 or store.in_memory:
         for chunk in _chunks(jobs, WRITE_BATCH):
-            yield len(chunk), _ingest_chunk(store, chunk, settings, nullcontext())
+            yield len(chunk), _ingest_chunk(store, chunk, settings, threading.Lock())
         return
     # chunks small enough for every worker to get several (an even share) and for the progress bar to move
-    size = max(1, min(WRITE_BATCH, -(-len(jobs) // (WORKERS * 8))))
+    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (WORKERS * 8))))
     # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(WORKERS, initializer=_start_worker, initargs=(store.url, context.Lock())) as pool:
@@ -227,10 +233,10 @@ def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> It
         yield from pool.imap_unordered(_worker_chunk, tasks)
 
 
-_worker: tuple[Store, AbstractContextManager] | None = None  # a worker process's own Store, and the write lock
+_worker: tuple[Store, Any] | None = None  # a worker process's own Store, and the write lock
 
 
-def _start_worker(url: str, write_lock: AbstractContextManager) -> None:
+def _start_worker(url: str, write_lock) -> None:
     global _worker
     _worker = Store(url), write_lock
 
@@ -241,8 +247,7 @@ def _worker_chunk(task: tuple[list[_FileJob], _Settings]) -> tuple[int, IngestRe
     return len(chunk), _ingest_chunk(store, chunk, settings, write_lock)
 
 
-def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings,
-                  write_lock: AbstractContextManager) -> IngestReport:
+def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings, write_lock) -> IngestReport:
     """Read a chunk of files and store their articles, ``WRITE_BATCH`` at a time, each write under the lock."""
     report = IngestReport()
     pending: list[tuple[str, NewArticle]] = []
@@ -253,9 +258,12 @@ def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings,
         report.count(job.source, "rejected", len(rejected))
         pending.extend((job.source, article) for article in ready)
         files.append((job, rejected, len(ready)))
-        if len(pending) >= WRITE_BATCH:
-            with write_lock:
+        # a batch waits while another process writes (up to a few batches): this one reads on meanwhile
+        if len(pending) >= WRITE_BATCH and write_lock.acquire(len(pending) >= 4 * WRITE_BATCH):
+            try:
                 _write(store, pending, files, report, now=settings.now, move_files=settings.move_files)
+            finally:
+                write_lock.release()
             pending, files = [], []
     if pending or files:
         with write_lock:

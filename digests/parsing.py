@@ -201,7 +201,9 @@ def _declares_entities(root: etree._Element) -> bool:
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    """The tag's name without its namespace ('' for comments and processing instructions)."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _is_article(element: etree._Element) -> bool:
@@ -235,7 +237,8 @@ def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
 
 
 def _text(element: etree._Element) -> str:
-    return " ".join("".join(element.itertext()).split())
+    text = element.text or "" if len(element) == 0 else "".join(element.itertext())
+    return " ".join(text.split())
 
 
 def _first_text(fields: dict[str, list[etree._Element]], names: tuple[str, ...]) -> str:
