@@ -12,7 +12,7 @@ from functools import cached_property
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -628,25 +628,25 @@ class _KnownStories:
 
     @classmethod
     def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
+        # Pairs are looked up one first value at a time (source, day), each with an IN list of second values:
+        # that is an index search on every database, where SQLite scans the whole table for (a, b) IN (...).
         known = cls()
-        links = list({item.link for item in items})
-        pairs = list({(item.source, item.external_id) for item in items if item.external_id})
-        heads = list({item.story for item in items})
-        for chunk in _chunks(links, cls.CHUNK):
+        for chunk in _chunks(list({item.link for item in items}), cls.CHUNK):
             for row_id, source, link in session.execute(
                     select(Article.id, Article.source, Article.link).where(Article.link.in_(chunk))):
                 known.links[link] = (row_id, source)
-        for chunk in _chunks(pairs, cls.CHUNK // 2):
-            for row_id, source, external_id in session.execute(
-                    select(Article.id, Article.source, Article.external_id)
-                    .where(tuple_(Article.source, Article.external_id).in_(chunk))):
-                known.ids[(source, external_id)] = (row_id, source)
-        for chunk in _chunks(heads, cls.CHUNK // 2):
-            query = (select(Article.id, Article.source, ArticleHeadline.day, ArticleHeadline.key)
-                     .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
-                     .where(tuple_(ArticleHeadline.day, ArticleHeadline.key).in_(chunk)))
-            for row_id, source, day, key in session.execute(query):
-                known.headlines.setdefault((day, key), []).append((row_id, source))
+        for source, external_ids in _grouped((item.source, item.external_id) for item in items if item.external_id):
+            for chunk in _chunks(external_ids, cls.CHUNK):
+                for row_id, external_id in session.execute(select(Article.id, Article.external_id).where(
+                        Article.source == source, Article.external_id.in_(chunk))):
+                    known.ids[(source, external_id)] = (row_id, source)
+        for day, keys in _grouped(item.story for item in items):
+            for chunk in _chunks(keys, cls.CHUNK):
+                query = (select(Article.id, Article.source, ArticleHeadline.key)
+                         .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
+                         .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
+                for row_id, source, key in session.execute(query):
+                    known.headlines.setdefault((day, key), []).append((row_id, source))
         return known
 
     def find(self, item: NewArticle) -> tuple[int, str] | None:
@@ -662,6 +662,14 @@ class _KnownStories:
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
         self.headlines.setdefault(item.story, []).append(entry)
+
+
+def _grouped(pairs: Iterable[tuple]) -> list[tuple]:
+    """(a, b) pairs as [(a, [its distinct b, ...]), ...]."""
+    groups: dict = {}
+    for first, second in pairs:
+        groups.setdefault(first, {})[second] = None
+    return [(first, list(seconds)) for first, seconds in groups.items()]
 
 
 def _chunks(values: list, size: int) -> Iterable[list]:

@@ -143,3 +143,31 @@ def test_latest_and_topic_queries_use_indexes(store):
             plan = " ".join(str(row[-1]) for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
             assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
+
+
+def test_storing_a_batch_searches_indexes_and_never_scans_a_table(store, tmp_path):
+    """Deduplication looks each batch up by link, source id and headline: a table scan there would make
+    every ingest slower as the archive grows. Every query ``add_articles`` sends must search an index."""
+    from sqlalchemy import event
+
+    write_article(tmp_path / "a", 1)
+    run(store, tmp_path / "a")  # something stored, so that every lookup has rows to find
+    for number in range(2, 6):
+        write_article(tmp_path / "b", number, source="other.example")
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "ingested_files" not in statement:
+            statements.append((statement, parameters))  # (the file ledger is read whole, once a run)
+
+    event.listen(store.engine, "before_cursor_execute", remember)
+    try:
+        assert run(store, tmp_path / "b").new == 4
+    finally:
+        event.remove(store.engine, "before_cursor_execute", remember)
+    looked_up = [sql for sql, _ in statements if "articles" in sql]
+    assert len(looked_up) >= 3, statements
+    with store.engine.connect() as connection:
+        for sql, parameters in statements:
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters))
+            assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), (sql, plan)
