@@ -39,7 +39,8 @@ MAX_LINK_CHARS = 2048
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
 WRITE_BATCH = 500  # articles per database transaction
-CHUNK_FILES = 1000  # the most files a worker takes at a time
+CHUNK_FILES = 1000  # the most files a worker takes at a time ...
+CHUNK_BYTES = 2 << 20  # ... and about the most bytes
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
 
@@ -224,12 +225,13 @@ def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> It
         for chunk in _chunks(jobs, WRITE_BATCH):
             yield len(chunk), _ingest_chunk(store, chunk, settings, threading.Lock())
         return
-    # chunks small enough for every worker to get several (an even share) and for the progress bar to move
-    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (WORKERS * 8))))
+    # chunks of about the same work (bytes), small enough for every worker to get several (an even share
+    # to the end) and for the progress bar to move
+    share = max(1, min(CHUNK_BYTES, sum(job.size for job in jobs) // (WORKERS * 8)))
     # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(WORKERS, initializer=_start_worker, initargs=(store.url, context.Lock())) as pool:
-        tasks = ((chunk, settings) for chunk in _chunks(jobs, size))
+        tasks = ((chunk, settings) for chunk in _chunks_of_bytes(jobs, share))
         yield from pool.imap_unordered(_worker_chunk, tasks)
 
 
@@ -269,6 +271,19 @@ def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings, writ
         with write_lock:
             _write(store, pending, files, report, now=settings.now, move_files=settings.move_files)
     return report
+
+
+def _chunks_of_bytes(jobs: list[_FileJob], share: int) -> Iterator[list[_FileJob]]:
+    """Consecutive files of about ``share`` bytes together (one big feed may be a chunk alone)."""
+    chunk, size = [], 0
+    for job in jobs:
+        if chunk and (size + job.size > share or len(chunk) >= CHUNK_FILES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(job)
+        size += job.size
+    if chunk:
+        yield chunk
 
 
 def _chunks(values: list, size: int) -> Iterator[list]:

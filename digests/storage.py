@@ -126,14 +126,16 @@ class Store:
             ids: list[int] = []
             if new_rows:
                 # One executemany, then the ids by link (unique): INSERT ... RETURNING in parameter order
-                # makes SQLAlchemy send SQLite one statement per row.
-                session.execute(insert(Article.__table__), new_rows)
+                # makes SQLAlchemy send SQLite one statement per row. Core (the session's connection), not the
+                # ORM's bulk insert, for the big inserts: the ORM's bookkeeping costs more than SQLite does.
+                connection = session.connection()
+                connection.execute(insert(Article.__table__), new_rows)
                 links = [item.link for item in fresh]
                 by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
                 if self._searchable:  # one executemany: an AFTER INSERT trigger costs twice as much per row
-                    session.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"),
+                    connection.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"),
                                     [dict(id=i, title=item.title, text=item.text) for item, i in zip(fresh, ids)])
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:
@@ -158,7 +160,7 @@ class Store:
                     counts[key] += 1
                     names.setdefault(key, name)
         if topic_rows:
-            session.execute(insert(ArticleTopic), topic_rows)
+            session.connection().execute(insert(ArticleTopic.__table__), topic_rows)
         stored = dict(session.execute(select(Topic.key, Topic.article_count).where(Topic.key.in_(counts))).all())
         new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
         if new_topics:
@@ -166,7 +168,7 @@ class Store:
         updates = [dict(key=k, article_count=stored[k] + n) for k, n in counts.items() if k in stored]
         if updates:
             session.execute(update(Topic), updates)
-        session.execute(insert(ArticleHeadline), [
+        session.connection().execute(insert(ArticleHeadline.__table__), [
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
@@ -468,11 +470,12 @@ class Store:
         """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
         rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
                 for path, size, mtime_ns, outcome, reason in entries]
-        with self.session() as session, session.begin():
+        table = IngestedFile.__table__
+        with self.engine.begin() as connection:
             for chunk in _chunks(rows, _KnownStories.CHUNK):
-                session.execute(delete(IngestedFile).where(IngestedFile.path.in_([row["path"] for row in chunk])))
+                connection.execute(delete(table).where(table.c.path.in_([row["path"] for row in chunk])))
             if rows:
-                session.execute(insert(IngestedFile), rows)
+                connection.execute(insert(table), rows)
 
     def rejected_files(self) -> list[IngestedFile]:
         """Every file the ledger holds as rejected, with its reason, newest first."""
