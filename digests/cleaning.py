@@ -28,10 +28,11 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 _QUOTE = re.compile(r"^(?:>\s?)+")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _RULE = re.compile(r"^\s*(?:\* ?){3,}$|^\s*-{3,}\s*$")
-# Invisible characters go; the odd spaces become plain ones (then runs of spaces fold in one split()).
+# Invisible characters go; every other kind of space becomes a plain one (so a line needs folding only
+# where it has two spaces together, or one at an end).
 _TIDY = str.maketrans({**dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),
-                       **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-                                       "\u200a\u202f\u205f\u3000", " ")})
+                       **dict.fromkeys("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
+                                       "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000", " ")})
 
 
 class _PlainText(html2text.HTML2Text):
@@ -106,16 +107,14 @@ def _markdown(html: str) -> str:
     return markdown
 
 
-def _unmarkdown_line(line: str) -> str:
-    """One line of html2text's output without its layout marks, spaces folded."""
-    line = " ".join(line.split())
-    if line[:1] in ("*", "-", "#", ">", "+"):  # the regexes are costly; most lines are plain prose
-        if _RULE.match(line):
-            return ""
-        line = _HEADING.sub("", line)
-        line = _QUOTE.sub("", line)
-        line = _BULLET.sub(r"\1• ", line)
-    return line.strip()
+_MARKS = ("*", "-", "#", ">", "+")
+
+
+def _unmarkdown(line: str) -> str:
+    """A line of html2text's output (spaces folded) without its layout marks."""
+    if _RULE.match(line):
+        return ""
+    return _BULLET.sub(r"\1• ", _QUOTE.sub("", _HEADING.sub("", line))).strip()
 
 
 def html_to_text(html: str) -> str:
@@ -124,8 +123,11 @@ def html_to_text(html: str) -> str:
         return ""
     paragraphs: list[str] = []
     current: list[str] = []
-    for raw in _markdown(html.replace("\r", "")).translate(_TIDY).splitlines():
-        line = _unmarkdown_line(raw)
+    for line in _markdown(html.replace("\r", "")).translate(_TIDY).split("\n"):
+        if "  " in line or line.startswith(" ") or line.endswith(" "):
+            line = " ".join(line.split())
+        if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
+            line = _unmarkdown(line)
         if line:
             current.append(line)
         elif current:
