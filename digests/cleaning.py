@@ -59,37 +59,49 @@ def _converter() -> html2text.HTML2Text:
 
 
 class _Layout:
-    """An lxml parser target that feeds html2text: ``markdown(html)`` is html2text's output for the body."""
+    """An lxml parser target that feeds html2text: ``markdown(html)`` is html2text's output for the body.
+
+    Text that lxml reports in pieces (around an entity, or around a style-only tag left out) goes to
+    html2text as one piece: it pays per call.
+    """
 
     def __init__(self):
         self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
-        self.converter, self.hidden = _converter(), 0
+        self.converter, self.hidden, self.text = _converter(), 0, []
 
     def markdown(self, html: str) -> str:
-        self.converter, self.hidden = _converter(), 0
+        self.converter, self.hidden, self.text = _converter(), 0, []
         self.parser.feed(html)
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
+
+    def _tag(self, tag: str, attrib, start: bool) -> None:
+        if self.text:
+            self.converter.handle_data("".join(self.text))
+            self.text = []
+        self.converter.handle_tag(tag, attrib, start)
 
     # the parser's events
     def start(self, tag: str, attrib) -> None:
         if self.hidden or tag in NEVER_TEXT:
             self.hidden += 1
         elif tag not in STYLE_ONLY:
-            self.converter.handle_tag(tag, dict(attrib), True)
+            self._tag(tag, dict(attrib), True)
 
     def end(self, tag: str) -> None:
         if self.hidden:
             self.hidden -= 1
         elif tag not in STYLE_ONLY:
-            self.converter.handle_tag(tag, {}, False)
+            self._tag(tag, {}, False)
 
     def data(self, text: str) -> None:
         if not self.hidden:
-            self.converter.handle_data(text)
+            self.text.append(text)
 
     def close(self) -> None:
-        pass
+        if self.text:
+            self.converter.handle_data("".join(self.text))
+            self.text = []
 
 
 _layouts = threading.local()  # an lxml parser serves one thread at a time; making one per body costs more

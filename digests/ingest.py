@@ -18,6 +18,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -42,6 +44,10 @@ WRITE_BATCH = 500  # articles per database transaction
 CHUNK_FILES = 1000  # the most files a worker takes at a time ...
 CHUNK_BYTES = 2 << 20  # ... and about the most bytes
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
+
+
+class IngestAborted(RuntimeError):
+    """The ingest stopped half-way; what was stored stays, and the rest is read on the next run."""
 
 
 @dataclass
@@ -230,9 +236,18 @@ def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> It
     share = max(1, min(CHUNK_BYTES, sum(job.size for job in jobs) // (WORKERS * 8)))
     # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(WORKERS, initializer=_start_worker, initargs=(store.url, context.Lock())) as pool:
-        tasks = ((chunk, settings) for chunk in _chunks_of_bytes(jobs, share))
-        yield from pool.imap_unordered(_worker_chunk, tasks)
+    # concurrent.futures rather than multiprocessing.Pool: a worker that dies fails the ingest, not hangs it
+    pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker,
+                               initargs=(store.url, context.Lock()))
+    try:
+        futures = [pool.submit(_worker_chunk, chunk, settings) for chunk in _chunks_of_bytes(jobs, share)]
+        for future in as_completed(futures):
+            yield future.result()
+    except BrokenProcessPool as exc:
+        raise IngestAborted("an ingest worker process died (killed, or crashed in a library); what it had not "
+                            "stored yet is read again on the next run") from exc
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 _worker: tuple[Store, Any] | None = None  # a worker process's own Store, and the write lock
@@ -243,8 +258,7 @@ def _start_worker(url: str, write_lock) -> None:
     _worker = Store(url), write_lock
 
 
-def _worker_chunk(task: tuple[list[_FileJob], _Settings]) -> tuple[int, IngestReport]:
-    chunk, settings = task
+def _worker_chunk(chunk: list[_FileJob], settings: _Settings) -> tuple[int, IngestReport]:
     store, write_lock = _worker
     return len(chunk), _ingest_chunk(store, chunk, settings, write_lock)
 

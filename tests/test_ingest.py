@@ -1,11 +1,14 @@
 """Ingest into a real SQLite file: counts, deduplication, rejections that do not stop the batch."""
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from digests.ingest import DEFAULT_TOPIC, POOL_THRESHOLD, ingest
+from digests import ingest as ingest_module
+from digests.ingest import DEFAULT_TOPIC, POOL_THRESHOLD, IngestAborted, ingest
 from digests.storage import Store
 from tests.conftest import KOLKATA, days_ago, write_article
 
@@ -92,6 +95,33 @@ def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothi
     again = run(store, drop)
     assert (again.new, again.duplicate, again.rejected, again.unchanged) == (0, 0, [], 0)
     assert store.article_count() == stories
+
+
+def test_a_worker_that_dies_fails_the_ingest_and_the_next_run_finishes_it(store, tmp_path, monkeypatch):
+    """A worker killed half-way (the OOM killer, a crash in a C library) stops the ingest with a clear error
+    instead of leaving it waiting for ever; the next run reads only what was not stored, and stores it once."""
+    drop = tmp_path / "drop"
+    total = POOL_THRESHOLD + 60
+    for number in range(total):
+        write_article(drop, number)
+    doomed = drop / f"{POOL_THRESHOLD + 30}.xml"
+    read = ingest_module._read_file
+
+    def dying(job, settings):
+        if job.path == doomed:
+            os._exit(1)
+        return read(job, settings)
+
+    monkeypatch.setattr(ingest_module, "_read_file", dying)  # the workers are forked: they have it too
+    with pytest.raises(IngestAborted, match="worker process died"):
+        run(store, drop)
+    monkeypatch.undo()
+    stored = store.article_count()
+    assert 0 < stored < total
+    again = run(store, drop)
+    assert again.unchanged > 0  # what the first run recorded is not read again
+    assert again.new == total - stored
+    assert store.article_count() == total
 
 
 def test_missing_category_and_date_get_defaults(store, tmp_path):
