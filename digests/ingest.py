@@ -17,11 +17,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ WORKERS = 2
 WRITE_BATCH = 500  # articles per database transaction
 CHUNK_FILES = 1000  # the most files a worker takes at a time ...
 CHUNK_BYTES = 2 << 20  # ... and about the most bytes
+LEDGER_BATCH = 1000  # paths looked up in the file ledger at a time
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
 
@@ -174,10 +176,11 @@ def ingest(
             _ingest_url(store, source, report, now=now, fetcher=fetcher, source_tz=source_tz,
                         summary_chars=summary_chars, max_bytes=max_file_bytes,
                         poll=timedelta(minutes=source.poll_minutes or poll_minutes), on_schedule=on_schedule)
-    jobs = _file_jobs(store, [s for s in sources if not s.is_url], report, source_tz=source_tz,
-                      settle_seconds=settle_seconds)
+    folders = [source for source in sources if not source.is_url]
     settings = _Settings(max_file_bytes, summary_chars, now, move_files)
-    with _progress_bar(len(jobs), progress) as bar:
+    with _progress_bar(folders, progress) as bar:
+        jobs = _file_jobs(store, folders, report, source_tz=source_tz, settle_seconds=settle_seconds,
+                          skipped=bar.update)
         for files, part in _ingest_files(store, jobs, settings):
             report.merge(part)
             bar.update(files)
@@ -188,61 +191,73 @@ def ingest(
 
 
 def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, source_tz: tzinfo,
-               settle_seconds: float) -> list[_FileJob]:
-    """The files to read: not in the ledger unchanged, and not modified in the last ``settle_seconds``."""
-    jobs = []
-    ledger = store.file_ledger()
+               settle_seconds: float, skipped: Callable[[int], None]) -> Iterator[_FileJob]:
+    """The files to read, as they are found: not in the ledger unchanged, and not modified in the last
+    ``settle_seconds``. Nothing here grows with the number of files: the folders are walked and the ledger
+    looked up a batch of paths at a time. ``skipped`` is told of each file found but not to be read."""
     wall = time.time()
     for source in sources:
         folder = Path(source.location).expanduser()
         folder = folder if folder.is_dir() else None  # where done/ and rejected/ go
-        for item in iter_source_files([source]):
-            if isinstance(item, Rejection):
-                report.rejected.append(item)
-                report.count(source.label, "rejected")
-                continue
-            try:
-                stat = item.path.stat()
-            except OSError as exc:
-                report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            if not S_ISREG(stat.st_mode):  # a pipe or device named like an article would block the read
-                continue
-            if ledger.get(os.path.abspath(item.path)) == (stat.st_size, stat.st_mtime_ns):
-                report.unchanged += 1
-                continue
-            if wall - stat.st_mtime < settle_seconds:
-                report.waiting += 1
-                continue
-            jobs.append(_FileJob(item.path, item.source, source.timezone or source_tz, source.topic or DEFAULT_TOPIC,
-                                 folder, stat.st_size, stat.st_mtime_ns))
-    return jobs
+        for batch in _batched(iter_source_files([source]), LEDGER_BATCH):
+            found = []
+            for item in batch:
+                if isinstance(item, Rejection):
+                    report.rejected.append(item)
+                    report.count(source.label, "rejected")
+                    continue
+                try:
+                    stat = item.path.stat()
+                except OSError as exc:
+                    report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
+                    skipped(1)
+                    continue
+                if not S_ISREG(stat.st_mode):  # a pipe or device named like an article would block the read
+                    skipped(1)
+                    continue
+                found.append((item, stat, os.path.abspath(item.path)))
+            ledger = store.file_ledger([path for _, _, path in found])
+            for item, stat, path in found:
+                if ledger.get(path) == (stat.st_size, stat.st_mtime_ns):
+                    report.unchanged += 1
+                elif wall - stat.st_mtime < settle_seconds:
+                    report.waiting += 1
+                else:
+                    yield _FileJob(item.path, item.source, source.timezone or source_tz,
+                                   source.topic or DEFAULT_TOPIC, folder, stat.st_size, stat.st_mtime_ns)
+                    continue
+                skipped(1)
 
 
-def _ingest_files(store: Store, jobs: list[_FileJob], settings: _Settings) -> Iterator[tuple[int, IngestReport]]:
+def _ingest_files(store: Store, jobs: Iterator[_FileJob], settings: _Settings) -> Iterator[tuple[int, IngestReport]]:
     """Read and store the files in chunks, yielding (files done, their report) as each chunk ends.
 
     Few files are done in this process. Many are shared out, a chunk at a time, to worker processes that
     parse, clean and write to the database themselves: nothing big crosses between processes, and a lock
     held around each write transaction takes the writers in turn (SQLite has one writer at a time; the
-    lock wakes the next one at once, where SQLite's busy handler would sleep and poll).
+    lock wakes the next one at once, where SQLite's busy handler would sleep and poll). This process goes
+    on finding files meanwhile, a few chunks ahead of the workers, so memory stays flat however many.
     """
-    if len(jobs) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2 or store.in_memory:
-        for chunk in _chunks(jobs, WRITE_BATCH):
+    first = list(islice(jobs, POOL_THRESHOLD))
+    if len(first) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2 or store.in_memory:
+        for chunk in _batched(chain(first, jobs), WRITE_BATCH):
             yield len(chunk), _ingest_chunk(store, chunk, settings, threading.Lock())
         return
-    # chunks of about the same work (bytes), small enough for every worker to get several (an even share
-    # to the end) and for the progress bar to move
-    share = max(1, min(CHUNK_BYTES, sum(job.size for job in jobs) // (WORKERS * 8)))
     # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     # concurrent.futures rather than multiprocessing.Pool: a worker that dies fails the ingest, not hangs it
     pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker,
                                initargs=(store.url, context.Lock()))
+    running: set = set()
     try:
-        futures = [pool.submit(_worker_chunk, chunk, settings) for chunk in _chunks_of_bytes(jobs, share)]
-        for future in as_completed(futures):
-            yield future.result()
+        # the first chunks small, so that a batch not much over the threshold still gives every worker some
+        start = max(1, sum(job.size for job in first) // (2 * WORKERS))
+        for chunk in _chunks_of_bytes(chain(first, jobs), start):
+            running.add(pool.submit(_worker_chunk, chunk, settings))
+            if len(running) >= 2 * WORKERS:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        yield from (future.result() for future in as_completed(running))
     except BrokenProcessPool as exc:
         raise IngestAborted("an ingest worker process died (killed, or crashed in a library); what it had not "
                             "stored yet is read again on the next run") from exc
@@ -287,22 +302,24 @@ def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings, writ
     return report
 
 
-def _chunks_of_bytes(jobs: list[_FileJob], share: int) -> Iterator[list[_FileJob]]:
-    """Consecutive files of about ``share`` bytes together (one big feed may be a chunk alone)."""
+def _chunks_of_bytes(jobs: Iterable[_FileJob], share: int) -> Iterator[list[_FileJob]]:
+    """Consecutive files of about ``share`` bytes together, the share doubling up to ``CHUNK_BYTES`` (chunks of
+    about the same work, small enough for the workers to finish together and the progress bar to move)."""
     chunk, size = [], 0
     for job in jobs:
         if chunk and (size + job.size > share or len(chunk) >= CHUNK_FILES):
             yield chunk
-            chunk, size = [], 0
+            chunk, size, share = [], 0, min(CHUNK_BYTES, 2 * share)
         chunk.append(job)
         size += job.size
     if chunk:
         yield chunk
 
 
-def _chunks(values: list, size: int) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+def _batched(values: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(values)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tuple[_FileJob, list[Rejection], int]],
@@ -380,9 +397,16 @@ class _NoBar:
         pass
 
 
-def _progress_bar(total: int, wanted: bool):
-    """A tqdm bar on stderr for large batches when someone watches (a TTY); else nothing."""
-    if not wanted or total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+def _progress_bar(sources: list[Source], wanted: bool):
+    """A tqdm bar on stderr for large batches when someone watches (a TTY); else nothing.
+
+    Its total is every article file in the folders (counted by name first, which is quick); files the
+    ledger knows, or still being written, count as done when they are passed over.
+    """
+    if not wanted or not sys.stderr.isatty():
+        return _NoBar()
+    total = sum(1 for item in iter_source_files(sources) if not isinstance(item, Rejection))
+    if total < PROGRESS_THRESHOLD:
         return _NoBar()
     from tqdm import tqdm
 

@@ -460,11 +460,15 @@ class Store:
             if state is not None:
                 state.alerted = True
 
-    def file_ledger(self) -> dict[str, tuple[int, int]]:
-        """Every file read before, as path -> (size, mtime_ns)."""
+    def file_ledger(self, paths: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Those of ``paths`` read before, as path -> (size, mtime_ns)."""
+        found = {}
         with self.session() as session:
-            rows = session.execute(select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns))
-            return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+            for chunk in _chunks(list(paths), _KnownStories.CHUNK):
+                query = select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns).where(
+                    IngestedFile.path.in_(chunk))
+                found.update((path, (size, mtime_ns)) for path, size, mtime_ns in session.execute(query))
+        return found
 
     def record_files(self, entries: Iterable[tuple[str, int, int, str, str | None]], now: datetime) -> None:
         """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
