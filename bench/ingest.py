@@ -153,8 +153,8 @@ def main() -> None:
         print(f"ingest: {report.summary_line()}")
         print(f"ingest: {report.new} articles in {elapsed:.1f} s = {rate:.0f} articles/s "
               f"({rate / cores:.0f} per core, {cores} worker processes)")
-        print(f"cpu: {(cpu[0] + cpu[1]) / report.new * 1000:.3f} ms per article in this process (the writer), "
-              f"{(cpu[2] + cpu[3]) / report.new * 1000:.3f} ms in the workers")
+        print(f"cpu: {(cpu[2] + cpu[3]) / report.new * 1000:.3f} ms per article in the workers (parse, clean, "
+              f"store), {(cpu[0] + cpu[1]) / report.new * 1000:.3f} ms in this process (finding the files)")
         print(f"floor: html2text alone on {sampled} of the same bodies: {floor:.0f} articles/s per core")
         print(f"ratio: {rate / cores / floor:.2f} of the floor per core (target 0.8); "
               f"{rate / floor:.2f} of the single-process floor")
