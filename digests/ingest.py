@@ -324,34 +324,40 @@ def _batched(values: Iterable, size: int) -> Iterator[list]:
 
 def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tuple[_FileJob, list[Rejection], int]],
            report: IngestReport, *, now: datetime, move_files: bool) -> None:
-    """Store a batch of (source name, article), then record (and optionally move) the files they came from."""
-    outcomes = store.add_articles([article for _, article in articles], arrived_at=now)
+    """Store a batch of (source name, article) and record the files they came from, in one transaction;
+    then move the files if asked (the ledger has their new place; a file that cannot be moved gets its own
+    place back)."""
+    entries, moves = [], []
+    for job, rejected, stored in files:
+        outcome = "done" if stored or not rejected else "rejected"
+        path = os.path.abspath(job.path)
+        if move_files and job.folder is not None:
+            sub = DONE_FOLDER if outcome == "done" else REJECTED_FOLDER
+            target = job.folder / sub / job.path.relative_to(job.folder)
+            moves.append((job.path, target, len(entries)))
+            path = os.path.abspath(target)
+        entries.append((path, job.size, job.mtime_ns, outcome, "; ".join(r.reason for r in rejected) or None))
+    outcomes = store.add_articles([article for _, article in articles], arrived_at=now, files=entries)
     for (source, _), is_new in zip(articles, outcomes):
         report.count(source, "new" if is_new else "duplicate")
         if is_new:
             report.new += 1
         else:
             report.duplicate += 1
-    entries = []
-    for job, rejected, stored in files:
-        outcome = "done" if stored or not rejected else "rejected"
-        reason = "; ".join(r.reason for r in rejected) or None
-        path = job.path
-        if move_files and job.folder is not None:
-            path = _move(job.path, job.folder, DONE_FOLDER if outcome == "done" else REJECTED_FOLDER)
-        entries.append((os.path.abspath(path), job.size, job.mtime_ns, outcome, reason))
-    store.record_files(entries, now)
+    stayed = [(path, entries[index]) for path, target, index in moves if not _move(path, target)]
+    if stayed:
+        store.record_files([(os.path.abspath(path), *entry[1:]) for path, entry in stayed], now,
+                           forget=[entry[0] for _, entry in stayed])
 
 
-def _move(path: Path, folder: Path, sub: str) -> Path:
-    target = folder / sub / path.relative_to(folder)
+def _move(path: Path, target: Path) -> bool:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)
-        return target
+        return True
     except OSError as exc:
         log.warning("Could not move %s to %s: %s", path, target.parent, exc.strerror or exc)
-        return path
+        return False
 
 
 def _ingest_url(store: Store, source: Source, report: IngestReport, *, now: datetime, fetcher: Fetcher | None,

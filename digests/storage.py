@@ -25,6 +25,7 @@ from digests.models import ChatFilter, ChatTarget
 from digests.schedule import Schedule
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
+LedgerEntry = tuple[str, int, int, str, "str | None"]  # path, size, mtime_ns, outcome ("done"/"rejected"), reason
 
 
 @dataclass
@@ -93,8 +94,12 @@ class Store:
 
     # --- articles -------------------------------------------------------------------------------------------
 
-    def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime) -> list[bool]:
+    def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime,
+                     files: Iterable[LedgerEntry] = ()) -> list[bool]:
         """Store the new ones; for each item, True if it was new and False if it was already there.
+
+        ``files`` (the files the items came from) go into the file ledger in the same transaction: a file is
+        recorded as read if and only if its articles are stored, whenever the process is stopped.
 
         An article is the same as a stored one (or an earlier one of the same batch) when it has the same
         source and id, or else the same link, or else a near-identical headline (same words) published the same
@@ -102,10 +107,11 @@ class Store:
         is a handful of set-based statements, so that large ingests are not held up by the database.
         """
         items = list(items)
-        if not items:
-            return []
         outcome: list[bool] = []
         with self.session() as session, session.begin():
+            _record_files(session.connection(), files, arrived_at)
+            if not items:
+                return []
             known = _KnownStories.load(session, items)
             new_rows, fresh = [], []
             also: set[tuple[int, str]] = set()  # (article id, or -1 - index into fresh; source)
@@ -470,16 +476,13 @@ class Store:
                 found.update((path, (size, mtime_ns)) for path, size, mtime_ns in session.execute(query))
         return found
 
-    def record_files(self, entries: Iterable[tuple[str, int, int, str, str | None]], now: datetime) -> None:
-        """Ledger entries as (path, size, mtime_ns, outcome "done" or "rejected", reason)."""
-        rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
-                for path, size, mtime_ns, outcome, reason in entries]
+    def record_files(self, entries: Iterable[LedgerEntry], now: datetime, *, forget: Iterable[str] = ()) -> None:
+        """Ledger entries (replacing any for the same paths); ``forget``: paths to drop from the ledger."""
         table = IngestedFile.__table__
         with self.engine.begin() as connection:
-            for chunk in _chunks(rows, _KnownStories.CHUNK):
-                connection.execute(delete(table).where(table.c.path.in_([row["path"] for row in chunk])))
-            if rows:
-                connection.execute(insert(table), rows)
+            for chunk in _chunks(list(forget), _KnownStories.CHUNK):
+                connection.execute(delete(table).where(table.c.path.in_(chunk)))
+            _record_files(connection, entries, now)
 
     def rejected_files(self) -> list[IngestedFile]:
         """Every file the ledger holds as rejected, with its reason, newest first."""
@@ -669,6 +672,16 @@ class _KnownStories:
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
         self.headlines.setdefault(item.story, []).append(entry)
+
+
+def _record_files(connection, entries: Iterable[LedgerEntry], now: datetime) -> None:
+    rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
+            for path, size, mtime_ns, outcome, reason in entries]
+    table = IngestedFile.__table__
+    for chunk in _chunks(rows, _KnownStories.CHUNK):
+        connection.execute(delete(table).where(table.c.path.in_([row["path"] for row in chunk])))
+    if rows:
+        connection.execute(insert(table), rows)
 
 
 def _grouped(pairs: Iterable[tuple]) -> list[tuple]:

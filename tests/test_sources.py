@@ -206,6 +206,20 @@ def test_drop_folder_moves_done_and_rejected_files_and_keeps_the_reasons(store, 
     assert (again.new, again.rejected, again.unchanged) == (0, [], 0)  # moved files are not looked at again
 
 
+def test_a_file_that_cannot_be_moved_stays_recorded_where_it_is(store, tmp_path):
+    drop = tmp_path / "drop"
+    write_article(drop, 1)
+    (drop / "broken.xml").write_text("<root><title>oops")
+    (drop / "done").write_text("not a folder")  # so nothing can be moved into done/
+    report = ingest(store, [str(drop)], source_tz=KOLKATA, move_files=True)
+    assert report.new == 1 and len(report.rejected) == 1
+    assert (drop / "1.xml").is_file() and (drop / "rejected" / "broken.xml").is_file()
+    again = ingest(store, [str(drop)], source_tz=KOLKATA, move_files=True)
+    assert (again.new, again.duplicate, again.unchanged) == (0, 0, 1)  # the ledger knows it where it stayed
+    [rejected] = store.rejected_files()
+    assert rejected.path.endswith("rejected/broken.xml")
+
+
 def test_settings_for_sources(tmp_path):
     from bot.settings import SettingsError, load_settings
 
