@@ -208,6 +208,9 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
                     continue
                 try:
                     stat = item.path.stat()
+                except FileNotFoundError:  # gone since the folder was listed, or a broken link: nothing to read
+                    skipped(1)
+                    continue
                 except OSError as exc:
                     report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
                     skipped(1)
@@ -243,8 +246,9 @@ def _ingest_files(store: Store, jobs: Iterator[_FileJob], settings: _Settings) -
         for chunk in _batched(chain(first, jobs), WRITE_BATCH):
             yield len(chunk), _ingest_chunk(store, chunk, settings, threading.Lock())
         return
-    # fork where there is one: fast to start, and the workers are this process's children (rusage sees them)
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = _process_context()
+    log.info("Ingest: %d files or more, shared out to %d worker processes (%s)", POOL_THRESHOLD, WORKERS,
+             context.get_start_method())
     # concurrent.futures rather than multiprocessing.Pool: a worker that dies fails the ingest, not hangs it
     pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start_worker,
                                initargs=(store.url, context.Lock()))
@@ -263,6 +267,22 @@ def _ingest_files(store: Store, jobs: Iterator[_FileJob], settings: _Settings) -
                             "stored yet is read again on the next run") from exc
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _process_context():
+    """How worker processes start: forked from this process when it runs no other thread (fast, and they are
+    its children, so its resource usage counts them), else from a fork server. A fork copies this process's
+    state as the other threads left it: a lock SQLite holds for another thread's transaction, asyncio's
+    signal handling (a dying pool's SIGTERM to a worker would then stop the bot). macOS: spawn, as Python
+    chooses there."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "darwin" or "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # the server imports lxml, html2text, ... once, not each worker
+    return context
 
 
 _worker: tuple[Store, Any] | None = None  # a worker process's own Store, and the write lock

@@ -82,7 +82,9 @@ class Store:
     @property
     def in_memory(self) -> bool:
         """True for an in-memory SQLite database, which no other process can open."""
-        return self.engine.dialect.name == "sqlite" and self.engine.url.database in (None, "", ":memory:")
+        url = self.engine.url
+        return url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:")
+                                                       or url.query.get("mode") == "memory")
 
     def ping(self) -> None:
         """Raises if the database does not answer."""

@@ -1,13 +1,15 @@
 """Ingest into a real SQLite file: counts, deduplication, rejections that do not stop the batch."""
 
+import asyncio
 import os
+import signal
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from digests import ingest as ingest_module
 from digests.ingest import DEFAULT_TOPIC, POOL_THRESHOLD, IngestAborted, ingest
 from digests.storage import Store
 from tests.conftest import KOLKATA, days_ago, write_article
@@ -58,7 +60,7 @@ def test_broken_file_is_reported_and_the_rest_goes_in(store, tmp_path):
     assert report.summary_line() == "2 new, 0 duplicate, 3 rejected"
 
 
-def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothing_twice(store, tmp_path):
+def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothing_twice(store, tmp_path, caplog):
     """Enough files for the worker processes, which write their shares themselves: a story repeated in
     another worker's share is still found (by link or by headline), broken files are reported and moved
     aside, and a second run reads nothing again."""
@@ -77,7 +79,9 @@ def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothi
         (drop / "d" / f"{number}.xml").write_text("<root><title>cut off")
     repeats = 2 * stories // 10
 
+    caplog.set_level("INFO", logger="digests.ingest")
     report = run(store, drop, move_files=True)
+    assert "shared out to 2 worker processes" in caplog.text
     assert (report.new, report.duplicate, len(report.rejected)) == (stories, repeats, 7)
     assert sum(counts["new"] for counts in report.by_source.values()) == stories
     assert store.article_count() == stories
@@ -97,30 +101,54 @@ def test_a_large_batch_shared_out_to_workers_misses_no_duplicate_and_reads_nothi
     assert store.article_count() == stories
 
 
-def test_a_worker_that_dies_fails_the_ingest_and_the_next_run_finishes_it(store, tmp_path, monkeypatch):
-    """A worker killed half-way (the OOM killer, a crash in a C library) stops the ingest with a clear error
-    instead of leaving it waiting for ever. Articles and the file ledger are written together, so the next
-    run reads exactly the files whose articles were not stored, and stores each once."""
+def _other_processes_with_open(path: str) -> list[int]:
+    """The processes other than this one that have ``path`` open: here, the ingest's workers."""
+    found = []
+    for fds in Path("/proc").glob("[0-9]*/fd"):
+        if int(fds.parent.name) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) == path for fd in fds.iterdir()):
+                found.append(int(fds.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="finds the worker processes through /proc")
+async def test_a_worker_killed_in_the_bot_fails_the_ingest_not_the_bot(store, tmp_path):
+    """As in the bot (an event loop handling SIGTERM, the ingest in a thread): a worker killed half-way (the
+    OOM killer) fails that ingest with a clear error, neither hanging it nor stopping the bot, and the next
+    run stores every article once."""
     drop = tmp_path / "drop"
     total = POOL_THRESHOLD + 60
     for number in range(total):
         write_article(drop, number)
-    doomed = sorted(drop.iterdir())[-1]  # the last file read: earlier chunks are stored by then
-    read = ingest_module._read_file
-
-    def dying(job, settings):
-        if job.path == doomed:
-            os._exit(1)
-        return read(job, settings)
-
-    monkeypatch.setattr(ingest_module, "_read_file", dying)  # the workers are forked: they have it too
-    with pytest.raises(IngestAborted, match="worker process died"):
-        run(store, drop)
-    monkeypatch.undo()
-    stored = store.article_count()
-    assert 0 < stored < total
+    loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop_requested.set)
+    holder = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the workers wait to write, so one can be caught at work
+        running = asyncio.create_task(asyncio.to_thread(run, store, drop))
+        for _ in range(200):
+            workers = _other_processes_with_open(str(Path(store.engine.url.database).resolve()))
+            if len(workers) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        with pytest.raises(IngestAborted, match="worker process died"):
+            await asyncio.wait_for(running, 30)
+        holder.execute("ROLLBACK")
+        await asyncio.sleep(0.3)
+        assert not stop_requested.is_set(), "the pool's SIGTERM to the other worker reached the bot"
+    finally:
+        holder.close()
+        loop.remove_signal_handler(signal.SIGTERM)
+    assert store.article_count() == 0
     again = run(store, drop)
-    assert (again.unchanged, again.new, again.duplicate) == (stored, total - stored, 0)
+    assert (again.new, again.duplicate) == (total, 0)
     assert store.article_count() == total
 
 

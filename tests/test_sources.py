@@ -206,6 +206,13 @@ def test_drop_folder_moves_done_and_rejected_files_and_keeps_the_reasons(store, 
     assert (again.new, again.rejected, again.unchanged) == (0, [], 0)  # moved files are not looked at again
 
 
+def test_a_broken_link_in_a_drop_folder_is_passed_over_quietly(store, tmp_path):
+    write_article(tmp_path / "drop", 1)
+    (tmp_path / "drop" / "gone.xml").symlink_to(tmp_path / "nowhere.xml")
+    report = ingest(store, [str(tmp_path / "drop")], source_tz=KOLKATA)
+    assert (report.new, report.rejected) == (1, [])
+
+
 def test_a_file_that_cannot_be_moved_stays_recorded_where_it_is(store, tmp_path):
     drop = tmp_path / "drop"
     write_article(drop, 1)
