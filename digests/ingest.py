@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-from stat import S_ISREG
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import chain, islice
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from digests.cleaning import html_to_text
