@@ -75,10 +75,13 @@ class _Layout:
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
 
-    def _tag(self, tag: str, attrib, start: bool) -> None:
+    def _flush(self) -> None:
         if self.text:
             self.converter.handle_data("".join(self.text))
             self.text = []
+
+    def _tag(self, tag: str, attrib, start: bool) -> None:
+        self._flush()
         self.converter.handle_tag(tag, attrib, start)
 
     # the parser's events
@@ -99,9 +102,7 @@ class _Layout:
             self.text.append(text)
 
     def close(self) -> None:
-        if self.text:
-            self.converter.handle_data("".join(self.text))
-            self.text = []
+        self._flush()
 
 
 _layouts = threading.local()  # an lxml parser serves one thread at a time; making one per body costs more

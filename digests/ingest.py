@@ -117,7 +117,12 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
         if len(link) > MAX_LINK_CHARS:
             rejected.append(Rejection(shown, f"link longer than {MAX_LINK_CHARS} characters"))
         else:
-            ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic, link=link))
+            try:
+                ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic,
+                                     link=link))
+            except Exception as exc:  # a bug met on one article must not stop the batch: report it, go on
+                log.exception("Could not prepare an article of %s", shown)
+                rejected.append(Rejection(shown, f"could not be cleaned: {exc!r}"))
     return ready, rejected
 
 

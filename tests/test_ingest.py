@@ -152,6 +152,27 @@ async def test_a_worker_killed_in_the_bot_fails_the_ingest_not_the_bot(store, tm
     assert store.article_count() == total
 
 
+def test_an_article_that_trips_a_bug_is_rejected_and_the_rest_go_in(store, tmp_path, monkeypatch):
+    """Whatever goes wrong on one article (here, a library raising on its body) is reported as that
+    article's rejection; the rest of the batch is stored."""
+    from digests import ingest as ingest_module
+
+    write_article(tmp_path, 1, body="<p>Fine.</p>")
+    write_article(tmp_path, 2, body="<p>Trips the bug.</p>")
+    clean = ingest_module.html_to_text
+
+    def buggy(html):
+        if "Trips" in html:
+            raise RecursionError("maximum recursion depth exceeded")
+        return clean(html)
+
+    monkeypatch.setattr(ingest_module, "html_to_text", buggy)
+    report = run(store, tmp_path)
+    assert report.new == 1
+    [rejection] = report.rejected
+    assert rejection.path.endswith("2.xml") and "could not be cleaned: RecursionError" in rejection.reason
+
+
 def test_missing_category_and_date_get_defaults(store, tmp_path):
     path = tmp_path / "bare.xml"
     path.write_text("<root><title>Bare</title><link>https://x.org/bare</link></root>")
