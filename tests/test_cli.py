@@ -137,6 +137,56 @@ def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file)
     assert not re.search(r"\d{5,}:[A-Za-z0-9_-]{30,}", out + err)
 
 
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="looks for leftover processes in /proc")
+def test_the_running_bot_ingests_a_large_drop_folder_through_its_workers(env, tmp_path):
+    """Enough files for the worker processes, read by the bot's own ingest job (in a thread beside the
+    event loop): all stored, the bot answers meanwhile and stops cleanly, leaving no process behind."""
+    from digests.ingest import POOL_THRESHOLD
+
+    drop = tmp_path / "drop"
+    total = POOL_THRESHOLD + 100
+    for number in range(total):
+        write_article(drop, number)
+    servers_before = _fork_servers()
+    fake = FakeBotAPI()
+    base_url = fake.start()
+    env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base_url.removesuffix("/bot"),
+           "NEWS_SOURCES": str(drop), "SETTLE_SECONDS": "0"}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        store = Store(env["DATABASE_URL"])
+        deadline = time.monotonic() + 60
+        while store.article_count() < total and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert store.article_count() == total
+        fake.user_sends("/latest", chat_id=77)
+        while not fake.messages_to(77) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.messages_to(77), "the bot did not answer"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        fake.stop()
+    assert process.returncode == 0, err
+    assert f"Ingest: {total} new" in err and "worker processes (forkserver)" in err
+    deadline = time.monotonic() + 10
+    while _fork_servers() - servers_before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _fork_servers() - servers_before, "the bot's fork server outlived it"
+
+
+def _fork_servers() -> set[int]:
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"multiprocessing.forkserver" in cmdline.read_bytes():
+                found.add(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_stats_and_subscribers_csv(env, tmp_path):
     import csv
     from datetime import UTC, datetime, time as clock
