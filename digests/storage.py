@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, update
@@ -143,8 +143,9 @@ class Store:
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
                 if self._searchable:  # one executemany: an AFTER INSERT trigger costs twice as much per row
-                    connection.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"),
-                                    [dict(id=i, title=item.title, text=item.text) for item, i in zip(fresh, ids)])
+                    connection.execute(
+                        text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"),
+                        [dict(id=i, title=item.title, text=item.text) for item, i in zip(fresh, ids)])
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:
                 have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
