@@ -14,7 +14,6 @@ from pathlib import Path
 
 from sqlalchemy import case, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.filters import Filters
