@@ -44,6 +44,19 @@ class _PlainText(html2text.HTML2Text):
     def handle_data(self, data: str, entity_char: bool = False) -> None:
         super().handle_data(data, entity_char=True)
 
+    def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
+        """html2text folds each run of spaces in text with ``re.sub(r"\\s+", " ", ...)``, a match per space:
+        a sixth of the whole ingest's time. Folded here with ``str.split`` instead (the same spaces), with
+        html2text's own handling of a leading space kept; the text then passes as already folded."""
+        if puredata and not self.pre and not self.quiet and data:
+            folded = " ".join(data.split())
+            if data[0].isspace():
+                self.space = True
+            if folded and data[-1].isspace():
+                folded += " "
+            data, puredata = folded, False
+        super().o(data, puredata, force)
+
 
 def _converter() -> html2text.HTML2Text:
     converter = _PlainText()

@@ -51,3 +51,26 @@ def test_whitespace_is_tidy(sample_file):
 def test_empty_body():
     assert html_to_text("") == ""
     assert html_to_text("<p> </p>") == ""
+
+
+def test_spaces_inside_text_fold_to_one_and_pre_keeps_its_lines():
+    html = "<p>New\tDelhi,\n  Aug 7 <span> (KNN)\u00a0</span>\u3000text </p><pre>line one\n  line two</pre>"
+    assert html_to_text(html) == "New Delhi, Aug 7 (KNN) text\n\nline one\nline two"
+
+
+def test_space_folding_is_the_same_as_html2text_own(monkeypatch):
+    """Cleaning folds spaces itself, for speed (see ``_PlainText.o``): the output must not change."""
+    import random
+
+    import html2text
+
+    from digests import cleaning
+
+    pieces = ["word", "x y", " ", "  ", "\t", "\n", "\u00a0", "\u3000", "&nbsp;", "&amp;", "<p>", "</p>", "<br>",
+              "<span>", "</span>", "<b>", "</b>", "<pre>", "</pre>", "<ul>", "<li>", "</ul>", "<blockquote>",
+              "</blockquote>", "<h2>", "</h2>", "<td>", "<a href='/x'>", "</a>"]
+    rng = random.Random(7)
+    bodies = ["".join(rng.choices(pieces, k=rng.randint(1, 60))) for _ in range(3000)]
+    ours = [html_to_text(body) for body in bodies]
+    monkeypatch.setattr(cleaning._PlainText, "o", html2text.HTML2Text.o)
+    assert [html_to_text(body) for body in bodies] == ours
