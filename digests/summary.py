@@ -30,7 +30,7 @@ _ABBREVIATIONS = {
     "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al",
 }
-_LAST_WORD = re.compile(r"([\w.]+)\.$")
+_LAST_WORD = re.compile(r"(?<![\w.])([\w.]+)\.$")  # the lookbehind: one try per word, not per character
 _SENTENCE_END = re.compile(r"[.!?…।。！？]+[\"'”’)\]]*(?=\s|$)")
 
 
@@ -83,10 +83,12 @@ def shorten(text: str, budget: int) -> str:
 
 def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """The first one or two sentences of ``text`` that fit in ``budget`` characters."""
-    lede = " ".join(strip_dateline(text[: budget * 8]).split())  # the start is all a lede needs
+    # The start is all a lede needs: sentences ending past twice the budget are cut by ``shorten`` or left
+    # out either way, and sentence marks are judged by the character after them, well inside the window.
+    lede = " ".join(strip_dateline(text[: budget * 4]).split())
     if not lede:
         return ""
-    sentences = split_sentences(lede[: budget * 4], limit=2)
+    sentences = split_sentences(lede[: budget * 2], limit=2)
     summary = sentences[0]
     if len(summary) > budget:
         return shorten(summary, budget)
