@@ -32,10 +32,13 @@ _NUL_PATTERNS = [(b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"
 _SKIPPED = re.compile(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(r"<(?:[\w.\-]+:)?([A-Za-z_][\w.\-]*)")
 HEAD_BYTES = 16384  # enough for a declaration, comments and a DOCTYPE before the root
+QUICK_HEAD_BYTES = 1024  # enough for most documents: tried first
+_UNFINISHED = re.compile(r"<[!?]")  # a declaration, comment or DOCTYPE that the head cut short
+_AFTER_NAME = frozenset(" \t\r\n>/")
 
 
-def _head_text(data: bytes) -> str:
-    head = data[:HEAD_BYTES]
+def _head_text(data: bytes, size: int) -> str:
+    head = data[:size]
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return head[len(bom):].decode(encoding, "ignore")
@@ -46,9 +49,18 @@ def _head_text(data: bytes) -> str:
 
 
 def root_name(data: bytes) -> str:
-    """The local name of the document's first element, lower-cased ('' if none is found)."""
-    match = _ROOT.search(_SKIPPED.sub("", _head_text(data)))
-    return match.group(1).lower() if match else ""
+    """The local name of the document's first element, lower-cased ('' if none is found).
+
+    The first kilobyte usually tells; the full head is read only when it does not (no element in it, one
+    that might be inside a comment or DOCTYPE going on past it, or a name the kilobyte may cut short)."""
+    for size in (QUICK_HEAD_BYTES, HEAD_BYTES):
+        text = _SKIPPED.sub("", _head_text(data, size))
+        match = _ROOT.search(text)
+        if (size == HEAD_BYTES or len(data) <= size
+                or match and text[match.end():match.end() + 1] in _AFTER_NAME  # the name is whole
+                and not _UNFINISHED.search(text, 0, match.start())):
+            return match.group(1).lower() if match else ""
+    return ""
 
 
 def is_feed(data: bytes) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -66,13 +68,24 @@ def _hardened_parser() -> etree.XMLParser:
     )
 
 
-def read_capped(path: Path, max_bytes: int) -> bytes | Rejection:
-    """The file's bytes, or why not: the size cap is checked before reading."""
+def read_capped(path: Path | str, max_bytes: int) -> bytes | Rejection:
+    """The file's bytes, or why not: the size cap is checked before reading (and while reading, for a file
+    that grows meanwhile). One open, fstat and read: this runs once per article file."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Rejection(str(path), f"file too large ({size} bytes, limit {max_bytes})")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            size = os.fstat(fd).st_size
+            if size > max_bytes:
+                return Rejection(str(path), f"file too large ({size} bytes, limit {max_bytes})")
+            data = os.read(fd, size + 1)
+            if len(data) > size:  # it grew since: read on, up to just over the cap (parse_bytes refuses it)
+                parts = [data]
+                while len(data) <= max_bytes and (more := os.read(fd, 1 << 20)):
+                    parts.append(more)
+                    data = b"".join(parts)
+            return data
+        finally:
+            os.close(fd)
     except OSError as exc:
         return Rejection(str(path), f"cannot read file: {exc.strerror or exc}")
 
@@ -137,6 +150,7 @@ ENTITIES_REFUSED = "the document declares XML entities, which are not allowed"
 _ENTITY_DECLARATION = "<!ENTITY"
 _ENTITY_FORMS = {_ENTITY_DECLARATION.encode(name) for name in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le",
                                                               "utf-32-be")}
+_ENTITY_DECLARATION_UTF8 = _ENTITY_DECLARATION.encode("utf-8")
 _DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']""")
 
 
@@ -147,18 +161,26 @@ def declares_entities(data: bytes, charset: str | None = None) -> bool:
     loose fallback) ever gets a document with entity declarations: no expansion bombs, no external
     entities. ``charset`` is the HTTP one, which a feed parser may prefer to the document's own.
     """
-    if any(form in data for form in _ENTITY_FORMS):
+    if _ENTITY_DECLARATION_UTF8 in data:
+        return True
+    if b"\x00" in data and any(form in data for form in _ENTITY_FORMS):  # UTF-16 and -32 have NULs in ASCII
         return True
     declared = _DECLARED_ENCODING.search(data[:1024])
     for name in {charset, declared.group(1).decode("ascii") if declared else None} - {None}:
-        try:
-            codec = codecs.lookup(name)
-        except LookupError:
-            continue
-        if _ENTITY_DECLARATION.encode(codec.name, "ignore") not in _ENTITY_FORMS:  # e.g. utf-7, EBCDIC
-            if _ENTITY_DECLARATION in data.decode(codec.name, "ignore"):
-                return True
+        codec = _codec_hiding_declarations(name)
+        if codec and _ENTITY_DECLARATION in data.decode(codec, "ignore"):
+            return True
     return False
+
+
+@functools.lru_cache(maxsize=64)
+def _codec_hiding_declarations(name: str) -> str | None:
+    """The codec, if it is one in which "<!ENTITY" is none of the byte forms checked (utf-7, EBCDIC, ...)."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return None
+    return None if _ENTITY_DECLARATION.encode(codec.name, "ignore") in _ENTITY_FORMS else codec.name
 
 
 _LEGACY_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?:iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii)["']""",
@@ -200,14 +222,8 @@ def _declares_entities(root: etree._Element) -> bool:
     return dtd is not None and any(True for _ in dtd.iterentities())
 
 
-def _local(element: etree._Element) -> str:
-    """The tag's name without its namespace ('' for comments and processing instructions)."""
-    tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
 def _is_article(element: etree._Element) -> bool:
-    return any(_local(child) in TITLE_FIELDS for child in element)
+    return any(isinstance(tag := child.tag, str) and tag.rpartition("}")[2] in TITLE_FIELDS for child in element)
 
 
 def find_article_elements(root: etree._Element) -> list[etree._Element]:
@@ -230,9 +246,8 @@ def find_article_elements(root: etree._Element) -> list[etree._Element]:
 def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
     fields: dict[str, list[etree._Element]] = {}
     for child in element:
-        name = _local(child)
-        if name:
-            fields.setdefault(name, []).append(child)
+        if isinstance(tag := child.tag, str):  # not a comment; the name without its namespace
+            fields.setdefault(tag.rpartition("}")[2], []).append(child)
     return fields
 
 

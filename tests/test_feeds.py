@@ -93,6 +93,20 @@ def test_format_comes_from_content_not_name(tmp_path, store):
     assert {a.title for a in store.latest(5)} == {"First & foremost", "Naive date", "Article XML"}
 
 
+@pytest.mark.parametrize("head", [
+    "<!-- exported from <rss> by the CMS " + "x" * 2000 + " -->",  # a long comment naming another root
+    "<?xml version='1.0'?>" + "<!-- note -->" * 200,  # many comments: the root starts past the first kilobyte
+    "<!DOCTYPE root [" + "<!-- <rss> -->" * 100 + "]>",
+    " " * 1020 + "<!-- <rss> -->",  # a comment that the first kilobyte cuts in two
+])
+def test_format_is_found_past_long_prologues(head):
+    article = head.encode() + b"<root><title>Article XML</title><link>https://x.example/a</link></root>"
+    feed = head.encode() + RSS.split("?>", 1)[1].encode()
+    assert [a.title for a in parse_document(article, shown="a", default_source="s", source_tz=KOLKATA).articles] \
+        == ["Article XML"]
+    assert len(parse_document(feed, shown="f", default_source="s", source_tz=KOLKATA).articles) == 2
+
+
 def test_item_without_link_is_linked_to_the_site_and_without_anything_rejected():
     data = RSS.replace("<link>https://wire.example/1</link><guid>w-1</guid>", "")
     data = data.replace("<item><title>Naive date</title><link>https://wire.example/2</link>", "<item><title></title>")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.parsing import parse_bytes, parse_date, parse_file
+from digests.parsing import parse_bytes, parse_date, parse_file, read_capped
 from tests.conftest import KOLKATA, SHARED, article_xml
 
 
@@ -60,6 +60,14 @@ def test_size_cap_checked_before_reading(tmp_path: Path):
     big.write_text(article_xml(1, body="x" * 5000))
     result = parse_file(big, default_source="f", source_tz=KOLKATA, max_bytes=1000)
     assert result.articles == [] and "too large" in result.rejections[0].reason
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_file_larger_than_its_reported_size_is_read_whole_and_still_capped():
+    """/proc files report size 0, like a file still being appended to: read on to the end, up to the cap."""
+    whole = read_capped(Path("/proc/self/status"), 1 << 20)
+    assert whole.startswith(b"Name:") and b"\nPid:" in whole
+    assert len(read_capped(Path("/proc/self/status"), 10)) > 10  # over the cap, so parse_bytes refuses it
 
 
 def test_entities_are_never_expanded():
