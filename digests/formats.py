@@ -27,7 +27,7 @@ def parse_document(
     return parse_bytes(data, shown=shown, default_source=default_source, source_tz=source_tz, max_bytes=max_bytes)
 
 
-def parse_path(path: Path, *, default_source: str, source_tz: tzinfo,
+def parse_path(path: Path | str, *, default_source: str, source_tz: tzinfo,
                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ParseResult:
     data = read_capped(path, max_bytes)
     if isinstance(data, Rejection):

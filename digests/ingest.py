@@ -128,11 +128,14 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
 
 @dataclass(frozen=True)
 class _FileJob:
-    path: Path
+    """A file to read. Plain strings for its paths: a job crosses to a worker process, and a ``Path`` costs
+    more to make and to pickle than the rest of the job."""
+
+    path: str  # absolute, as the ledger has it
     source: str
     tz: tzinfo
     topic: str
-    folder: Path | None
+    folder: str | None  # where done/ and rejected/ go
     size: int
     mtime_ns: int
 
@@ -148,7 +151,7 @@ class _Settings:
 def _read_file(job: _FileJob, settings: _Settings) -> tuple[list[NewArticle], list[Rejection]]:
     """Parse and clean one file."""
     parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes)
-    return _prepare_all(parsed, str(job.path), now=settings.now, summary_chars=settings.summary_chars,
+    return _prepare_all(parsed, job.path, now=settings.now, summary_chars=settings.summary_chars,
                         default_topic=job.topic)
 
 
@@ -203,7 +206,7 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
     wall = time.time()
     for source in sources:
         folder = Path(source.location).expanduser()
-        folder = folder if folder.is_dir() else None  # where done/ and rejected/ go
+        folder = os.path.abspath(folder) if folder.is_dir() else None  # where done/ and rejected/ go
         for batch in _batched(iter_source_files([source]), LEDGER_BATCH):
             found = []
             for item in batch:
@@ -212,21 +215,21 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
                     report.count(source.label, "rejected")
                     continue
                 try:
-                    stat = item.path.stat()
+                    stat = os.stat(item.path)
                 except FileNotFoundError:  # gone since the folder was listed, or a broken link: nothing to read
                     skipped(1)
                     continue
                 except OSError as exc:
-                    report.rejected.append(Rejection(str(item.path), f"cannot read file: {exc.strerror or exc}"))
+                    report.rejected.append(Rejection(item.path, f"cannot read file: {exc.strerror or exc}"))
                     skipped(1)
                     continue
                 if not S_ISREG(stat.st_mode):  # a pipe or device named like an article would block the read
                     skipped(1)
                     continue
-                found.append((item, stat, os.path.abspath(item.path)))
-            ledger = store.file_ledger([path for _, _, path in found])
-            for item, stat, path in found:
-                if ledger.get(path) == (stat.st_size, stat.st_mtime_ns):
+                found.append((item, stat))
+            ledger = store.file_ledger([item.path for item, _ in found])
+            for item, stat in found:
+                if ledger.get(item.path) == (stat.st_size, stat.st_mtime_ns):
                     report.unchanged += 1
                 elif wall - stat.st_mtime < settle_seconds:
                     report.waiting += 1
@@ -355,12 +358,11 @@ def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tup
     entries, moves = [], []
     for job, rejected, stored in files:
         outcome = "done" if stored or not rejected else "rejected"
-        path = os.path.abspath(job.path)
+        path = job.path
         if move_files and job.folder is not None:
             sub = DONE_FOLDER if outcome == "done" else REJECTED_FOLDER
-            target = job.folder / sub / job.path.relative_to(job.folder)
-            moves.append((job.path, target, len(entries)))
-            path = os.path.abspath(target)
+            path = os.path.join(job.folder, sub, os.path.relpath(job.path, job.folder))
+            moves.append((job.path, path, len(entries)))
         entries.append((path, job.size, job.mtime_ns, outcome, "; ".join(r.reason for r in rejected) or None))
     outcomes = store.add_articles([article for _, article in articles], arrived_at=now, files=entries)
     for (source, _), is_new in zip(articles, outcomes):
@@ -371,17 +373,17 @@ def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tup
             report.duplicate += 1
     stayed = [(path, entries[index]) for path, target, index in moves if not _move(path, target)]
     if stayed:
-        store.record_files([(os.path.abspath(path), *entry[1:]) for path, entry in stayed], now,
+        store.record_files([(path, *entry[1:]) for path, entry in stayed], now,
                            forget=[entry[0] for _, entry in stayed])
 
 
-def _move(path: Path, target: Path) -> bool:
+def _move(path: str, target: str) -> bool:
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.move(path, target)
         return True
     except OSError as exc:
-        log.warning("Could not move %s to %s: %s", path, target.parent, exc.strerror or exc)
+        log.warning("Could not move %s to %s: %s", path, os.path.dirname(target), exc.strerror or exc)
         return False
 
 

@@ -57,7 +57,7 @@ class Source:
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path
+    path: str  # absolute
     source: str  # the source name used when the file names none: its folder's name
 
 
@@ -106,32 +106,34 @@ def as_source(item: str | Source) -> Source:
 
 
 def iter_source_files(locations: list[str | Source]) -> Iterator[SourceFile | Rejection]:
-    """Every article file under the given files and folders, in a stable order.
+    """Every article file under the given files and folders, in a stable order, by absolute path.
 
     Yields a rejection instead of a file for a location that does not exist.
     """
     for item in locations:
         source = as_source(item)
-        path = Path(source.location).expanduser()
+        path = Path(source.location).expanduser().absolute()
         if path.is_file():
-            yield SourceFile(path, source.name or path.parent.name or path.stem)
+            yield SourceFile(os.path.normpath(path), source.name or path.parent.name or path.stem)
         elif path.is_dir():
-            for file in _article_files(path):
-                yield SourceFile(file, source.name or file.parent.name)
+            for folder, name in _article_files(os.path.normpath(path)):
+                yield SourceFile(os.path.join(folder, name), source.name or os.path.basename(folder))
         else:
             yield Rejection(source.location, "no such file or folder")
 
 
-def _article_files(top: Path) -> Iterator[Path]:
-    """The article files under a folder, by name, skipping hidden names and the done/rejected sub-folders.
+def _article_files(top: str) -> Iterator[tuple[str, str]]:
+    """(folder, name) of the article files under a folder, by name, skipping hidden names and the
+    done/rejected sub-folders.
 
-    A walk over directory entries: a drop folder may hold a hundred thousand files, and this costs no
-    system call per file (the caller stats each one once, and leaves out what is not a regular file).
+    A walk over directory entries, in plain strings: a drop folder may hold a hundred thousand files, and
+    this costs no system call per file (the caller stats each one once, and leaves out what is not a
+    regular file).
     """
     for folder, folders, files in os.walk(top):
-        at_top = folder == str(top)
+        at_top = folder == top
         folders[:] = sorted(name for name in folders
                             if not name.startswith(".") and not (at_top and name in (DONE_FOLDER, REJECTED_FOLDER)))
         for name in sorted(files):
             if not name.startswith(".") and os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES:
-                yield Path(folder, name)
+                yield folder, name
