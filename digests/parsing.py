@@ -79,10 +79,11 @@ def read_capped(path: Path | str, max_bytes: int) -> bytes | Rejection:
                 return Rejection(str(path), f"file too large ({size} bytes, limit {max_bytes})")
             data = os.read(fd, size + 1)
             if len(data) > size:  # it grew since: read on, up to just over the cap (parse_bytes refuses it)
-                parts = [data]
-                while len(data) <= max_bytes and (more := os.read(fd, 1 << 20)):
+                parts, total = [data], len(data)
+                while total <= max_bytes and (more := os.read(fd, 1 << 20)):
                     parts.append(more)
-                    data = b"".join(parts)
+                    total += len(more)
+                data = b"".join(parts)
             return data
         finally:
             os.close(fd)
