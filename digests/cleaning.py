@@ -21,8 +21,10 @@ NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscr
 # Inline tags that only style text (and the document wrappers lxml adds). html2text is told to ignore
 # emphasis, so they would change nothing in the output, but CMS bodies wrap every paragraph in them and
 # html2text pays per tag; <del> and <s> would even come out as "~~".
+# <strike>, <code>, <tt> and <kbd> would come out as "~~" and "`".
 STYLE_ONLY = frozenset({"span", "font", "strong", "b", "em", "i", "u", "small", "big", "mark", "abbr", "cite", "ins",
-                        "del", "s", "sub", "sup", "html", "body"})
+                        "del", "s", "strike", "sub", "sup", "code", "tt", "kbd", "html", "body"})
+CELLS = frozenset({"td", "th"})  # html2text puts each table row on its own line but runs its cells together
 
 _HEADING = re.compile(r"^#{1,6}\s+")
 _QUOTE = re.compile(r"^(?:>\s?)+")
@@ -101,12 +103,16 @@ class _Layout:
     def start(self, tag: str, attrib) -> None:
         if self.hidden or tag in NEVER_TEXT:
             self.hidden += 1
+        elif tag in CELLS:
+            self.text.append(" ")  # "2024" and "5 crore" in two cells must not read "20245 crore"
         elif tag not in STYLE_ONLY:
             self._tag(tag, dict(attrib), True)
 
     def end(self, tag: str) -> None:
         if self.hidden:
             self.hidden -= 1
+        elif tag in CELLS:
+            self.text.append(" ")
         elif tag not in STYLE_ONLY:
             self._tag(tag, {}, False)
 

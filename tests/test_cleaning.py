@@ -18,6 +18,17 @@ def test_styling_tags_leave_no_marks():
     assert html_to_text(html) == "Mumbai old new x2 u"
 
 
+def test_strikethrough_and_code_leave_no_marks():
+    html = "<p>Rate <strike>7%</strike> 6.5% for <code>msme_loans</code>, press <kbd>F5</kbd></p><pre><code>a = 1</code></pre>"
+    assert html_to_text(html) == "Rate 7% 6.5% for msme_loans, press F5\n\na = 1"
+
+
+def test_table_cells_stay_apart_and_rows_keep_their_lines():
+    html = ("<p>Results:</p><table><tr><th>Year</th><th>Revenue</th></tr>"
+            "<tr><td>2024</td><td>5 crore</td></tr><tr><td>2025</td><td><b>7</b> crore</td></tr></table>")
+    assert html_to_text(html) == "Results:\n\nYear Revenue\n2024 5 crore\n2025 7 crore"
+
+
 def test_literal_markdown_characters_in_the_text_survive_unescaped():
     assert html_to_text(r"<p>1. Prices rose by 5* - see [note] \ more #1</p>") == r"1. Prices rose by 5* - see [note] \ more #1"
 
