@@ -14,13 +14,16 @@ ELLIPSIS = "…"
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _PLACE = r"[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,3}"
+_CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){0,3}"  # LONDON, NEW DELHI
 _AGENCY = r"\([A-Z][\w .&/-]{0,30}\)"
+_DAY = rf"(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:\s*,?\s*\d{{4}})?"  # Aug 7, 7 August 2025
+# Without a date, only a place in capitals counts: "Tata Consultancy Services (TCS) reported" is a subject.
 _DATELINE = re.compile(
     rf"""^\s*(?:
-        {_PLACE}\s*,\s*{_MONTH}\s+\d{{1,2}}(?:\s*,\s*\d{{4}})?\s*(?:{_AGENCY})?\s*[-–—:]?   # New Delhi, Aug 7 (KNN)
-      | {_PLACE}\s*{_AGENCY}\s*[-–—:]?                                                    # LONDON (Reuters) -
-      | [A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){{0,3}}\s*[-–—:]                               # WASHINGTON —
-    )\s+""",
+        {_PLACE}\s*,\s*{_DAY}\s*(?:{_AGENCY})?\s*[-–—:]?      # New Delhi, Aug 7 (KNN)
+      | {_CAPITALS}\s*{_AGENCY}\s*[-–—:]?                     # LONDON (Reuters) -
+      | {_CAPITALS}\s*[-–—:]                                  # WASHINGTON —
+    )(?:\s+|(?<=\))(?=\w))""",  # "(KNN)India": no space after the agency
     re.VERBOSE,
 )
 
@@ -77,7 +80,8 @@ def shorten(text: str, budget: int) -> str:
         return text
     cut = text[: budget - len(ELLIPSIS) + 1]
     space = cut.rfind(" ")
-    cut = cut[:space] if space > 0 else ""
+    # no space at all (Chinese, Japanese, or one huge token): cut between characters rather than lose it all
+    cut = cut[:space] if space > 0 else cut[: budget - len(ELLIPSIS)]
     return cut.rstrip(" ,;:-–—") + ELLIPSIS if cut else ELLIPSIS
 
 

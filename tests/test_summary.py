@@ -22,6 +22,14 @@ def test_sample_summary(sample_file):
     ("WASHINGTON — The Senate voted.", "The Senate voted."),
     ("Mumbai, November 3, 2025: Markets opened.", "Markets opened."),
     ("India and Russia held talks.", "India and Russia held talks."),  # no dateline: untouched
+    ("New Delhi, 7 August (IANS) The ministry said so.", "The ministry said so."),
+    ("New Delhi, Aug 7 (KNN)India and Russia met.", "India and Russia met."),
+    ("NEW DELHI (PTI) The government said so.", "The government said so."),
+    # a company and its ticker are the subject, not a dateline
+    ("Tata Consultancy Services (TCS) on Thursday reported a rise.",
+     "Tata Consultancy Services (TCS) on Thursday reported a rise."),
+    ("Amazon (AMZN) - shares rose.", "Amazon (AMZN) - shares rose."),
+    ("Mumbai, May 2025 was hot.", "Mumbai, May 2025 was hot."),
 ])
 def test_dateline_is_taken_off(text, lede):
     assert strip_dateline(text) == lede
@@ -50,3 +58,9 @@ def test_long_first_sentence_is_cut_at_a_word_boundary(budget):
 
 def test_empty_text():
     assert summarize("") == ""
+
+
+def test_text_without_spaces_is_cut_between_characters():
+    chinese = "中国经济增长非常快" * 15 + "。第二句话。"
+    summary = summarize(chinese, 80)
+    assert summary.startswith("中国经济增长") and summary.endswith("…") and len(summary) == 80
