@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import re
 import threading
+from html import unescape
 
 import html2text
 from lxml import etree
 
 NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
-                        "svg", "math", "head", "form", "button", "select", "textarea"})
+                        "svg", "math", "head", "form", "button", "select", "textarea", "video", "audio", "canvas"})
+# Blocks html2text does not know (it knows <p> and <div>): passed on as <div>, or their text would run into
+# the next block's ("Photo: PTIIndia's exports rose").
+BLOCKS = frozenset({"article", "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption",
+                    "address", "center", "details", "summary", "hgroup", "fieldset", "legend", "caption"})
 # Inline tags that only style text (and the document wrappers lxml adds). html2text is told to ignore
 # emphasis, so they would change nothing in the output, but CMS bodies wrap every paragraph in them and
 # html2text pays per tag; <del> and <s> would even come out as "~~".
@@ -106,7 +111,7 @@ class _Layout:
         elif tag in CELLS:
             self.text.append(" ")  # "2024" and "5 crore" in two cells must not read "20245 crore"
         elif tag not in STYLE_ONLY:
-            self._tag(tag, dict(attrib), True)
+            self._tag("div" if tag in BLOCKS else tag, dict(attrib), True)
 
     def end(self, tag: str) -> None:
         if self.hidden:
@@ -114,7 +119,7 @@ class _Layout:
         elif tag in CELLS:
             self.text.append(" ")
         elif tag not in STYLE_ONLY:
-            self._tag(tag, {}, False)
+            self._tag("div" if tag in BLOCKS else tag, {}, False)
 
     def data(self, text: str) -> None:
         if not self.hidden:
@@ -149,10 +154,22 @@ def _unmarkdown(line: str) -> str:
     return _BULLET.sub(r"\1• ", _QUOTE.sub("", _HEADING.sub("", line))).strip()
 
 
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def _plain_text(text: str) -> str:
+    """A body with no markup at all (an Atom ``type="text"``, a CMS field typed as text): its blank lines are
+    its paragraphs, which HTML reading would run together. Entities are decoded once, as in HTML."""
+    paragraphs = (" ".join(part.split()) for part in _BLANK_LINE.split(unescape(text).translate(_TIDY)))
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+
+
 def html_to_text(html: str) -> str:
     """Plain text with paragraphs separated by one blank line and single spaces inside lines."""
     if not html or not html.strip():
         return ""
+    if "<" not in html:
+        return _plain_text(html)
     paragraphs: list[str] = []
     current: list[str] = []
     for line in _markdown(html.replace("\r", "")).translate(_TIDY).split("\n"):

@@ -29,6 +29,22 @@ def test_table_cells_stay_apart_and_rows_keep_their_lines():
     assert html_to_text(html) == "Results:\n\nYear Revenue\n2024 5 crore\n2025 7 crore"
 
 
+def test_html5_blocks_keep_their_text_apart():
+    html = ("<figure><img src='a.jpg'><figcaption>Photo: PTI</figcaption></figure>"
+            "<section>Exports rose on Saturday.</section><article><header>Tax</header>Slabs changed.</article>")
+    assert html_to_text(html) == "Photo: PTI\n\nExports rose on Saturday.\n\nTax\n\nSlabs changed."
+
+
+def test_media_fallback_text_is_left_out():
+    html = "<p>Watch:</p><video src='v.mp4'>Your browser does not support video.</video><audio>No audio</audio>"
+    assert html_to_text(html) == "Watch:"
+
+
+def test_a_body_without_markup_keeps_its_paragraphs():
+    assert html_to_text("First paragraph.\r\n\r\nSecond paragraph,\nwrapped.  AT&amp;T") == \
+        "First paragraph.\n\nSecond paragraph, wrapped. AT&T"
+
+
 def test_literal_markdown_characters_in_the_text_survive_unescaped():
     assert html_to_text(r"<p>1. Prices rose by 5* - see [note] \ more #1</p>") == r"1. Prices rose by 5* - see [note] \ more #1"
 
