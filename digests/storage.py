@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -23,6 +23,10 @@ from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, 
 from digests.models import ChatFilter, ChatTarget
 from digests.schedule import Schedule
 
+# Another source's article with the same headline words published this close in time is the same story. A
+# window rather than a calendar day: 04:00 and 06:00 in India fall on two UTC days, and the same headline a
+# day later ("Petrol, diesel prices today") is another story.
+STORY_HOURS = 12
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
 LedgerEntry = tuple[str, int, int, str, "str | None"]  # path, size, mtime_ns, outcome ("done"/"rejected"), reason
 
@@ -43,7 +47,7 @@ class NewArticle:
 
     @cached_property
     def story(self) -> tuple[date, str]:
-        """The UTC day and headline words: another source's article with the same is the same story."""
+        """The UTC day and headline words, by which a story is looked up (see ``STORY_HOURS``)."""
         return self.published_at.astimezone(UTC).date(), headline_key(self.title)
 
 
@@ -103,8 +107,8 @@ class Store:
         recorded as read if and only if its articles are stored, whenever the process is stopped.
 
         An article is the same as a stored one (or an earlier one of the same batch) when it has the same
-        source and id, or else the same link, or else a near-identical headline (same words) published the same
-        day by another source; the other source is then recorded as also carrying the story. The whole batch
+        source and id, or else the same link, or else a near-identical headline (same words) published by
+        another source within ``STORY_HOURS``; the other source is then recorded as also carrying the story. The whole batch
         is a handful of set-based statements, so that large ingests are not held up by the database.
         """
         items = list(items)
@@ -636,7 +640,7 @@ class _KnownStories:
         # each maps to (ref, source): ref is a stored article's id, or -1 - the batch item's index
         self.links: dict[str, tuple[int, str]] = {}
         self.ids: dict[tuple[str, str], tuple[int, str]] = {}
-        self.headlines: dict[tuple[date, str], list[tuple[int, str]]] = {}
+        self.headlines: dict[tuple[date, str], list[tuple[int, str, datetime]]] = {}  # ... and published time
 
     @classmethod
     def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
@@ -652,13 +656,15 @@ class _KnownStories:
                 for row_id, external_id in session.execute(select(Article.id, Article.external_id).where(
                         Article.source == source, Article.external_id.in_(chunk))):
                     known.ids[(source, external_id)] = (row_id, source)
-        for day, keys in _grouped(item.story for item in items):
+        # the story window reaches at most into the day before and the day after
+        stories = {item.story for item in items}
+        for day, keys in _grouped((day + timedelta(days=shift), key) for day, key in stories for shift in (-1, 0, 1)):
             for chunk in _chunks(keys, cls.CHUNK):
-                query = (select(Article.id, Article.source, ArticleHeadline.key)
+                query = (select(Article.id, Article.source, Article.published_at, ArticleHeadline.key)
                          .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
                          .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
-                for row_id, source, key in session.execute(query):
-                    known.headlines.setdefault((day, key), []).append((row_id, source))
+                for row_id, source, published_at, key in session.execute(query):
+                    known.headlines.setdefault((day, key), []).append((row_id, source, published_at))
         return known
 
     def find(self, item: NewArticle) -> tuple[int, str] | None:
@@ -666,14 +672,21 @@ class _KnownStories:
             return self.ids[(item.source, item.external_id)]
         if item.link in self.links:
             return self.links[item.link]
-        return next((hit for hit in self.headlines.get(item.story, []) if hit[1] != item.source), None)
+        day, key = item.story
+        hits = []
+        for shift in (-1, 0, 1):
+            for ref, source, published_at in self.headlines.get((day + timedelta(days=shift), key), ()):
+                gap = abs(published_at - item.published_at)
+                if source != item.source and gap <= timedelta(hours=STORY_HOURS):
+                    hits.append((gap, ref, source))
+        return min(hits)[1:] if hits else None  # the closest in time
 
     def add(self, item: NewArticle, ref: int) -> None:
         entry = (ref, item.source)
         self.links[item.link] = entry
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
-        self.headlines.setdefault(item.story, []).append(entry)
+        self.headlines.setdefault(item.story, []).append((*entry, item.published_at))
 
 
 def _record_files(connection, entries: Iterable[LedgerEntry], now: datetime) -> None:

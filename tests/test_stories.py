@@ -53,3 +53,16 @@ def test_near_identical_headline_the_same_day_from_another_source_is_one_story(s
     assert (report.new, report.duplicate) == (3, 1)
     first = next(a for a in store.latest(5) if a.source == "one" and a.link.endswith("/1"))
     assert first.also_sources == ["two"]
+
+
+def test_the_same_headline_across_midnight_utc_is_one_story_and_a_day_later_another(store, tmp_path):
+    """04:00 and 06:00 in India are two UTC days; a daily headline repeated the next day is another story."""
+    india = KOLKATA
+    title = "RBI keeps repo rate unchanged at 6.5%"
+    write_article(tmp_path / "a", 1, title=title, source="knn", when=datetime(2025, 8, 7, 4, 0, tzinfo=india))
+    write_article(tmp_path / "b", 2, title=title, source="pti", when=datetime(2025, 8, 7, 6, 0, tzinfo=india))
+    write_article(tmp_path / "c", 3, title=title, source="ani", when=datetime(2025, 8, 8, 5, 0, tzinfo=india))
+    report = ingest(store, [str(tmp_path / name) for name in "abc"], source_tz=india)
+    assert (report.new, report.duplicate) == (2, 1)
+    [first] = [a for a in store.latest(5) if a.source == "knn"]
+    assert first.also_sources == ["pti"]
