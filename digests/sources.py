@@ -12,6 +12,7 @@ A source file looks like this (every key but ``location`` is optional)::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ class Source:
 @dataclass(frozen=True)
 class SourceFile:
     path: str  # absolute
-    source: str  # the source name used when the file names none: its folder's name
+    source: str  # the source name used when the file names none (see _folder_source)
 
 
 def split_sources(value: str) -> list[str]:
@@ -116,10 +117,21 @@ def iter_source_files(locations: list[str | Source]) -> Iterator[SourceFile | Re
         if path.is_file():
             yield SourceFile(os.path.normpath(path), source.name or path.parent.name or path.stem)
         elif path.is_dir():
-            for folder, name in _article_files(os.path.normpath(path)):
-                yield SourceFile(os.path.join(folder, name), source.name or os.path.basename(folder))
+            top = os.path.normpath(path)
+            for folder, name in _article_files(top):
+                yield SourceFile(os.path.join(folder, name), source.name or _folder_source(top, folder))
         else:
             yield Rejection(source.location, "no such file or folder")
+
+
+_DATE_PART = re.compile(r"[\d_.-]+")  # 2025, 08, 2025-08-07: folders a crawler files by date
+
+
+def _folder_source(top: str, folder: str) -> str:
+    """The source a file is named after: its folder (drop/knn/), or the nearest one above it that is not named
+    by a date (knn/2025/08/07/ is knn's)."""
+    names = [os.path.basename(top), *os.path.relpath(folder, top).split(os.sep)]
+    return next((name for name in reversed(names) if name != "." and not _DATE_PART.fullmatch(name)), names[0])
 
 
 def _article_files(top: str) -> Iterator[tuple[str, str]]:

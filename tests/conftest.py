@@ -29,8 +29,9 @@ def sample_file() -> Path:
 
 
 def article_xml(number: int, *, title: str | None = None, category: str = "Global", when: datetime | None = None,
-                body: str | None = None, link: str | None = None, source: str = "example.org") -> str:
-    """One article in the operators' format (as in the KNN sample), with the HTML body escaped."""
+                body: str | None = None, link: str | None = None, source: str | None = "example.org") -> str:
+    """One article in the operators' format (as in the KNN sample), with the HTML body escaped; ``source``
+    None leaves the <source> element out."""
     when = (when or datetime.now(UTC)).astimezone(KOLKATA)
     body = body if body is not None else (
         f"<p><strong>Mumbai, Nov 3 (KNN) </strong>Story {number} opens with its first sentence. "
@@ -41,8 +42,8 @@ def article_xml(number: int, *, title: str | None = None, category: str = "Globa
         f"  <author>Desk</author>\n  <category>{escape(category)}</category>\n"
         f"  <date>{when:%Y-%m-%d %H:%M:%S}</date>\n  <fulldesc>{escape(body)}</fulldesc>\n"
         f"  <id>{number}</id>\n  <link>{escape(link)}</link>\n  <pubDate>{when:%Y-%m-%d %H:%M:%S}</pubDate>\n"
-        f"  <source>{escape(source)}</source>\n  <title>{escape(title or f'Headline number {number}')}</title>\n"
-        "</root>\n"
+        + (f"  <source>{escape(source)}</source>\n" if source is not None else "")
+        + f"  <title>{escape(title or f'Headline number {number}')}</title>\n</root>\n"
     )
 
 

@@ -295,3 +295,14 @@ async def test_ingest_job_alerts_the_admins_of_a_source_down_for_a_day(store, se
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+def test_files_without_a_source_are_named_after_their_folder_not_a_date_folder(store, tmp_path):
+    for folder in ("knn/2025/08/06", "knn/2025/08/07"):
+        write_article(tmp_path / "crawler" / folder, int(folder[-1]), source=None)
+    write_article(tmp_path / "drop" / "pti", 1, source=None)
+    write_article(tmp_path / "drop" / "pti" / "2025-08-07", 2, source=None)
+    report = ingest(store, [str(tmp_path / "crawler" / "knn"), str(tmp_path / "drop")], source_tz=KOLKATA)
+    assert report.new == 4
+    assert sorted(a.source for a in store.latest(10)) == ["knn", "knn", "pti", "pti"]
+    assert report.full_line().endswith("| knn: 2 new | pti: 2 new")
