@@ -85,8 +85,24 @@ def shorten(text: str, budget: int) -> str:
     return cut.rstrip(" ,;:-–—") + ELLIPSIS if cut else ELLIPSIS
 
 
+_ENDS_LIKE_PROSE = re.compile(r"[.!?…।。！？:][\"'”’)\]]*$")
+
+
+def _without_leading_labels(text: str, budget: int) -> str:
+    """The text from its first paragraph that reads as prose: a heading, a byline or a photo credit before it
+    ("Key highlights", "By Staff Reporter", "Photo: PTI") ends in no sentence mark, and is no lede."""
+    start = 0
+    for _ in range(3):
+        end = text.find("\n\n", start, start + budget)
+        if end < 0 or _ENDS_LIKE_PROSE.search(text, start, end):
+            break
+        start = end + 2
+    return text[start:]
+
+
 def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """The first one or two sentences of ``text`` that fit in ``budget`` characters."""
+    text = _without_leading_labels(text, budget)
     # The start is all a lede needs: sentences ending past twice the budget are cut by ``shorten`` or left
     # out either way, and sentence marks are judged by the character after them, well inside the window.
     lede = " ".join(strip_dateline(text[: budget * 4]).split())

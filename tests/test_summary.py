@@ -64,3 +64,10 @@ def test_text_without_spaces_is_cut_between_characters():
     chinese = "中国经济增长非常快" * 15 + "。第二句话。"
     summary = summarize(chinese, 80)
     assert summary.startswith("中国经济增长") and summary.endswith("…") and len(summary) == 80
+
+
+@pytest.mark.parametrize("labels", ["Key highlights", "By Staff Reporter\n\nUpdated: Aug 7, 2025 10:00 IST",
+                                    "Photo: PTI"])
+def test_headings_bylines_and_credits_before_the_text_are_not_the_lede(labels):
+    assert summarize(f"{labels}\n\nNew Delhi, Aug 7 (KNN) The ministry said exports grew. Imports fell.") == \
+        "The ministry said exports grew. Imports fell."
