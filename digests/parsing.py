@@ -300,7 +300,10 @@ def _read_article(element, *, default_source: str, source_tz: tzinfo) -> tuple[R
 
 
 def parse_date(value: str, source_tz: tzinfo) -> datetime | None:
-    """ISO 8601 (``2025-08-07 14:42:28`` included) or RFC 822; naive times are in the source's timezone."""
+    """ISO 8601 (``2025-08-07 14:42:28`` included) or RFC 822; times without a zone are in the source's timezone.
+
+    RFC 5322's ``-0000`` is UTC (the zone of origin unknown), though email.utils returns it naive like a time
+    without a zone."""
     value = value.strip()
     if not value:
         return None
@@ -312,5 +315,5 @@ def parse_date(value: str, source_tz: tzinfo) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=source_tz)
+        parsed = parsed.replace(tzinfo=UTC if "-0000" in value.split() else source_tz)
     return parsed.astimezone(UTC)

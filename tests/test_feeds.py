@@ -61,6 +61,15 @@ def test_rss2_fields():
     assert second.published_at == datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)  # naive: the source's timezone
 
 
+def test_pubdate_minus_0000_is_utc_not_the_source_timezone():
+    """RFC 5322: -0000 is UTC with the zone of origin unknown; only a time with no zone is the source's."""
+    data = RSS.replace("Thu, 07 Aug 2025 14:42:28 +0530", "Thu, 07 Aug 2025 14:42:28 -0000")
+    data = data.replace("2025-08-07 14:42:28", "Thu, 07 Aug 2025 14:42:28")
+    first, second = parse(data).articles
+    assert first.published_at == datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)
+    assert second.published_at == datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)
+
+
 @pytest.mark.skipif(not FEED_FILES, reason=f"feedparser's test feeds are absent ({FEEDPARSER_TESTS})")
 def test_scripts_hidden_in_odd_markup_stay_out_of_the_stored_text():
     """feedparser's own sanitiser is off (the HTML only ever becomes text); our cleaning keeps scripts out."""

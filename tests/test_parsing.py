@@ -111,6 +111,8 @@ def test_shared_xml_attacks_are_refused(name):
     ("2025-08-07T14:42:28Z", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),
     ("Thu, 07 Aug 2025 14:42:28 GMT", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),
     ("Thu, 07 Aug 2025 14:42:28 +0530", datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)),
+    ("Thu, 07 Aug 2025 14:42:28 -0000", datetime(2025, 8, 7, 14, 42, 28, tzinfo=UTC)),  # RFC 5322: UTC
+    ("Thu, 07 Aug 2025 14:42:28", datetime(2025, 8, 7, 9, 12, 28, tzinfo=UTC)),  # no zone: the source's
     ("yesterday", None),
     ("", None),
 ])
