@@ -22,7 +22,8 @@ import feedparser
 
 from digests.cleaning import html_to_text
 from digests.summary import shorten
-from digests.parsing import ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date
+from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
+                             utf8_if_misdeclared)
 
 FEED_ROOTS = {"rss", "rdf", "feed", "channel"}  # RSS 0.9x-2.0, RSS 1.0 (rdf:RDF), Atom, CDF
 _BOMS = [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -80,6 +81,8 @@ def parse_feed(
     charset = _charset(headers.get("content-type", ""))
     if declares_entities(data, charset):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
+    if charset is None:  # else the HTTP charset is the one feedparser reads, not the declaration
+        data = utf8_if_misdeclared(data)
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
     entries = parsed.get("entries", [])

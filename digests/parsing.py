@@ -121,7 +121,7 @@ def parse_bytes(
     if declares_entities(data):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
     try:
-        root = etree.fromstring(_utf8_if_misdeclared(data), _hardened_parser())
+        root = etree.fromstring(utf8_if_misdeclared(data), _hardened_parser())
     except etree.XMLSyntaxError as exc:
         recoded = _recoded(data) if _is_encoding_error(exc) else None
         try:
@@ -184,8 +184,8 @@ def _codec_hiding_declarations(name: str) -> str | None:
     return None if _ENTITY_DECLARATION.encode(codec.name, "ignore") in _ENTITY_FORMS else codec.name
 
 
-_LEGACY_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["'](?:iso-8859-1|latin-?1|windows-1252|cp1252|us-ascii)["']""",
-                              re.IGNORECASE)
+_DECLARED_AT_START = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']""")
+_READ_AS_WINDOWS_1252 = {"ascii", "iso8859-1"}  # Python's names for the labels browsers read as windows-1252
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -194,16 +194,36 @@ def _is_encoding_error(exc: etree.XMLSyntaxError) -> bool:
     return "encoding" in message or "utf-8" in message or "char 0x" in message or "bytes:" in message
 
 
-def _utf8_if_misdeclared(data: bytes) -> bytes:
-    """A document declared Latin-1/ASCII whose bytes are valid UTF-8 with non-ASCII in them is UTF-8 (a CMS
-    that writes UTF-8 under an old template's declaration); real Latin-1 text is almost never valid UTF-8."""
-    if not _LEGACY_DECLARED.match(data) or data.isascii():
+def utf8_if_misdeclared(data: bytes) -> bytes:
+    """The document as UTF-8 without its declaration if that declares a one-byte encoding wrongly, else as is.
+
+    Bytes that are valid UTF-8 with non-ASCII in them are UTF-8 whatever one-byte encoding is declared (a CMS
+    that writes UTF-8 under an old template's declaration): real legacy text is practically never valid UTF-8.
+    Latin-1 and ASCII are read as windows-1252, as browsers do (WHATWG Encoding): text declared so comes from
+    Windows with its curly quotes, dashes and euro sign at 0x80-0x9F, which are unused controls in Latin-1.
+    """
+    declared = _DECLARED_AT_START.match(data)
+    if not declared or data.isascii() or not _one_byte_per_character(name := declared.group(1).decode("ascii")):
         return data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return data
+        if codecs.lookup(name).name not in _READ_AS_WINDOWS_1252:
+            return data
+        text = data.decode("windows-1252", "replace")
     return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def _one_byte_per_character(name: str) -> bool:
+    """Whether the encoding reads each byte from 0x80 up alone, as one character or one error (ASCII, Latin-1,
+    windows-125x, ISO 8859-x, KOI8, ...), unlike UTF-8/16/32 and the East Asian ones, which wait for more."""
+    try:
+        b"".decode(name)  # a LookupError for unknown names and for codecs that are not text ones (hex, zlib)
+        decoder = codecs.getincrementaldecoder(name)
+        return all(decoder("replace").decode(bytes([byte])) for byte in range(0x80, 0x100))
+    except (LookupError, ValueError):
+        return False
 
 
 def _recoded(data: bytes) -> bytes | None:

@@ -141,6 +141,16 @@ def test_http_charset_wins_over_a_wrong_declaration():
     assert first.title == "Caf\u00e9"
 
 
+@pytest.mark.parametrize(("encoding", "title"), [
+    ("utf-8", "Caf\u00e9 \u201cx\u201d"),  # valid UTF-8 declared windows-1251: UTF-8
+    ("cp1251", "\u041c\u043e\u0441\u043a\u0432\u0430"),  # really windows-1251
+])
+def test_utf8_declared_as_a_one_byte_encoding_is_read_as_utf8(encoding, title):
+    data = RSS.replace('encoding="utf-8"', 'encoding="windows-1251"').replace("First &amp; foremost", title)
+    [first, _] = parse(data.encode(encoding)).articles
+    assert first.title == title
+
+
 def _header_comment(data: bytes) -> str:
     """The test's comment, decoded the way feedparser's harness decodes it."""
     for bom, codec in [(b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),

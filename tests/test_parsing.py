@@ -120,7 +120,8 @@ def test_dates(text, expected):
     assert parse_date(text, KOLKATA) == expected
 
 
-ARTICLE = "<root><title>{title}</title><link>https://x.org/e</link></root>"
+ARTICLE = "<root><title>{title}</title><link>https://x.org/e</link><description>{title}</description></root>"
+QUOTED = "\u201cBudget\u201d \u2013 FM\u2019s plan, \u20ac 5 crore"  # windows-1252 has these at 0x80-0x9F
 
 
 @pytest.mark.parametrize(("data", "title"), [
@@ -133,8 +134,18 @@ ARTICLE = "<root><title>{title}</title><link>https://x.org/e</link></root>"
     (ARTICLE.format(title="Caf\u00e9 \u2018quoted\u2019").encode("cp1252"), "Caf\u00e9 \u2018quoted\u2019"),  # undeclared
     (b'<?xml version="1.0" encoding="utf-8"?>' + ARTICLE.format(title="na\u00efve").encode("cp1252"), "na\u00efve"),  # wrong
     (b'<?xml version="1.0" encoding="iso-8859-1"?>' + ARTICLE.format(title="\u20b9 5 crore").encode(), "\u20b9 5 crore"),
+    # Latin-1 and ASCII labels are read as windows-1252, as browsers do
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?>' + ARTICLE.format(title=QUOTED).encode("cp1252"), QUOTED),
+    (b'<?xml version="1.0" encoding="us-ascii"?>' + ARTICLE.format(title=QUOTED).encode("cp1252"), QUOTED),
+    (b'<?xml version="1.0" encoding="latin1"?>' + ARTICLE.format(title="na\u00efve caf\u00e9").encode("latin-1"),
+     "na\u00efve caf\u00e9"),
+    # valid UTF-8 is UTF-8 whatever one-byte encoding is declared
+    (b'<?xml version="1.0" encoding="windows-1251"?>' + ARTICLE.format(title="Caf\u00e9 \u201cx\u201d").encode(),
+     "Caf\u00e9 \u201cx\u201d"),
+    (b'<?xml version="1.0" encoding="iso-8859-5"?>' + ARTICLE.format(title="Caf\u00e9 \u201cx\u201d").encode(),
+     "Caf\u00e9 \u201cx\u201d"),
 ])
 def test_encodings(data, title):
     result = parse(data)
     assert result.rejections == []
-    assert result.articles[0].title == title
+    assert (result.articles[0].title, result.articles[0].html) == (title, title)
