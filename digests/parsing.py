@@ -248,8 +248,11 @@ def _is_article(element: etree._Element) -> bool:
 
 
 def find_article_elements(root: etree._Element) -> list[etree._Element]:
-    """The outermost elements that carry a ``<title>`` child: the root itself for one-article files."""
-    if _is_article(root):
+    """The outermost elements that carry a ``<title>`` child: the root itself for one-article files.
+
+    A root with a title but no link of its own is an export's wrapper (the title names the export) when there
+    are articles below it; without any, it is one article that lacks its link."""
+    if _is_article(root) and _first_text(_children(root), LINK_FIELDS):
         return [root]
     found: list[etree._Element] = []
     pending = list(root)
@@ -261,7 +264,7 @@ def find_article_elements(root: etree._Element) -> list[etree._Element]:
             found.append(element)
         else:
             pending[0:0] = list(element)
-    return found
+    return found or ([root] if _is_article(root) else [])
 
 
 def _children(element: etree._Element) -> dict[str, list[etree._Element]]:

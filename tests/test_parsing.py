@@ -43,6 +43,17 @@ def test_many_articles_in_one_file_and_a_bad_one_among_them():
     assert "article 2" in result.rejections[0].path
 
 
+def test_a_wrapper_with_its_own_title_but_no_link_is_not_taken_for_the_article():
+    data = """<export><title>KNN daily export</title>
+      <root><title>One</title><link>https://x.example/1</link></root>
+      <root><title>Two</title><link>https://x.example/2</link></root>
+    </export>"""
+    result = parse(data)
+    assert [a.title for a in result.articles] == ["One", "Two"] and result.rejections == []
+    single = parse("<root><title>One</title><description><p>No link</p></description></root>")
+    assert [(r.path, r.reason) for r in single.rejections] == [("test.xml", "missing <link>")]
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     ("<root><title>Cut off", "not well-formed XML"),
     ("", "file is empty"),
