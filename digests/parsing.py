@@ -247,12 +247,17 @@ def _is_article(element: etree._Element) -> bool:
     return any(isinstance(tag := child.tag, str) and tag.rpartition("}")[2] in TITLE_FIELDS for child in element)
 
 
+def _has_link(element: etree._Element) -> bool:
+    return any(isinstance(tag := child.tag, str) and tag.rpartition("}")[2] in LINK_FIELDS and _text(child)
+               for child in element)
+
+
 def find_article_elements(root: etree._Element) -> list[etree._Element]:
     """The outermost elements that carry a ``<title>`` child: the root itself for one-article files.
 
     A root with a title but no link of its own is an export's wrapper (the title names the export) when there
     are articles below it; without any, it is one article that lacks its link."""
-    if _is_article(root) and _first_text(_children(root), LINK_FIELDS):
+    if _is_article(root) and _has_link(root):
         return [root]
     found: list[etree._Element] = []
     pending = list(root)

@@ -117,9 +117,11 @@ def iter_source_files(locations: list[str | Source]) -> Iterator[SourceFile | Re
         if path.is_file():
             yield SourceFile(os.path.normpath(path), source.name or path.parent.name or path.stem)
         elif path.is_dir():
-            top = os.path.normpath(path)
+            top, folder_source = os.path.normpath(path), {}
             for folder, name in _article_files(top):
-                yield SourceFile(os.path.join(folder, name), source.name or _folder_source(top, folder))
+                if folder not in folder_source:
+                    folder_source = {folder: source.name or _folder_source(top, folder)}  # once a folder
+                yield SourceFile(os.path.join(folder, name), folder_source[folder])
         else:
             yield Rejection(source.location, "no such file or folder")
 

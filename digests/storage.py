@@ -50,6 +50,13 @@ class NewArticle:
         """The UTC day and headline words, by which a story is looked up (see ``STORY_HOURS``)."""
         return self.published_at.astimezone(UTC).date(), headline_key(self.title)
 
+    @cached_property
+    def story_days(self) -> list[date]:
+        """The UTC days of the moments within ``STORY_HOURS`` of this article's: its own and the one before or after."""
+        moment, window = self.published_at.astimezone(UTC), timedelta(hours=STORY_HOURS)
+        first, last = (moment - window).date(), (moment + window).date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -656,9 +663,7 @@ class _KnownStories:
                 for row_id, external_id in session.execute(select(Article.id, Article.external_id).where(
                         Article.source == source, Article.external_id.in_(chunk))):
                     known.ids[(source, external_id)] = (row_id, source)
-        # the story window reaches at most into the day before and the day after
-        stories = {item.story for item in items}
-        for day, keys in _grouped((day + timedelta(days=shift), key) for day, key in stories for shift in (-1, 0, 1)):
+        for day, keys in _grouped((day, item.story[1]) for item in items for day in item.story_days):
             for chunk in _chunks(keys, cls.CHUNK):
                 query = (select(Article.id, Article.source, Article.published_at, ArticleHeadline.key)
                          .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
@@ -672,10 +677,9 @@ class _KnownStories:
             return self.ids[(item.source, item.external_id)]
         if item.link in self.links:
             return self.links[item.link]
-        day, key = item.story
         hits = []
-        for shift in (-1, 0, 1):
-            for ref, source, published_at in self.headlines.get((day + timedelta(days=shift), key), ()):
+        for day in item.story_days:
+            for ref, source, published_at in self.headlines.get((day, item.story[1]), ()):
                 gap = abs(published_at - item.published_at)
                 if source != item.source and gap <= timedelta(hours=STORY_HOURS):
                     hits.append((gap, ref, source))
