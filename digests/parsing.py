@@ -184,7 +184,7 @@ def _codec_hiding_declarations(name: str) -> str | None:
     return None if _ENTITY_DECLARATION.encode(codec.name, "ignore") in _ENTITY_FORMS else codec.name
 
 
-_DECLARED_AT_START = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']""")
+_DECLARED_AT_START = re.compile(rb"^\s*<\?xml[^>]*" + _DECLARED_ENCODING.pattern)  # in the XML declaration
 _READ_AS_WINDOWS_1252 = {"ascii", "iso8859-1"}  # Python's names for the labels browsers read as windows-1252
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
