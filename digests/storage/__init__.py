@@ -1,0 +1,37 @@
+"""All database access, one module per concern, brought together in ``Store``.
+
+SQLite by default (a file, WAL journal), any SQLAlchemy URL otherwise. Each module holds the queries of one
+concern as a small class; ``Store`` is their sum, so callers hold one object:
+
+- ``articles``: storing batches of articles (one story, one row) and the pages readers ask for
+- ``search``: /search, the one part that differs per database (``SearchIndex``)
+- ``subscriptions``: chats, their topics, schedules, keyword filters and delivery targets
+- ``deliveries``: planned digests and the crash-safe record of each message sent
+- ``sources``: the health of polled URL sources
+- ``ledger``: which files of the drop folders were read
+- ``stats``: the figures of /stats
+"""
+
+from __future__ import annotations
+
+from digests.models import Base
+from digests.storage.articles import STORY_HOURS, ArticleQueries, NewArticle
+from digests.storage.base import StoreBase, make_engine
+from digests.storage.deliveries import DeliveryQueries
+from digests.storage.ledger import LedgerEntry, LedgerQueries
+from digests.storage.search import SearchQueries, search_index_for
+from digests.storage.sources import SourceQueries
+from digests.storage.stats import StatsQueries
+from digests.storage.subscriptions import CONSOLE_KIND, SubscriptionQueries
+
+__all__ = ["CONSOLE_KIND", "STORY_HOURS", "LedgerEntry", "NewArticle", "Store", "make_engine"]
+
+
+class Store(ArticleQueries, SearchQueries, SubscriptionQueries, DeliveryQueries, SourceQueries, LedgerQueries,
+            StatsQueries, StoreBase):
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.search_index = search_index_for(self.engine)
+        Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            self.search_index.install(connection)

@@ -1,0 +1,126 @@
+"""Deliveries: planned digests, their rendered messages, and the crash-safe record of each message sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import case, func, or_, select, update
+
+from digests.models import Delivery, Rendering, Subscriber
+
+
+class DeliveryQueries:
+    def last_window_ends(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
+        """Where each chat's previous digest window stopped (chats without one are absent)."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Delivery.chat_id, func.max(Delivery.window_end))
+                .where(Delivery.chat_id.in_(chat_ids)).group_by(Delivery.chat_id)
+            )
+            return dict(rows.all())
+
+    def delivery(self, chat_id: int, day: date) -> Delivery | None:
+        with self.session() as session:
+            return session.scalar(select(Delivery).where(Delivery.chat_id == chat_id, Delivery.digest_date == day))
+
+    def rendering_for(self, key: str) -> Rendering | None:
+        with self.session() as session:
+            return session.scalar(select(Rendering).where(Rendering.key == key))
+
+    def save_rendering(self, key: str, messages: str, article_count: int, now: datetime) -> Rendering:
+        with self.session() as session, session.begin():
+            rendering = Rendering(key=key, messages=messages, article_count=article_count, created_at=now)
+            session.add(rendering)
+        return rendering
+
+    def rendering(self, rendering_id: int) -> Rendering:
+        with self.session() as session:
+            return session.get(Rendering, rendering_id)
+
+    def plan_deliveries(self, planned: Sequence[Delivery], next_due: dict[int, datetime]) -> int:
+        """Record new deliveries and move each chat's next due time, in one transaction.
+
+        A chat that already has a delivery for that day keeps it (no second digest the same day).
+        Returns how many deliveries were added.
+        """
+        added = 0
+        with self.session() as session, session.begin():
+            for chat_id, moment in next_due.items():
+                session.execute(update(Subscriber).where(Subscriber.chat_id == chat_id).values(next_digest_at=moment))
+            if planned:
+                existing = set(session.execute(
+                    select(Delivery.chat_id, Delivery.digest_date)
+                    .where(Delivery.chat_id.in_([d.chat_id for d in planned]))
+                ).all())
+                for delivery in planned:
+                    if (delivery.chat_id, delivery.digest_date) not in existing:
+                        session.add(delivery)
+                        added += 1
+        return added
+
+    def pending_deliveries(self, now: datetime) -> list[Delivery]:
+        with self.session() as session:
+            query = select(Delivery).join(Subscriber).where(
+                Delivery.status == "pending", Subscriber.active.is_(True),
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            )
+            return list(session.scalars(query.order_by(Delivery.id)))
+
+    def recover_in_flight(self) -> int:
+        """After a crash: a message that was handed to Telegram without an answer coming back counts as sent.
+
+        It almost always reached Telegram (the request had left); sending it again would be a duplicate.
+        """
+        with self.session() as session, session.begin():
+            stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True))))
+            for delivery in stuck:
+                delivery.in_flight = False
+                delivery.parts_done += 1
+                if delivery.parts_done >= delivery.parts_total:
+                    delivery.status = "sent"
+            return len(stuck)
+
+    def claim_part(self, delivery_id: int, part: int) -> bool:
+        """Mark message ``part`` as being handed to Telegram now; False if someone else already did.
+
+        This and ``part_sent`` run once per message sent, so they are single UPDATEs, not ORM round trips.
+        """
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.parts_done == part, Delivery.in_flight.is_(False),
+                       Delivery.status == "pending")
+                .values(in_flight=True)
+            )
+            return result.rowcount == 1
+
+    def part_sent(self, delivery_id: int, part: int, now: datetime) -> bool:
+        """Telegram accepted message ``part``; returns True when that was the last one."""
+        done = Delivery.parts_done + 1 >= Delivery.parts_total
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.parts_done == part)
+                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
+                        status=case((done, "sent"), else_=Delivery.status),
+                        sent_at=case((done, now), else_=Delivery.sent_at))
+                .returning(Delivery.status)
+            ).first()
+            if row is None:  # already counted (a recovery ran meanwhile)
+                row = connection.execute(select(Delivery.status).where(Delivery.id == delivery_id)).first()
+            return row.status == "sent"
+
+    def part_not_sent(self, delivery_id: int, error: str, *, retry_at: datetime | None = None,
+                      give_up: bool = False) -> None:
+        """Telegram did not take the message: try again at ``retry_at``, or give up on this delivery."""
+        with self.session() as session, session.begin():
+            delivery = session.get(Delivery, delivery_id)
+            delivery.in_flight, delivery.last_error = False, error[:300]
+            delivery.attempts += 1
+            if give_up:
+                delivery.status = "failed"
+            elif retry_at is not None:
+                delivery.next_attempt_at = retry_at
+
+    # --- sources and the file ledger ------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""The file ledger: which files of the drop folders were read, when, and with what outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+
+from digests.models import IngestedFile
+from digests.storage.base import CHUNK, chunks
+
+LedgerEntry = tuple[str, int, int, str, "str | None"]  # path, size, mtime_ns, outcome ("done"/"rejected"), reason
+
+
+class LedgerQueries:
+    def file_ledger(self, paths: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Those of ``paths`` read before, as path -> (size, mtime_ns)."""
+        found = {}
+        with self.session() as session:
+            for chunk in chunks(list(paths), CHUNK):
+                query = select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns).where(
+                    IngestedFile.path.in_(chunk))
+                found.update((path, (size, mtime_ns)) for path, size, mtime_ns in session.execute(query))
+        return found
+
+    def record_files(self, entries: Iterable[LedgerEntry], now: datetime, *, forget: Iterable[str] = ()) -> None:
+        """Ledger entries (replacing any for the same paths); ``forget``: paths to drop from the ledger."""
+        table = IngestedFile.__table__
+        with self.engine.begin() as connection:
+            for chunk in chunks(list(forget), CHUNK):
+                connection.execute(delete(table).where(table.c.path.in_(chunk)))
+            record_files(connection, entries, now)
+
+    def rejected_files(self) -> list[IngestedFile]:
+        """Every file the ledger holds as rejected, with its reason, newest first."""
+        with self.session() as session:
+            query = select(IngestedFile).where(IngestedFile.outcome == "rejected")
+            return list(session.scalars(query.order_by(IngestedFile.ingested_at.desc())))
+
+    # --- reader controls: pages, search, filters, delivery targets, figures ---------------------------------
+
+
+def record_files(connection, entries: Iterable[LedgerEntry], now: datetime) -> None:
+    rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
+            for path, size, mtime_ns, outcome, reason in entries]
+    table = IngestedFile.__table__
+    for chunk in chunks(rows, CHUNK):
+        connection.execute(delete(table).where(table.c.path.in_([row["path"] for row in chunk])))
+    if rows:
+        connection.execute(insert(table), rows)
