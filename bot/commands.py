@@ -106,20 +106,24 @@ def start_parameter(topic: Topic) -> str:
     return START_TOPIC + (topic.name if fits else topic_code(topic.key))
 
 
-def _cursor(before: tuple[datetime, int] | None) -> str:
-    """A page's keyset (published_at, id) as callback data: microseconds since 1970, a dot, the id."""
-    return "-" if before is None else f"{(before[0] - EPOCH) // timedelta(microseconds=1)}.{before[1]}"
+def _cursor(before: tuple[bool, datetime, int] | None) -> str:
+    """A page's keyset (date_known, published_at, id) as callback data: microseconds since 1970, a dot, the id;
+    "u" first when the date is not known."""
+    if before is None:
+        return "-"
+    known, moment, article_id = before
+    return f"{'' if known else 'u'}{(moment - EPOCH) // timedelta(microseconds=1)}.{article_id}"
 
 
 def _page_size(text: str) -> int:
     return min(max(int(text), 1), MAX_LATEST) if text.isdigit() else DEFAULT_LATEST
 
 
-def _read_cursor(text: str) -> tuple[datetime, int] | None:
-    micros, _, article_id = text.partition(".")
+def _read_cursor(text: str) -> tuple[bool, datetime, int] | None:
+    micros, _, article_id = text.removeprefix("u").partition(".")
     if not (micros.lstrip("-").isdigit() and article_id.isdigit()):
         return None
-    return EPOCH + timedelta(microseconds=int(micros)), int(article_id)
+    return not text.startswith("u"), EPOCH + timedelta(microseconds=int(micros)), int(article_id)
 
 
 def _plural(count: int, word: str) -> str:
@@ -436,18 +440,19 @@ class Commands:
         row = []
         if len(articles) > count:
             last = articles[count - 1]
-            row = [Button("More ▸", f"m:{scope}:{count}:{_cursor((last.published_at, last.id))}")]
+            cursor = _cursor((last.date_known, last.published_at, last.id))
+            row = [Button("More ▸", f"m:{scope}:{count}:{cursor}")]
         replies[-1].buttons = [r for r in (row, list(extra)) if r]
         replies[0].edit = edit
         return replies
 
-    def _latest_page(self, chat: Chat, count: int, before: tuple[datetime, int] | None = None, *,
+    def _latest_page(self, chat: Chat, count: int, before: tuple[bool, datetime, int] | None = None, *,
                      edit: bool = False) -> list[Reply]:
         articles = self.store.older(count + 1, before) if before else self.store.latest(count + 1)
         title = "Older news" if before else "Latest news"
         return self._page(chat, title, articles, count, "*", with_topic=True, edit=edit)
 
-    def _topic_page(self, chat: Chat, topic: Topic, count: int, before: tuple[datetime, int] | None = None, *,
+    def _topic_page(self, chat: Chat, topic: Topic, count: int, before: tuple[bool, datetime, int] | None = None, *,
                     edit: bool = False) -> list[Reply]:
         """A topic's articles, with More and a button to subscribe to it (or drop it)."""
         articles = (self.store.older(count + 1, before, topic.key) if before

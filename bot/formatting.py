@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 
 from telegram.constants import MessageLimit
 
-from digests.digest import Section, format_date
+from digests.digest import Section, article_date
 from digests.models import Article
 from digests.summary import shorten
 
@@ -32,7 +32,7 @@ def visible_length(text: str) -> int:
 
 
 def article_html(article: Article, tz: tzinfo, *, with_topic: bool = False) -> str:
-    meta = format_date(article.published_at, tz)
+    meta = article_date(article, tz)
     if with_topic and article.topics:
         meta += " · " + ", ".join(article.topic_names)
     lines = [f'<b><a href="{esc(article.link)}">{esc(article.title)}</a></b>', f"<i>{esc(meta)}</i>"]

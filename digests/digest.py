@@ -39,6 +39,12 @@ def format_date(moment: datetime, tz: tzinfo) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def article_date(article: Article, tz: tzinfo) -> str:
+    """The date shown with an article: ``seen 7 Aug 2025`` when neither it nor its feed gave one."""
+    shown = format_date(article.published_at, tz)
+    return shown if article.date_known is not False else f"seen {shown}"
+
+
 def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
     """The digest as plain text, for the terminal."""
     lines = [title, "=" * len(title)]
@@ -47,7 +53,7 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
     for section in sections:
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
-            lines += ["", f"* {article.title}", f"  {format_date(article.published_at, tz)} | {article.link}"]
+            lines += ["", f"* {article.title}", f"  {article_date(article, tz)} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

@@ -92,15 +92,31 @@ class IngestReport:
         return line
 
 
+def placed_date(raw: RawArticle, now: datetime) -> tuple[datetime, bool]:
+    """When the article was published, and whether that is known.
+
+    Its own date, but never later than ``now`` (when it was first seen: a date in the future is a clock a few
+    minutes fast, or a wrong zone or year); without one, the feed's date if that is earlier (the item was in
+    the feed by then); else ``now``, as not known: such an article never outranks dated news as the latest.
+    """
+    if raw.published_at is not None:
+        return min(raw.published_at, now), True
+    if raw.feed_date is not None and raw.feed_date <= now:
+        return raw.feed_date, True
+    return now, False
+
+
 def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS,
             default_topic: str = DEFAULT_TOPIC, link: str | None = None) -> NewArticle:
     """Clean the body, write the summary, and fit every field to its column (``link``: if already canonical)."""
     text = html_to_text(raw.html)
+    published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=raw.source[:200],
         link=link or canonical_link(raw.link),
         title=shorten(raw.title, 500),
-        published_at=raw.published_at or now,
+        published_at=published_at,
+        date_known=date_known,
         text=text,
         summary=summarize(text, summary_chars),
         topics=[name[:200] for name in raw.categories] or [default_topic],

@@ -35,6 +35,7 @@ class NewArticle:
     topics: list[str] = field(default_factory=list)
     external_id: str | None = None
     author: str | None = None
+    date_known: bool = True  # False: no date in the item or its feed, published_at is when it was first seen
 
     @cached_property
     def story(self) -> tuple[date, str]:
@@ -83,6 +84,7 @@ class ArticleQueries:
                 fresh.append(item)
                 new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
                                      title=item.title, author=item.author, published_at=item.published_at,
+                                     date_known=item.date_known,
                                      arrived_at=arrived_at, text=item.text, summary=item.summary))
                 outcome.append(True)
             ids: list[int] = []
@@ -117,7 +119,7 @@ class ArticleQueries:
                 if key and key not in seen:
                     seen.add(key)
                     topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
-                                           published_at=item.published_at))
+                                           published_at=item.published_at, date_known=item.date_known))
                     counts[key] += 1
                     names.setdefault(key, name)
         if topic_rows:
@@ -133,16 +135,8 @@ class ArticleQueries:
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
-        """The most recently published articles, of one topic (by key) if given."""
-        with self.session() as session:
-            if topic is None:
-                query = select(Article).order_by(Article.published_at.desc(), Article.id.desc())
-            else:
-                query = (
-                    select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic))
-                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
-                )
-            return list(session.scalars(query.limit(limit)))
+        """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
+        return self.older(limit, None, topic)
 
     def arrived(self, start: datetime, end: datetime) -> list[Article]:
         """Articles stored in ``[start, end)``, newest publication first."""
@@ -176,25 +170,33 @@ class ArticleQueries:
         with self.session() as session:
             return session.get(Topic, topic_key(name))
 
-    def older(self, limit: int, before: tuple[datetime, int], topic: str | None = None) -> list[Article]:
-        """The page of articles published before ``before`` = (published_at, id), newest first (keyset paging)."""
-        moment, article_id = before
+    def older(self, limit: int, before: tuple[bool, datetime, int] | None, topic: str | None = None) -> list[Article]:
+        """The page of articles after the keyset ``before`` = (date_known, published_at, id) in the order readers
+        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top.
 
-        def below(published, ident):  # the `<=` bound lets the index range scan start at the cursor
-            return (published <= moment) & or_(published < moment, ident < article_id)
-
+        One index range scan per part (dated, undated): equal ``date_known``, then the cursor's bound."""
+        found: list[Article] = []
         with self.session() as session:
-            if topic is None:
-                query = (select(Article).where(below(Article.published_at, Article.id))
-                         .order_by(Article.published_at.desc(), Article.id.desc()))
-            else:
-                query = (
-                    select(Article).join(ArticleTopic)
-                    .where(ArticleTopic.key == topic_key(topic),
-                           below(ArticleTopic.published_at, ArticleTopic.article_id))
-                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
-                )
-            return list(session.scalars(query.limit(limit)))
+            for known in (True, False):
+                if before is not None and known != before[0]:
+                    if known:
+                        continue  # the cursor is among the undated already
+                    before = None  # the dated ones are done: the undated from the top
+                if len(found) >= limit:
+                    break
+                if topic is None:
+                    published, ident, query = Article.published_at, Article.id, select(Article)
+                    query = query.where(Article.date_known.is_(known))
+                else:
+                    published, ident = ArticleTopic.published_at, ArticleTopic.article_id
+                    query = select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic),
+                                                                     ArticleTopic.date_known.is_(known))
+                if before is not None:
+                    _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
+                    query = query.where((published <= moment) & or_(published < moment, ident < article_id))
+                query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
+                found += session.scalars(query)
+        return found
 
 
 class _KnownStories:
