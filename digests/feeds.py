@@ -22,6 +22,7 @@ import feedparser
 
 from digests.cleaning import html_to_text
 from digests.summary import shorten
+from digests.topics import is_person_scheme, name_in_order
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              utf8_if_misdeclared)
 
@@ -168,6 +169,15 @@ def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
     return f"{feed_link.split('#')[0]}#item-{digest[:12]}"
 
 
+def _category(tag: Mapping) -> str:
+    """A category's label; a person's name written surname first in reading order when its scheme says it is
+    one (the New York Times' ``nyt_per``: "Musk, Elon" is "Elon Musk")."""
+    label = " ".join((tag.get("term") or tag.get("label") or "").split())
+    if is_person_scheme(tag.get("scheme") or ""):
+        label = name_in_order(label, person=True) or label
+    return label
+
+
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
                   languages: tuple[str, ...] = (), feed_date: datetime | None = None) -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words."""
@@ -181,7 +191,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <title> (and no text to take one from)"
     if not link:
         return "missing <link>"
-    categories = [" ".join((tag.get("term") or tag.get("label") or "").split()) for tag in entry.get("tags", [])]
+    categories = [_category(tag) for tag in entry.get("tags", [])]
     return RawArticle(
         source=default_source,
         title=title,

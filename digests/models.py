@@ -8,6 +8,8 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, 
                         TypeDecorator, UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from digests.topics import topic_key  # noqa: F401 - the key topics are stored and matched by
+
 
 class UTCDateTime(TypeDecorator):
     impl = DateTime
@@ -22,11 +24,6 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
-
-
-def topic_key(name: str) -> str:
-    """The form topics are matched by: trimmed, inner spaces folded, case-insensitive."""
-    return " ".join(name.split()).casefold()
 
 
 class Base(DeclarativeBase):

@@ -86,7 +86,7 @@ async def test_deep_link_for_a_name_outside_the_start_alphabet(running_bot, read
     assert len(parameter) <= 64 and all(c.isalnum() or c in "_-" for c in parameter)
     confirmation, articles = await reader.ask(f"/start {parameter}", answers=2)
     assert "Subscribed to MSME &amp; Startups" in confirmation.text
-    assert store.subscriber(reader.chat_id).topic_keys == {"msme & startups"}
+    assert store.subscriber(reader.chat_id).topic_keys == {"msme and startup"}
     [answer] = await reader.ask("/start topic-Nonsense")
     assert "names a topic I do not have" in answer.plain
 

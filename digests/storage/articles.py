@@ -111,20 +111,24 @@ class ArticleQueries:
 
     @staticmethod
     def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:
-        topic_rows, counts, names = [], Counter(), {}
-        for item, article_id in zip(fresh, ids):
+        topic_rows, counts, stored, names = [], Counter(), {}, {}
+        keyed = [[(topic_key(name), " ".join(name.split())) for name in item.topics] for item in fresh]
+        wanted = {key for pairs in keyed for key, _ in pairs if key}
+        # every article shows a topic under one name (near-copies share a key): the one it was first stored under
+        for key, name, count in session.execute(select(Topic.key, Topic.name, Topic.article_count)
+                                                .where(Topic.key.in_(wanted))):
+            stored[key], names[key] = count, name
+        for item, article_id, pairs in zip(fresh, ids, keyed):
             seen: set[str] = set()
-            for name in item.topics:
-                key, name = topic_key(name), " ".join(name.split())
+            for key, name in pairs:
                 if key and key not in seen:
                     seen.add(key)
+                    name = names.setdefault(key, name)
                     topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
                                            published_at=item.published_at, date_known=item.date_known))
                     counts[key] += 1
-                    names.setdefault(key, name)
         if topic_rows:
             session.connection().execute(insert(ArticleTopic.__table__), topic_rows)
-        stored = dict(session.execute(select(Topic.key, Topic.article_count).where(Topic.key.in_(counts))).all())
         new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
         if new_topics:
             session.execute(insert(Topic), new_topics)
