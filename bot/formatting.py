@@ -78,7 +78,7 @@ def digest_messages(sections: list[Section], tz: tzinfo, day: date) -> list[str]
     header = f"<b>📰 Your news digest · {day.day} {day:%b %Y}</b>\n{total} new article{'s' if total != 1 else ''}"
     blocks = [header]
     for section in sections:
-        items = [article_html(article, tz) for article in section.articles]
+        items = [article_html(article, tz, with_topic=section.mixed) for article in section.articles]
         blocks.append(f"<b>■ {esc(section.topic)}</b>\n\n{items[0]}")
         blocks.extend(items[1:])
     return pack_messages(blocks)

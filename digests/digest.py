@@ -9,10 +9,15 @@ from datetime import datetime, tzinfo
 from digests.models import Article
 
 
+MORE_NEWS = "More news"
+SMALL_SECTION = 2  # a topic with this many items or fewer goes into "More news"
+
+
 @dataclass
 class Section:
     topic: str
     articles: list[Article]
+    mixed: bool = False  # "More news": items of several topics, each shown with its topic
 
 
 def group_by_topic(articles: Iterable[Article], topic_keys: set[str] | None = None) -> list[Section]:
@@ -26,7 +31,19 @@ def group_by_topic(articles: Iterable[Article], topic_keys: set[str] | None = No
         if topic is None:
             continue
         sections.setdefault(topic.key, Section(topic.name, [])).articles.append(article)
-    return sorted(sections.values(), key=lambda section: section.topic.casefold())
+    return gather_small(sorted(sections.values(), key=lambda section: section.topic.casefold()))
+
+
+def gather_small(sections: list[Section]) -> list[Section]:
+    """Few, full sections: topics with ``SMALL_SECTION`` items or fewer go into one "More news" section at the
+    end (newest first), when there are two such topics or more (one alone keeps its name)."""
+    small = [section for section in sections if len(section.articles) <= SMALL_SECTION]
+    if len(small) < 2:
+        return sections
+    gathered = sorted((article for section in small for article in section.articles),
+                      key=lambda article: (article.date_known is not False, article.published_at), reverse=True)
+    return [section for section in sections if len(section.articles) > SMALL_SECTION] + [
+        Section(MORE_NEWS, gathered, mixed=True)]
 
 
 def article_count(sections: list[Section]) -> int:
@@ -53,7 +70,8 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
     for section in sections:
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
-            lines += ["", f"* {article.title}", f"  {article_date(article, tz)} | {article.link}"]
+            topics = f" | {', '.join(article.topic_names)}" if section.mixed else ""
+            lines += ["", f"* {article.title}", f"  {article_date(article, tz)}{topics} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

@@ -169,6 +169,18 @@ class ArticleQueries:
         with self.session() as session:
             return list(session.scalars(select(Topic).order_by(Topic.key)))
 
+    def topics_by_activity(self, since: datetime) -> list[tuple[Topic, int]]:
+        """Every topic with its articles published since ``since``: the most of those first, then the most
+        articles in all, then by key. Counted from the recent articles (an index range), not every topic row."""
+        with self.session() as session:
+            recent = (select(ArticleTopic.key, func.count().label("recent"))
+                      .join(Article, Article.id == ArticleTopic.article_id)
+                      .where(Article.published_at >= since).group_by(ArticleTopic.key).subquery())
+            count = func.coalesce(recent.c.recent, 0)
+            query = (select(Topic, count).outerjoin(recent, recent.c.key == Topic.key)
+                     .order_by(count.desc(), Topic.article_count.desc(), Topic.key))
+            return [(topic, recent_count) for topic, recent_count in session.execute(query)]
+
     def find_topic(self, name: str) -> Topic | None:
         """The topic of that name, matched case-insensitively."""
         with self.session() as session:
