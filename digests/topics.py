@@ -71,6 +71,10 @@ def topic_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _key(name: str) -> str:
+    if "&" in name:
+        name = html.unescape(name)
+    if "," in name:  # "Trump, Donald J" as it would be stored, "Donald Trump"
+        name = name_in_order(" ".join(name.split())) or name
     text = _latin_unaccented(name.replace("&", " and ").casefold())
     # letters, digits and the marks of other scripts (a Devanagari vowel sign is no punctuation) make words
     words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in text).split()
@@ -173,10 +177,14 @@ class TopicRules:
     @classmethod
     def make(cls, default: str | None = None, ignore: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
              allowed: Iterable[str] | None = None) -> TopicRules:
+        allowed = None if allowed is None else list(allowed)
+        # the allowed topics show as the operator wrote them ("World", whatever the feed's "World News")
+        renames = {topic_key(name): display_name(name) for name in allowed or ()}
+        renames.update((topic_key(label), display_name(name)) for label, name in (aliases or {}).items())
         return cls(default=display_name(default) if default else DEFAULT_TOPIC,
-                   ignore=frozenset(topic_key(name) for name in ignore),
-                   aliases={topic_key(label): display_name(name) for label, name in (aliases or {}).items()},
-                   allowed=None if allowed is None else frozenset(topic_key(name) for name in allowed))
+                   ignore=frozenset(topic_key(name) for name in ignore), aliases=renames,
+                   allowed=None if allowed is None else frozenset(renames[topic_key(name)] and topic_key(name)
+                                                                  for name in allowed))
 
     def topics(self, labels: Iterable[str], person_labels: Iterable[str] = ()) -> list[str]:
         """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels;
