@@ -138,7 +138,8 @@ def feed_languages(channel: Mapping) -> tuple[str, ...]:
 def channel_date(channel: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = ()) -> datetime | None:
     """The feed's own date (``pubDate``, ``lastBuildDate``, Atom ``updated``, ``dc:date``): the earliest it
     gives, the closest bound on when its undated items were published."""
-    return min(filter(None, (entry_date(channel, source_tz, languages, keys=(key,))
+    plain = dict(channel)  # not feedparser's mapping, which warns of its updated/published fallback
+    return min(filter(None, (entry_date(plain, source_tz, languages, keys=(key,))
                              for key in ("published", "updated"))), default=None)
 
 

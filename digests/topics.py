@@ -51,8 +51,8 @@ _JUNK = {
 }
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)|\.(?:html?|php|aspx?|jpe?g|png|gif)$", re.IGNORECASE)
 _CODE = re.compile(r"^[^\s]*_[^\s]*$")  # homepage_regional_europe, nyt_per
-# a URL's slug: lower-case words and hyphens, with digits or long (not covid-19, hip-hop, nord-pas-de-calais)
-_SLUG = re.compile(r"^(?=.*\d)[a-z0-9]+(?:-[a-z0-9]+){2,}$|^(?=.{19})[a-z0-9]+(?:-[a-z0-9]*)+$|^[a-z0-9-]+-$")
+# a URL's slug: three or more lower-case words joined by hyphens, or ending in one (not covid-19, hip-hop)
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$|^(?=.{19})[a-z0-9]+(?:-[a-z0-9]*)+$|^[a-z0-9-]+-$")
 _TICKER = re.compile(r"^[A-Z]{2,8}:[A-Z0-9.]{1,8}$")  # ASX:NVX, PAR:BNP
 _LOWER_CAMEL = re.compile(r"^[a-z]{3,}(?:[A-Z][a-z]+)+$")  # worldNews, businessNews (not iPhone, eBay)
 _CAMEL_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z])")
