@@ -149,10 +149,10 @@ def display_name(label: str) -> str:
 
 
 @functools.lru_cache(maxsize=16384)
-def label_topics(label: str, person: bool = False) -> tuple[str, ...]:
+def label_topics(label: str) -> tuple[str, ...]:
     """The topics (names) one category label gives: none for junk, several for a comma-separated list."""
     label = " ".join(html.unescape(label).split())
-    named = name_in_order(label, person)
+    named = name_in_order(label)
     parts = [named] if named else _LIST.split(label)
     return tuple(display_name(part) for part in parts if part.strip() and not is_junk(part.strip()))
 
@@ -183,17 +183,14 @@ class TopicRules:
         renames.update((topic_key(label), display_name(name)) for label, name in (aliases or {}).items())
         return cls(default=display_name(default) if default else DEFAULT_TOPIC,
                    ignore=frozenset(topic_key(name) for name in ignore), aliases=renames,
-                   allowed=None if allowed is None else frozenset(renames[topic_key(name)] and topic_key(name)
-                                                                  for name in allowed))
+                   allowed=None if allowed is None else frozenset(topic_key(name) for name in allowed))
 
-    def topics(self, labels: Iterable[str], person_labels: Iterable[str] = ()) -> list[str]:
-        """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels;
-        ``person_labels`` are labels the feed marks as names of people."""
+    def topics(self, labels: Iterable[str]) -> list[str]:
+        """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels."""
         found: dict[str, str] = {}
-        candidates = [(label, False) for label in labels] + [(label, True) for label in person_labels]
-        for label, person in candidates:
+        for label in labels:
             alias = self.aliases.get(topic_key(label)) if self.aliases else None
-            for name in (alias,) if alias else label_topics(label, person):
+            for name in (alias,) if alias else label_topics(label):
                 key = topic_key(name)
                 if key in self.ignore or key in found:
                     continue
