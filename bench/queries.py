@@ -83,8 +83,8 @@ def main() -> None:
             "/latest 20 (whole reply)": lambda: commands.handle(chat, "latest", ["20"]),
             "/topic Global (whole reply)": lambda: commands.handle(chat, "topic", ["Global"]),
             "/topics (whole reply)": lambda: commands.handle(chat, "topics", []),
-            "store.older(5) mid-way (More)": lambda: store.older(5, (middle.published_at, middle.id)),
-            "store.older(5, topic) mid-way": lambda: store.older(5, (middle.published_at, middle.id), "msme"),
+            "store.older(5) mid-way (More)": lambda: store.older(5, (True, middle.published_at, middle.id)),
+            "store.older(5, topic) mid-way": lambda: store.older(5, (True, middle.published_at, middle.id), "msme"),
             "store.search(['headline', '4242'])": lambda: store.search(["headline", "4242"], 5),
             "store.search(['body']) (every article)": lambda: store.search(["body"], 5),
         }

@@ -82,7 +82,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
         for entry in Store(settings.database_url).rejected_files():
             print(f"{entry.ingested_at:%Y-%m-%d %H:%M} {entry.path}: {entry.reason}")
         return 0
-    locations = args.paths or settings.sources
+    locations = settings.with_topic_map(args.paths) if args.paths else settings.sources
     if not locations:
         print("Nothing to ingest: name files, folders or URLs, or set NEWS_SOURCES or SOURCES_FILE.",
               file=sys.stderr)

@@ -19,11 +19,16 @@ from digests.filters import Filters, normalise_word
 from digests.models import Article, SourceState, Topic
 from digests.schedule import Schedule, find_timezone
 from digests.storage import Store
+from digests.summary import shorten
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
-MAX_TOPIC_BUTTONS = 40
+TOPICS_PAGE = 20  # topics a /topics or /topic page lists (two buttons a row)
+ACTIVE_DAYS = 7  # "most active": the most articles published in the last days
 TOPIC_BUTTON_PREFIX = "topic:"
+SHOWN_NAME = 60  # the longest topic name in a list or on a button
+SHOWN_INPUT = 80  # the most of a user's argument repeated in a reply
+LISTED = 20  # names in a one-line list ("Topics: a, b, ... and 12 more")
 NO_TOPICS = "No topics yet. They appear once the news sources have been read."
 
 # (command, what it does): the /help text and the command menu registered with Telegram.
@@ -48,7 +53,9 @@ OPERATOR_COMMANDS = ["stats", "sources"]
 CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "filter", "channel"}
 # Callback data, at most 64 bytes: <code> is topic_code, <cursor> a page's keyset "<µs since 1970>.<id>" or "-".
 #   topic:<code>               show a topic (the /topic keyboard)
-#   tt:<code>[:s]              toggle a topic in /topics (":s": opened from /settings, keep its back button)
+#   tk:<page>                  a page of the /topic keyboard
+#   tp:<page>[:s]              a page of /topics (":s": opened from /settings, keep its back button)
+#   tt:<code>[:<page>][:s]     toggle a topic in /topics, and show that page again
 #   ts:<code>:<n>:<cursor>     toggle a topic on its /topic page, and show that page again
 #   m:<code or *>:<n>:<cursor> More: the n articles before the cursor, of a topic or of all (*)
 #   st:HH:MM, sd:on|off, sf:clear    /settings: a quick time, the digest on or off, clear the filters
@@ -58,6 +65,7 @@ ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
 START_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 MAX_FILTER_WORDS = 50
+FILTERS_SHOWN = 1500  # characters of a chat's filters shown
 QUICK_TIMES = ["07:00", "08:00", "12:00", "18:00", "21:00"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -106,20 +114,57 @@ def start_parameter(topic: Topic) -> str:
     return START_TOPIC + (topic.name if fits else topic_code(topic.key))
 
 
-def _cursor(before: tuple[datetime, int] | None) -> str:
-    """A page's keyset (published_at, id) as callback data: microseconds since 1970, a dot, the id."""
-    return "-" if before is None else f"{(before[0] - EPOCH) // timedelta(microseconds=1)}.{before[1]}"
+def _cursor(before: tuple[bool, datetime, int] | None) -> str:
+    """A page's keyset (date_known, published_at, id) as callback data: microseconds since 1970, a dot, the id;
+    "u" first when the date is not known."""
+    if before is None:
+        return "-"
+    known, moment, article_id = before
+    return f"{'' if known else 'u'}{(moment - EPOCH) // timedelta(microseconds=1)}.{article_id}"
 
 
 def _page_size(text: str) -> int:
     return min(max(int(text), 1), MAX_LATEST) if text.isdigit() else DEFAULT_LATEST
 
 
-def _read_cursor(text: str) -> tuple[datetime, int] | None:
-    micros, _, article_id = text.partition(".")
+def _read_cursor(text: str) -> tuple[bool, datetime, int] | None:
+    micros, _, article_id = text.removeprefix("u").partition(".")
     if not (micros.lstrip("-").isdigit() and article_id.isdigit()):
         return None
-    return EPOCH + timedelta(microseconds=int(micros)), int(article_id)
+    return not text.startswith("u"), EPOCH + timedelta(microseconds=int(micros)), int(article_id)
+
+
+def _page_number(parts: list[str]) -> int:
+    return next((int(part) for part in parts if part.isdigit() and len(part) < 6), 0)
+
+
+def _page_of(items: list, page: int) -> tuple[int, list, int]:
+    """(the page, its items, how many pages) of a list shown ``TOPICS_PAGE`` at a time; a page past the end
+    (the list shrank since the button was made) is the last."""
+    pages = max(1, -(-len(items) // TOPICS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    return page, items[page * TOPICS_PAGE:(page + 1) * TOPICS_PAGE], pages
+
+
+def _page_buttons(page: int, pages: int, data: Callable[[int], str]) -> list[list[Button]]:
+    row = ([Button("◂ Back", data(page - 1))] if page > 0 else []) + (
+        [Button(f"More ▸ ({page + 2}/{pages})", data(page + 1))] if page + 1 < pages else [])
+    return [row] if row else []
+
+
+def _shown(name: str) -> str:
+    return shorten(name, SHOWN_NAME)
+
+
+def _echo(text: str) -> str:
+    """A user's input repeated in a reply: escaped, and cut so that the reply fits whatever was sent."""
+    return esc(shorten(" ".join(text.split()), SHOWN_INPUT))
+
+
+def _listing(names: list[str], most: int = LISTED) -> str:
+    """Names joined by commas, at most ``most`` of them, then how many more."""
+    shown = ", ".join(_shown(name) for name in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _plural(count: int, word: str) -> str:
@@ -151,7 +196,7 @@ class Commands:
             command = "help"
         method = getattr(self, f"cmd_{command}", None)
         if method is None:
-            return [Reply(f"I don't know /{esc(command)}. Send /help to see what I can do.")]
+            return [Reply(f"I don't know /{_echo(command)}. Send /help to see what I can do.")]
         if not chat.may_change and self.changes(command, args):
             return [Reply(ADMINS_ONLY)]
         return method(chat, args)
@@ -166,7 +211,11 @@ class Commands:
             return self._topic_page(chat, topic, DEFAULT_LATEST)
         if kind == "tt" and (topic := self._topic_by_code(parts[0])):  # toggle in /topics (":s": from /settings)
             self._toggle_topic(chat, topic)
-            return [self._topics_view(chat, edit=True, back=parts[1:] == ["s"])]
+            return [self._topics_view(chat, _page_number(parts[1:]), edit=True, back="s" in parts[1:])]
+        if kind == "tp":
+            return [self._topics_view(chat, _page_number(parts), edit=True, back="s" in parts)]
+        if kind == "tk":
+            return [self._topic_keyboard(_page_number(parts), edit=True)]
         if kind == "ts" and len(parts) == 3 and (topic := self._topic_by_code(parts[0])):  # toggle on /topic
             self._toggle_topic(chat, topic)
             return self._topic_page(chat, topic, _page_size(parts[1]), _read_cursor(parts[2]), edit=True)
@@ -201,8 +250,7 @@ class Commands:
         if args and args[0].startswith(START_TOPIC):  # a deep link: t.me/<bot>?start=topic-Global
             topic = self._topic_by_parameter(args[0].removeprefix(START_TOPIC))
             if topic is None:
-                return [Reply("That link names a topic I do not have (any more).\n"
-                              + self._available(self.store.topics()))]
+                return [Reply("That link names a topic I do not have (any more).\n" + self._available())]
             if not self._follows(chat, topic):
                 self.store.subscribe(chat.id, chat.kind, [topic], datetime.now(UTC), self._schedule(chat))
                 self._remember_thread(chat)
@@ -236,10 +284,9 @@ class Commands:
 
     def cmd_topic(self, chat: Chat, args: list[str]) -> list[Reply]:
         if not args:
-            topics = self.store.topics()
-            if not topics:
+            if not self.store.topics():
                 return [Reply(NO_TOPICS)]
-            return [self._topic_keyboard(topics)]
+            return [self._topic_keyboard(0)]
         count_arg = args[-1] if len(args) > 1 and args[-1].lstrip("-").isdigit() else None
         name = " ".join(args[:-1] if count_arg else args)
         count, problem = self._count(count_arg, f"/topic {name}")
@@ -247,7 +294,7 @@ class Commands:
             return [Reply(problem)]
         topic = self.store.find_topic(name)
         if topic is None:
-            return [Reply(f"There is no topic called “{esc(name)}”.\n{self._available(self.store.topics())}")]
+            return [Reply(f"There is no topic called “{_echo(name)}”.\n{self._available()}")]
         return self._topic_page(chat, topic, count)
 
     def cmd_topics(self, chat: Chat, args: list[str]) -> list[Reply]:
@@ -328,7 +375,7 @@ class Commands:
         if not args:
             return [Reply("Usage: /search <i>words</i>, for example /search export policy.")]
         articles = self.store.search(args, DEFAULT_LATEST)
-        query = " ".join(args)
+        query = shorten(" ".join(args), SHOWN_INPUT)
         if not articles:
             return [Reply(f"Nothing found for “{esc(query)}”.")]
         return self._articles(chat, f"Search: {query}", articles, with_topic=True)
@@ -373,7 +420,7 @@ class Commands:
         if not args:
             return [Reply(f"The daily digest comes at {self._when(chat)}. Change it with {esc(usage)}.")]
         if not valid:
-            return [Reply(f"“{esc(' '.join(args))}” {esc(problem)}")]
+            return [Reply(f"“{_echo(' '.join(args))}” {esc(problem)}")]
         upcoming = schedule(self._schedule(chat)).next_after(datetime.now(UTC))
         self.store.set_schedule(chat.id, next_digest_at=upcoming, **change)
         return [Reply(f"Done: the daily digest now comes at {self._when(chat)}.")]
@@ -398,14 +445,16 @@ class Commands:
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or subscriber.all_topics:
             return "Topics: all."
-        return "Topics: " + esc(", ".join(topic.name for topic in subscriber.topics)) + "."
+        return "Topics: " + esc(_listing([topic.name for topic in subscriber.topics])) + "."
 
-    @staticmethod
-    def _available(topics: list[Topic]) -> str:
-        if not topics:
+    def _available(self) -> str:
+        """The most active topics, for a reply that could not find one."""
+        ranked = self.store.topics_by_activity(datetime.now(UTC) - timedelta(days=ACTIVE_DAYS))
+        if not ranked:
             return NO_TOPICS
-        names = ", ".join(topic.name for topic in topics)
-        return f"Available topics: {esc(names)}.\nFor example: /topic {esc(topics[0].name)}"
+        names = [topic.name for topic, _ in ranked]
+        return (f"Available topics: {esc(_listing(names, LISTED))}.\nFor example: /topic {esc(_shown(names[0]))}"
+                + ("\nSend /topics for all of them." if len(names) > LISTED else ""))
 
     @staticmethod
     def _count(value: str | None, usage: str) -> tuple[int, str | None]:
@@ -414,9 +463,9 @@ class Commands:
         try:
             count = int(value)
         except ValueError:
-            return 0, f"“{esc(value)}” is not a number. Try {esc(usage)} 10 (from 1 to {MAX_LATEST})."
+            return 0, f"“{_echo(value)}” is not a number. Try {_echo(usage)} 10 (from 1 to {MAX_LATEST})."
         if not 1 <= count <= MAX_LATEST:
-            return 0, f"I can show 1 to {MAX_LATEST} articles at a time. Try {esc(usage)} {MAX_LATEST}."
+            return 0, f"I can show 1 to {MAX_LATEST} articles at a time. Try {_echo(usage)} {MAX_LATEST}."
         return count, None
 
     def _articles(self, chat: Chat, title: str, articles, *, with_topic: bool) -> list[Reply]:
@@ -436,18 +485,19 @@ class Commands:
         row = []
         if len(articles) > count:
             last = articles[count - 1]
-            row = [Button("More ▸", f"m:{scope}:{count}:{_cursor((last.published_at, last.id))}")]
+            cursor = _cursor((last.date_known, last.published_at, last.id))
+            row = [Button("More ▸", f"m:{scope}:{count}:{cursor}")]
         replies[-1].buttons = [r for r in (row, list(extra)) if r]
         replies[0].edit = edit
         return replies
 
-    def _latest_page(self, chat: Chat, count: int, before: tuple[datetime, int] | None = None, *,
+    def _latest_page(self, chat: Chat, count: int, before: tuple[bool, datetime, int] | None = None, *,
                      edit: bool = False) -> list[Reply]:
         articles = self.store.older(count + 1, before) if before else self.store.latest(count + 1)
         title = "Older news" if before else "Latest news"
         return self._page(chat, title, articles, count, "*", with_topic=True, edit=edit)
 
-    def _topic_page(self, chat: Chat, topic: Topic, count: int, before: tuple[datetime, int] | None = None, *,
+    def _topic_page(self, chat: Chat, topic: Topic, count: int, before: tuple[bool, datetime, int] | None = None, *,
                     edit: bool = False) -> list[Reply]:
         """A topic's articles, with More and a button to subscribe to it (or drop it)."""
         articles = (self.store.older(count + 1, before, topic.key) if before
@@ -466,17 +516,21 @@ class Commands:
         """The link that subscribes whoever opens it to the topic."""
         return f"https://t.me/{self.bot_username}?start={start_parameter(topic)}" if self.bot_username else None
 
-    def _topics_view(self, chat: Chat, *, edit: bool = False, back: bool = False) -> Reply:
-        """/topics: the counts, and one toggle button per topic, ✅ when the chat's digest carries it."""
-        topics = self.store.topics()
-        lines = [f"• {esc(t.name)}: {_plural(t.article_count, 'article')}" for t in topics]
-        text = ("<b>Topics</b>\n" + "\n".join(lines) + "\n\nTap a topic to add it to your daily digest or "
-                "drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
-        shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
+    def _topics_view(self, chat: Chat, page: int = 0, *, edit: bool = False, back: bool = False) -> Reply:
+        """/topics: a page of topics, the most active first, with their counts and one toggle button each
+        (✅ when the chat's digest carries it); ◂ and ▸ turn the pages."""
+        ranked = self.store.topics_by_activity(datetime.now(UTC) - timedelta(days=ACTIVE_DAYS))
+        page, shown, pages = _page_of(ranked, page)
+        lines = [f"• {esc(_shown(topic.name))}: {_plural(topic.article_count, 'article')}"
+                 + (f", {recent} in the last {ACTIVE_DAYS} days" if recent else "") for topic, recent in shown]
+        where = f" · {page * TOPICS_PAGE + 1}–{page * TOPICS_PAGE + len(shown)} of {len(ranked)}" if pages > 1 else ""
+        text = (f"<b>Topics</b>{where}, the most active first\n" + "\n".join(lines) + "\n\nTap a topic to add it to "
+                "your daily digest or drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
         follows, origin = self._followed(chat), ":s" if back else ""
-        buttons = [Button(("✅ " if follows(t) else "") + t.name, f"tt:{topic_code(t.key)}{origin}")
-                   for t in sorted(shown, key=lambda t: t.key)]
+        buttons = [Button(("✅ " if follows(t) else "") + _shown(t.name), f"tt:{topic_code(t.key)}:{page}{origin}")
+                   for t, _ in shown]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        rows += _page_buttons(page, pages, lambda n: f"tp:{n}{origin}")
         if back:
             rows.append([Button("« Settings", "set:back")])
         return Reply(text, rows, edit=edit)
@@ -502,7 +556,8 @@ class Commands:
         if not filters:
             return "Filters: none."
         parts = [f"+{w}" for w in sorted(filters.keep)] + [f"-{w}" for w in sorted(filters.drop)]
-        return "Filters: " + esc(" ".join(parts)) + "."
+        # 50 words of up to 100 characters would not fit a message with the rest of /settings
+        return "Filters: " + esc(shorten(" ".join(parts), FILTERS_SHOWN)) + "."
 
     def _follows(self, chat: Chat, topic: Topic) -> bool:
         return self._followed(chat)(topic)
@@ -535,13 +590,16 @@ class Commands:
     def _topic_by_parameter(self, value: str) -> Topic | None:
         return self.store.find_topic(value) or self._topic_by_code(value)
 
-    @staticmethod
-    def _topic_keyboard(topics: list[Topic]) -> Reply:
-        shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
-        buttons = [Button(f"{t.name} ({t.article_count})", TOPIC_BUTTON_PREFIX + topic_code(t.key)) for t in
-                   sorted(shown, key=lambda t: t.key)]
+    def _topic_keyboard(self, page: int, *, edit: bool = False) -> Reply:
+        """/topic without a name: a page of buttons, the most active topics first, ◂ and ▸ to turn pages."""
+        ranked = self.store.topics_by_activity(datetime.now(UTC) - timedelta(days=ACTIVE_DAYS))
+        page, shown, pages = _page_of(ranked, page)
+        buttons = [Button(f"{_shown(t.name)} ({t.article_count})", TOPIC_BUTTON_PREFIX + topic_code(t.key))
+                   for t, _ in shown]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-        return Reply("Pick a topic:", rows)
+        rows += _page_buttons(page, pages, lambda n: f"tk:{n}")
+        where = f" ({page * TOPICS_PAGE + 1}–{page * TOPICS_PAGE + len(shown)} of {len(ranked)})" if pages > 1 else ""
+        return Reply(f"Pick a topic{where}, the most active first:", rows, edit=edit)
 
     def _resolve_topics(self, args: list[str]) -> tuple[list[Topic] | None, str | None]:
         """Topic names from command arguments: comma-separated, or one name of several words, or one per word.
@@ -562,7 +620,7 @@ class Commands:
             if reading and all(found):
                 return found, None
         unknown = [name for name in names if self.store.find_topic(name) is None] or [text]
-        return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{self._available(self.store.topics())}"
+        return None, f"Unknown topic: {_echo(', '.join(unknown))}.\n{self._available()}"
 
 
 CHANNEL_USAGE = ("/channel @name sends the digest to a channel where I am an administrator; "

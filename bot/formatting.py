@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 
 from telegram.constants import MessageLimit
 
-from digests.digest import Section, format_date
+from digests.digest import Section, article_date
 from digests.models import Article
 from digests.summary import shorten
 
@@ -32,7 +32,7 @@ def visible_length(text: str) -> int:
 
 
 def article_html(article: Article, tz: tzinfo, *, with_topic: bool = False) -> str:
-    meta = format_date(article.published_at, tz)
+    meta = article_date(article, tz)
     if with_topic and article.topics:
         meta += " · " + ", ".join(article.topic_names)
     lines = [f'<b><a href="{esc(article.link)}">{esc(article.title)}</a></b>', f"<i>{esc(meta)}</i>"]
@@ -78,7 +78,7 @@ def digest_messages(sections: list[Section], tz: tzinfo, day: date) -> list[str]
     header = f"<b>📰 Your news digest · {day.day} {day:%b %Y}</b>\n{total} new article{'s' if total != 1 else ''}"
     blocks = [header]
     for section in sections:
-        items = [article_html(article, tz) for article in section.articles]
+        items = [article_html(article, tz, with_topic=section.mixed) for article in section.articles]
         blocks.append(f"<b>■ {esc(section.topic)}</b>\n\n{items[0]}")
         blocks.extend(items[1:])
     return pack_messages(blocks)

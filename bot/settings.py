@@ -17,7 +17,7 @@ from dotenv import dotenv_values
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
 from digests.schedule import Schedule
-from digests.sources import Source, SourcesFileError, load_sources_file, split_sources
+from digests.sources import Source, SourcesFileError, TopicMap, load_sources_file, load_topic_map, split_sources
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -43,6 +43,7 @@ class Settings:
     admin_ids: list[int] = field(default_factory=list)
     sources_file: Path | None = None
     configured_sources: list[Source] = field(default_factory=list)
+    topic_map: TopicMap | None = None  # the sources file's [topics], for NEWS_SOURCES and paths given too
     http_contact: str | None = None
     fetch_timeout_seconds: int = 20
     settle_seconds: int = 5
@@ -52,7 +53,13 @@ class Settings:
     @property
     def sources(self) -> list[str | Source]:
         """``NEWS_SOURCES`` and the sources file together."""
-        return [*self.news_sources, *self.configured_sources]
+        return [*self.with_topic_map(self.news_sources), *self.configured_sources]
+
+    def with_topic_map(self, locations: list[str]) -> list[str | Source]:
+        """Locations named outside the sources file, with its topic map if it has one."""
+        if self.topic_map is None:
+            return list(locations)
+        return [Source(location=location, topic_map=self.topic_map) for location in locations]
 
     @property
     def user_agent(self) -> str:
@@ -156,6 +163,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["sources_file"] = Path(value).expanduser()
         try:
             changes["configured_sources"] = load_sources_file(value)
+            changes["topic_map"] = load_topic_map(value)
         except SourcesFileError as error:
             raise SettingsError(f"SOURCES_FILE: {error}") from None
     if value := get("HTTP_CONTACT"):

@@ -9,10 +9,15 @@ from datetime import datetime, tzinfo
 from digests.models import Article
 
 
+MORE_NEWS = "More news"
+SMALL_SECTION = 2  # a topic with this many items or fewer goes into "More news"
+
+
 @dataclass
 class Section:
     topic: str
     articles: list[Article]
+    mixed: bool = False  # "More news": items of several topics, each shown with its topic
 
 
 def group_by_topic(articles: Iterable[Article], topic_keys: set[str] | None = None) -> list[Section]:
@@ -26,7 +31,19 @@ def group_by_topic(articles: Iterable[Article], topic_keys: set[str] | None = No
         if topic is None:
             continue
         sections.setdefault(topic.key, Section(topic.name, [])).articles.append(article)
-    return sorted(sections.values(), key=lambda section: section.topic.casefold())
+    return gather_small(sorted(sections.values(), key=lambda section: section.topic.casefold()))
+
+
+def gather_small(sections: list[Section]) -> list[Section]:
+    """Few, full sections: topics with ``SMALL_SECTION`` items or fewer go into one "More news" section at the
+    end (newest first), when there are two such topics or more (one alone keeps its name)."""
+    small = [section for section in sections if len(section.articles) <= SMALL_SECTION]
+    if len(small) < 2:
+        return sections
+    gathered = sorted((article for section in small for article in section.articles),
+                      key=lambda article: (article.date_known is not False, article.published_at), reverse=True)
+    return [section for section in sections if len(section.articles) > SMALL_SECTION] + [
+        Section(MORE_NEWS, gathered, mixed=True)]
 
 
 def article_count(sections: list[Section]) -> int:
@@ -39,6 +56,12 @@ def format_date(moment: datetime, tz: tzinfo) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def article_date(article: Article, tz: tzinfo) -> str:
+    """The date shown with an article: ``seen 7 Aug 2025`` when neither it nor its feed gave one."""
+    shown = format_date(article.published_at, tz)
+    return shown if article.date_known is not False else f"seen {shown}"
+
+
 def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
     """The digest as plain text, for the terminal."""
     lines = [title, "=" * len(title)]
@@ -47,7 +70,8 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
     for section in sections:
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
-            lines += ["", f"* {article.title}", f"  {format_date(article.published_at, tz)} | {article.link}"]
+            topics = f" | {', '.join(article.topic_names)}" if section.mixed else ""
+            lines += ["", f"* {article.title}", f"  {article_date(article, tz)}{topics} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

@@ -22,6 +22,7 @@ import feedparser
 
 from digests.cleaning import html_to_text
 from digests.summary import shorten
+from digests.topics import is_person_scheme, name_in_order
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              utf8_if_misdeclared)
 
@@ -90,10 +91,14 @@ def parse_feed(
         problem = parsed.get("bozo_exception")
         reason = f"not a readable feed: {problem}" if problem else "the feed has no items"
         return ParseResult(rejections=[Rejection(shown, reason)])
-    feed_link = parsed.get("feed", {}).get("link", "")
+    channel = parsed.get("feed", {})
+    feed_link = channel.get("link", "")
+    languages = feed_languages(channel)
+    feed_date = channel_date(channel, source_tz, languages)
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
-        article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link)
+        article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
+                                languages=languages, feed_date=feed_date)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -124,11 +129,27 @@ def entry_body(entry: Mapping) -> str:
     return ""
 
 
-def entry_date(entry: Mapping, source_tz: tzinfo) -> datetime | None:
-    """Published (else updated) date: our reading first, so naive times are in the source's timezone."""
-    for key in ("published", "updated", "created"):
+def feed_languages(channel: Mapping) -> tuple[str, ...]:
+    """The feed's language as dateparser names it ("pt-BR", "en_US" -> "pt", "en"), if it says one."""
+    code = re.split(r"[-_]", str(channel.get("language") or "").strip().lower())[0]
+    return (code,) if code.isalpha() and 2 <= len(code) <= 3 else ()
+
+
+def channel_date(channel: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = ()) -> datetime | None:
+    """The feed's own date (``pubDate``, ``lastBuildDate``, Atom ``updated``, ``dc:date``): the earliest it
+    gives, the closest bound on when its undated items were published."""
+    plain = dict(channel)  # not feedparser's mapping, which warns of its updated/published fallback
+    return min(filter(None, (entry_date(plain, source_tz, languages, keys=(key,))
+                             for key in ("published", "updated"))), default=None)
+
+
+def entry_date(entry: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = (),
+               keys: tuple[str, ...] = ("published", "updated", "created")) -> datetime | None:
+    """Published (else updated) date: our reading first, so naive times are in the source's timezone, and
+    dates feedparser misreads ("2020/1/10" as 1 November) are read right; feedparser's as a last resort."""
+    for key in keys:
         if entry.get(key):
-            moment = parse_date(entry[key], source_tz)
+            moment = parse_date(entry[key], source_tz, languages)
             if moment is None and entry.get(f"{key}_parsed"):
                 moment = datetime(*entry[f"{key}_parsed"][:6], tzinfo=UTC)
             if moment is not None:
@@ -149,7 +170,17 @@ def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
     return f"{feed_link.split('#')[0]}#item-{digest[:12]}"
 
 
-def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "") -> RawArticle | str:
+def _category(tag: Mapping) -> str:
+    """A category's label; a person's name written surname first in reading order when its scheme says it is
+    one (the New York Times' ``nyt_per``: "Musk, Elon" is "Elon Musk")."""
+    label = " ".join((tag.get("term") or tag.get("label") or "").split())
+    if is_person_scheme(tag.get("scheme") or ""):
+        label = name_in_order(label, person=True) or label
+    return label
+
+
+def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
+                  languages: tuple[str, ...] = (), feed_date: datetime | None = None) -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words."""
     body = entry_body(entry)
     # not title_detail's value: feedparser may leave a nested <title> (an <image>'s) there
@@ -161,13 +192,14 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <title> (and no text to take one from)"
     if not link:
         return "missing <link>"
-    categories = [" ".join((tag.get("term") or tag.get("label") or "").split()) for tag in entry.get("tags", [])]
+    categories = [_category(tag) for tag in entry.get("tags", [])]
     return RawArticle(
         source=default_source,
         title=title,
         link=link,
         external_id=guid.strip() or None,
-        published_at=entry_date(entry, source_tz),
+        published_at=entry_date(entry, source_tz, languages),
+        feed_date=feed_date,
         categories=[name for name in categories if name],
         author=" ".join(entry.get("author", "").split()) or None,
         html=body,

@@ -34,10 +34,10 @@ from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rej
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
 from digests.storage import NewArticle, Store
 from digests.summary import DEFAULT_SUMMARY_CHARS, shorten, summarize
+from digests.topics import BUILT_IN, DEFAULT_TOPIC, TopicRules  # noqa: F401 - DEFAULT_TOPIC: for items without one
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOPIC = "General"  # for articles that name no category
 MAX_LINK_CHARS = 2048
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
@@ -92,25 +92,42 @@ class IngestReport:
         return line
 
 
+def placed_date(raw: RawArticle, now: datetime) -> tuple[datetime, bool]:
+    """When the article was published, and whether that is known.
+
+    Its own date, but never later than ``now`` (when it was first seen: a date in the future is a clock a few
+    minutes fast, or a wrong zone or year); without one, the feed's date if that is earlier (the item was in
+    the feed by then); else ``now``, as not known: such an article never outranks dated news as the latest.
+    """
+    if raw.published_at is not None:
+        return min(raw.published_at, now), True
+    if raw.feed_date is not None and raw.feed_date <= now:
+        return raw.feed_date, True
+    return now, False
+
+
 def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS,
-            default_topic: str = DEFAULT_TOPIC, link: str | None = None) -> NewArticle:
-    """Clean the body, write the summary, and fit every field to its column (``link``: if already canonical)."""
+            rules: TopicRules = BUILT_IN, link: str | None = None) -> NewArticle:
+    """Clean the body, write the summary, make topics of the categories (``rules``: the source's), and fit
+    every field to its column (``link``: if already canonical)."""
     text = html_to_text(raw.html)
+    published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=raw.source[:200],
         link=link or canonical_link(raw.link),
         title=shorten(raw.title, 500),
-        published_at=raw.published_at or now,
+        published_at=published_at,
+        date_known=date_known,
         text=text,
         summary=summarize(text, summary_chars),
-        topics=[name[:200] for name in raw.categories] or [default_topic],
+        topics=[name[:200] for name in rules.topics(raw.categories)],
         external_id=raw.external_id[:200] if raw.external_id else None,
         author=raw.author[:200] if raw.author else None,
     )
 
 
 def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_chars: int,
-                 default_topic: str) -> tuple[list[NewArticle], list[Rejection]]:
+                 rules: TopicRules) -> tuple[list[NewArticle], list[Rejection]]:
     ready, rejected = [], list(parsed.rejections)
     for raw in parsed.articles:
         link = canonical_link(raw.link)
@@ -118,8 +135,7 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
             rejected.append(Rejection(shown, f"link longer than {MAX_LINK_CHARS} characters"))
         else:
             try:
-                ready.append(prepare(raw, now=now, summary_chars=summary_chars, default_topic=default_topic,
-                                     link=link))
+                ready.append(prepare(raw, now=now, summary_chars=summary_chars, rules=rules, link=link))
             except Exception as exc:  # a bug met on one article must not stop the batch: report it, go on
                 log.exception("Could not prepare an article of %s", shown)
                 rejected.append(Rejection(shown, f"could not be cleaned: {exc!r}"))
@@ -134,7 +150,7 @@ class _FileJob:
     path: str  # absolute, as the ledger has it
     source: str
     tz: tzinfo
-    topic: str
+    rules: TopicRules  # the source's: one object for all its files, so a chunk pickles it once
     folder: str | None  # where done/ and rejected/ go
     size: int
     mtime_ns: int
@@ -152,7 +168,7 @@ def _read_file(job: _FileJob, settings: _Settings) -> tuple[list[NewArticle], li
     """Parse and clean one file."""
     parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes)
     return _prepare_all(parsed, job.path, now=settings.now, summary_chars=settings.summary_chars,
-                        default_topic=job.topic)
+                        rules=job.rules)
 
 
 def ingest(
@@ -205,6 +221,7 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
     looked up a batch of paths at a time. ``skipped`` is told of each file found but not to be read."""
     wall = time.time()
     for source in sources:
+        rules = source.rules
         folder = Path(source.location).expanduser()
         folder = os.path.abspath(folder) if folder.is_dir() else None  # where done/ and rejected/ go
         for batch in _batched(iter_source_files([source]), LEDGER_BATCH):
@@ -234,8 +251,8 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
                 elif wall - stat.st_mtime < settle_seconds:
                     report.waiting += 1
                 else:
-                    yield _FileJob(item.path, item.source, source.timezone or source_tz,
-                                   source.topic or DEFAULT_TOPIC, folder, stat.st_size, stat.st_mtime_ns)
+                    yield _FileJob(item.path, item.source, source.timezone or source_tz, rules, folder,
+                                   stat.st_size, stat.st_mtime_ns)
                     continue
                 skipped(1)
 
@@ -411,7 +428,7 @@ def _ingest_url(store: Store, source: Source, report: IngestReport, *, now: date
         parsed = parse_document(fetched.body, shown=source.location, default_source=name,
                                 source_tz=source.timezone or source_tz, headers=fetched.headers, max_bytes=max_bytes)
         ready, rejected = _prepare_all(parsed, source.location, now=now, summary_chars=summary_chars,
-                                       default_topic=source.topic or DEFAULT_TOPIC)
+                                       rules=source.rules)
         report.rejected.extend(rejected)
         report.count(name, "rejected", len(rejected))
         _write(store, [(name, article) for article in ready], [], report, now=now, move_files=False)

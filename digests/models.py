@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time,
-                        TypeDecorator, UniqueConstraint)
+                        TypeDecorator, UniqueConstraint, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from digests.topics import topic_key  # noqa: F401 - the key topics are stored and matched by
 
 
 class UTCDateTime(TypeDecorator):
@@ -24,11 +26,6 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def topic_key(name: str) -> str:
-    """The form topics are matched by: trimmed, inner spaces folded, case-insensitive."""
-    return " ".join(name.split()).casefold()
-
-
 class Base(DeclarativeBase):
     pass
 
@@ -43,6 +40,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(String(500))
     author: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # False: neither the item nor its feed gave a date, published_at is when it was first seen; such articles
+    # come after every dated one in /latest, /topic and /search (ordered by date_known, published_at, id)
+    date_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
@@ -53,6 +53,7 @@ class Article(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_articles_source_external_id"),
         Index("ix_articles_published", "published_at", "id"),
+        Index("ix_articles_latest", "date_known", "published_at", "id"),
         Index("ix_articles_arrived", "arrived_at"),
     )
 
@@ -81,9 +82,10 @@ class ArticleTopic(Base):
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    date_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # the article's
     article: Mapped[Article] = relationship(back_populates="topics")
 
-    __table_args__ = (Index("ix_article_topics_key_published", "key", "published_at", "article_id"),)
+    __table_args__ = (Index("ix_article_topics_key_latest", "key", "date_known", "published_at", "article_id"),)
 
 
 class Subscriber(Base):

@@ -32,11 +32,11 @@ class Schedule:
 def find_timezone(name: str) -> ZoneInfo | None:
     """An IANA timezone by name, forgiving case (``europe/london``); None if there is none."""
     name = name.strip()
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    if not name or name.startswith(("/", ".")) or ".." in name or len(name) > 64:  # the longest IANA name: 32
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
     matches = [zone for zone in available_timezones() if zone.casefold() == name.casefold()]
     return ZoneInfo(matches[0]) if matches else None

@@ -7,6 +7,12 @@ A source file looks like this (every key but ``location`` is optional)::
     topic = "India"                   # for items that name no category
     timezone = "Asia/Kolkata"         # for dates written without one
     poll_minutes = 60                 # URLs only: how often to fetch
+    topics = ["Business", "Policy"]   # only these topics from its categories; the rest go under `topic`
+    aliases = { "Local" = "Delhi" }   # this source's labels -> topics
+
+    [topics]                          # for every source
+    ignore = ["Работает"]             # labels that are never topics, besides the built-in list
+    aliases = { "U.S." = "United States", "Trump, Donald J" = "Donald Trump" }
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests.parsing import Rejection
+from digests.topics import BUILT_IN, TopicRules
 
 ARTICLE_SUFFIXES = {".xml", ".rss", ".atom"}  # so that a half-written "x.xml.tmp" is left alone
 DONE_FOLDER, REJECTED_FOLDER = "done", "rejected"  # where processed files go when moving is on
@@ -40,6 +47,17 @@ class Source:
     topic: str | None = None
     timezone: tzinfo | None = None
     poll_minutes: int | None = None
+    topics: tuple[str, ...] | None = None  # the allow-list; None: every label that reads as a topic
+    aliases: tuple[tuple[str, str], ...] = ()  # (label, topic), this source's
+    topic_map: TopicMap | None = None  # the sources file's [topics], for every source
+
+    @property
+    def rules(self) -> TopicRules:
+        """How this source's categories become topics (the built-in rules when nothing is configured)."""
+        shared = self.topic_map or TopicMap()
+        if not (self.topic or self.topics is not None or self.aliases or shared.ignore or shared.aliases):
+            return BUILT_IN
+        return TopicRules.make(self.topic, shared.ignore, {**dict(shared.aliases), **dict(self.aliases)}, self.topics)
 
     @property
     def is_url(self) -> bool:
@@ -57,6 +75,14 @@ class Source:
 
 
 @dataclass(frozen=True)
+class TopicMap:
+    """The sources file's ``[topics]`` table: labels never to take as topics, and aliases, for every source."""
+
+    ignore: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class SourceFile:
     path: str  # absolute
     source: str  # the source name used when the file names none (see _folder_source)
@@ -69,7 +95,7 @@ def split_sources(value: str) -> list[str]:
 
 
 def load_sources_file(path: str | Path) -> list[Source]:
-    """The ``[sources.NAME]`` tables of a TOML file, checked."""
+    """The ``[sources.NAME]`` tables of a TOML file, checked, each with the file's ``[topics]`` map."""
     path = Path(path).expanduser()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -77,7 +103,14 @@ def load_sources_file(path: str | Path) -> list[Source]:
         raise SourcesFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SourcesFileError(f"{path} is not valid TOML: {exc}") from None
+    unknown = set(data) - {"sources", "topics"}
+    if unknown:
+        raise SourcesFileError(f"{path} has unknown tables: {', '.join(sorted(unknown))} (expected [sources.NAME] "
+                               "and [topics])")
+    topic_map = _topic_map(data.get("topics", {}), f"{path} [topics]")
     tables = data.get("sources")
+    if tables is None and "topics" in data:
+        return []  # a topic map for NEWS_SOURCES alone
     if not isinstance(tables, dict) or not tables:
         raise SourcesFileError(f"{path} has no [sources.NAME] tables")
     sources = []
@@ -85,7 +118,7 @@ def load_sources_file(path: str | Path) -> list[Source]:
         where = f"{path} [sources.{name}]"
         if not isinstance(table, dict) or not isinstance(table.get("location"), str) or not table["location"]:
             raise SourcesFileError(f"{where} needs location = \"a folder, file or http(s) URL\"")
-        unknown = set(table) - {"location", "topic", "timezone", "poll_minutes"}
+        unknown = set(table) - {"location", "topic", "timezone", "poll_minutes", "topics", "aliases"}
         if unknown:
             raise SourcesFileError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
         poll = table.get("poll_minutes")
@@ -98,8 +131,41 @@ def load_sources_file(path: str | Path) -> list[Source]:
             except (ZoneInfoNotFoundError, ValueError):
                 raise SourcesFileError(f"{where} timezone {table['timezone']!r} is not an IANA name") from None
         topic = " ".join(str(table.get("topic", "")).split()) or None
-        sources.append(Source(location=table["location"], name=name, topic=topic, timezone=zone, poll_minutes=poll))
+        allowed = _names(table["topics"], where, "topics") if "topics" in table else None
+        sources.append(Source(location=table["location"], name=name, topic=topic, timezone=zone, poll_minutes=poll,
+                              topics=allowed, aliases=_aliases(table.get("aliases", {}), where),
+                              topic_map=topic_map))
     return sources
+
+
+def load_topic_map(path: str | Path) -> TopicMap | None:
+    """Only the ``[topics]`` table of a sources file, if it has one (for ``NEWS_SOURCES``); call
+    ``load_sources_file`` first, which checks the file."""
+    data = tomllib.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+    return _topic_map(data["topics"], f"{path} [topics]") if "topics" in data else None
+
+
+def _topic_map(table, where: str) -> TopicMap:
+    if not isinstance(table, dict):
+        raise SourcesFileError(f"{where} must be a table with ignore = [...] and aliases = {{...}}")
+    unknown = set(table) - {"ignore", "aliases"}
+    if unknown:
+        raise SourcesFileError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
+    return TopicMap(ignore=_names(table.get("ignore", []), where, "ignore"),
+                    aliases=_aliases(table.get("aliases", {}), where))
+
+
+def _names(value, where: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(name, str) and name.strip() for name in value):
+        raise SourcesFileError(f"{where} {key} must be a list of names, like {key} = [\"Business\", \"World\"]")
+    return tuple(" ".join(name.split()) for name in value)
+
+
+def _aliases(value, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(topic, str) and topic.strip() for topic in value.values()):
+        raise SourcesFileError(f"{where} aliases must map labels to topics, like aliases = "
+                               "{ \"World news\" = \"World\" }")
+    return tuple((label, " ".join(topic.split())) for label, topic in value.items())
 
 
 def as_source(item: str | Source) -> Source:

@@ -35,6 +35,7 @@ class NewArticle:
     topics: list[str] = field(default_factory=list)
     external_id: str | None = None
     author: str | None = None
+    date_known: bool = True  # False: no date in the item or its feed, published_at is when it was first seen
 
     @cached_property
     def story(self) -> tuple[date, str]:
@@ -83,6 +84,7 @@ class ArticleQueries:
                 fresh.append(item)
                 new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
                                      title=item.title, author=item.author, published_at=item.published_at,
+                                     date_known=item.date_known,
                                      arrived_at=arrived_at, text=item.text, summary=item.summary))
                 outcome.append(True)
             ids: list[int] = []
@@ -109,20 +111,24 @@ class ArticleQueries:
 
     @staticmethod
     def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:
-        topic_rows, counts, names = [], Counter(), {}
-        for item, article_id in zip(fresh, ids):
+        topic_rows, counts, stored, names = [], Counter(), {}, {}
+        keyed = [[(topic_key(name), " ".join(name.split())) for name in item.topics] for item in fresh]
+        wanted = {key for pairs in keyed for key, _ in pairs if key}
+        # every article shows a topic under one name (near-copies share a key): the one it was first stored under
+        for key, name, count in session.execute(select(Topic.key, Topic.name, Topic.article_count)
+                                                .where(Topic.key.in_(wanted))):
+            stored[key], names[key] = count, name
+        for item, article_id, pairs in zip(fresh, ids, keyed):
             seen: set[str] = set()
-            for name in item.topics:
-                key, name = topic_key(name), " ".join(name.split())
+            for key, name in pairs:
                 if key and key not in seen:
                     seen.add(key)
+                    name = names.setdefault(key, name)
                     topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
-                                           published_at=item.published_at))
+                                           published_at=item.published_at, date_known=item.date_known))
                     counts[key] += 1
-                    names.setdefault(key, name)
         if topic_rows:
             session.connection().execute(insert(ArticleTopic.__table__), topic_rows)
-        stored = dict(session.execute(select(Topic.key, Topic.article_count).where(Topic.key.in_(counts))).all())
         new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
         if new_topics:
             session.execute(insert(Topic), new_topics)
@@ -133,16 +139,8 @@ class ArticleQueries:
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
-        """The most recently published articles, of one topic (by key) if given."""
-        with self.session() as session:
-            if topic is None:
-                query = select(Article).order_by(Article.published_at.desc(), Article.id.desc())
-            else:
-                query = (
-                    select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic))
-                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
-                )
-            return list(session.scalars(query.limit(limit)))
+        """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
+        return self.older(limit, None, topic)
 
     def arrived(self, start: datetime, end: datetime) -> list[Article]:
         """Articles stored in ``[start, end)``, newest publication first."""
@@ -171,30 +169,50 @@ class ArticleQueries:
         with self.session() as session:
             return list(session.scalars(select(Topic).order_by(Topic.key)))
 
+    def topics_by_activity(self, since: datetime) -> list[tuple[Topic, int]]:
+        """Every topic with its articles published since ``since``: the most of those first, then the most
+        articles in all, then by key. Counted from the recent articles (an index range), not every topic row."""
+        with self.session() as session:
+            recent = (select(ArticleTopic.key, func.count().label("recent"))
+                      .join(Article, Article.id == ArticleTopic.article_id)
+                      .where(Article.published_at >= since).group_by(ArticleTopic.key).subquery())
+            count = func.coalesce(recent.c.recent, 0)
+            query = (select(Topic, count).outerjoin(recent, recent.c.key == Topic.key)
+                     .order_by(count.desc(), Topic.article_count.desc(), Topic.key))
+            return [(topic, recent_count) for topic, recent_count in session.execute(query)]
+
     def find_topic(self, name: str) -> Topic | None:
         """The topic of that name, matched case-insensitively."""
         with self.session() as session:
             return session.get(Topic, topic_key(name))
 
-    def older(self, limit: int, before: tuple[datetime, int], topic: str | None = None) -> list[Article]:
-        """The page of articles published before ``before`` = (published_at, id), newest first (keyset paging)."""
-        moment, article_id = before
+    def older(self, limit: int, before: tuple[bool, datetime, int] | None, topic: str | None = None) -> list[Article]:
+        """The page of articles after the keyset ``before`` = (date_known, published_at, id) in the order readers
+        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top.
 
-        def below(published, ident):  # the `<=` bound lets the index range scan start at the cursor
-            return (published <= moment) & or_(published < moment, ident < article_id)
-
+        One index range scan per part (dated, undated): equal ``date_known``, then the cursor's bound."""
+        found: list[Article] = []
         with self.session() as session:
-            if topic is None:
-                query = (select(Article).where(below(Article.published_at, Article.id))
-                         .order_by(Article.published_at.desc(), Article.id.desc()))
-            else:
-                query = (
-                    select(Article).join(ArticleTopic)
-                    .where(ArticleTopic.key == topic_key(topic),
-                           below(ArticleTopic.published_at, ArticleTopic.article_id))
-                    .order_by(ArticleTopic.published_at.desc(), ArticleTopic.article_id.desc())
-                )
-            return list(session.scalars(query.limit(limit)))
+            for known in (True, False):
+                if before is not None and known != before[0]:
+                    if known:
+                        continue  # the cursor is among the undated already
+                    before = None  # the dated ones are done: the undated from the top
+                if len(found) >= limit:
+                    break
+                if topic is None:
+                    published, ident, query = Article.published_at, Article.id, select(Article)
+                    query = query.where(Article.date_known.is_(known))
+                else:
+                    published, ident = ArticleTopic.published_at, ArticleTopic.article_id
+                    query = select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic),
+                                                                     ArticleTopic.date_known.is_(known))
+                if before is not None:
+                    _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
+                    query = query.where((published <= moment) & or_(published < moment, ident < article_id))
+                query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
+                found += session.scalars(query)
+        return found
 
 
 class _KnownStories:

@@ -72,7 +72,8 @@ class SearchQueries:
             return []
         with self.session() as session:
             query = (select(Article).where(self.search_index.matching(words))
-                     .order_by(Article.published_at.desc(), Article.id.desc()).limit(limit))
+                     .order_by(Article.date_known.desc(), Article.published_at.desc(), Article.id.desc())
+                     .limit(limit))
             return list(session.scalars(query))
 
 

@@ -1,0 +1,210 @@
+"""Topics a person can use, made from the categories feeds and CMSs write.
+
+A category becomes a topic only if it reads as one: paywall, sponsor and CMS labels ("PAID", "sponsorshipblock",
+"Uncategorized", "homepage_regional_europe", a URL, a number, a slug) never do. Near-copies are one topic:
+the key a topic is stored and matched by ignores case, punctuation, plural forms and a trailing "news"
+("World", "world news", "worldNews" and "World News" are one), and a name written surname first ("Trump,
+Donald J") is put in reading order. A comma-separated list of labels ("Politics, Argentina") is several.
+
+The operator's topic map (``[topics]`` and each source's ``topics`` in the sources file) comes on top:
+more labels to ignore, aliases that merge or rename topics, and per source an allow-list that sends every
+other label to the source's own topic. See ``TopicRules``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_TOPIC = "General"  # for articles that name no (usable) category
+MAX_TOPICS_PER_ARTICLE = 5  # a keyword list is not a set of sections
+MAX_TOPIC_CHARS = 60  # longer is a sentence or a keyword dump, not a section name
+
+# Labels that are never topics, by key (see ``topic_key``): paywall and sponsor flags, CMS placeholders and
+# flags, formats of the page rather than subjects, and "news"/"other" in the feeds' languages.
+_JUNK = {
+    # paywall, subscriptions, advertising
+    "paid", "paywall", "paywall free", "free", "premium", "subscriber only", "subscribers only", "subscriber",
+    "exclusive", "metered", "locked", "unlocked", "sponsor", "sponsored", "sponsored content", "sponsorship",
+    "sponsorshipblock", "sponsorship block", "partner", "partner content", "paid content", "paid post",
+    "advertorial", "advertisement", "advertising", "ad", "promoted", "promotion", "affiliate",
+    "deal", "brand studio", "branded content", "native", "tc", "tcp",
+    # CMS placeholders, states and widgets
+    "uncategorized", "uncategorised", "non classe", "sans categorie", "sin categoria", "senza categoria",
+    "allgemein", "default", "none", "null", "undefined", "untitled", "misc", "miscellaneous", "other",
+    "others", "various", "active", "inactive", "pinned", "sticky", "featured", "feature", "top", "top story",
+    "top stories", "headline", "homepage", "home", "front page", "frontpage", "main", "index", "rss", "feed",
+    "syndication", "external", "internal", "post", "posts", "article", "articles", "story", "stories", "item",
+    "blog", "blogs", "latest", "breaking", "breaking news", "just in", "live", "update", "embed",
+    "audio embed", "video embed", "post to buffer", "share", "amp", "test", "author", "authors", "ugc",
+    # formats of the page, not subjects
+    "multimedia", "video", "videos", "photo", "photos", "picture", "pics", "image", "gallery", "photo gallery",
+    "slideshow", "audio", "infographic", "transcript", "excerpt",
+    # "news" and "other" in the feeds' languages (a section called News says nothing in a news digest)
+    "news", "nachrichten", "actualites", "actualite", "noticias", "noticia", "notizie", "notizia", "nieuws",
+    "actualités", "actualité", "новости", "статьи", "другое", "прочее", "sonstiges", "divers", "autres", "otros",
+    "altro", "outros", "non classé", "sans catégorie", "sin categoría",
+}
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)|\.(?:html?|php|aspx?|jpe?g|png|gif)$", re.IGNORECASE)
+_CODE = re.compile(r"^[^\s]*_[^\s]*$")  # homepage_regional_europe, nyt_per
+# a URL's slug: three or more lower-case words joined by hyphens, or ending in one (not covid-19, hip-hop)
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$|^(?=.{19})[a-z0-9]+(?:-[a-z0-9]*)+$|^[a-z0-9-]+-$")
+_TICKER = re.compile(r"^[A-Z]{2,8}:[A-Z0-9.]{1,8}$")  # ASX:NVX, PAR:BNP
+_LOWER_CAMEL = re.compile(r"^[a-z]{3,}(?:[A-Z][a-z]+)+$")  # worldNews, businessNews (not iPhone, eBay)
+_CAMEL_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_INITIAL = re.compile(r"^[A-Z]\.?$")
+_NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
+_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
+_LIST = re.compile(r"[,;،、，；]")  # the separators of a list of labels, Latin, Arabic and CJK
+_PERSON_SCHEMES = re.compile(r"(?:^|[/_#:])(?:per|person|persons|people)$", re.IGNORECASE)
+
+
+def topic_key(name: str) -> str:
+    """The form topics are stored and matched by: case, punctuation, a trailing "news", plural forms and
+    initials do not count ("World news", "worldNews", "world" are one; "Donald J. Trump" is "Donald Trump")."""
+    return _key(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(name: str) -> str:
+    if "&" in name:
+        name = html.unescape(name)
+    if "," in name:  # "Trump, Donald J" as it would be stored, "Donald Trump"
+        name = name_in_order(" ".join(name.split())) or name
+    text = _latin_unaccented(name.replace("&", " and ").casefold())
+    # letters, digits and the marks of other scripts (a Devanagari vowel sign is no punctuation) make words
+    words = "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in text).split()
+    words = [word for n, word in enumerate(words)  # the J. of Donald J. Trump, not the S of U.S. Congress
+             if len(word) > 1 or word.isdigit() or not 0 < n < len(words) - 1
+             or len(words[n - 1]) == 1 or len(words[n + 1]) == 1]
+    if len(words) > 1 and any(len(word) == 1 for word in words):  # U S Congress: US Congress
+        words = re.sub(r"\b(\w) (?=\w\b)", r"\1", " ".join(words)).split()
+    if len(words) > 1 and words[-1] == "news":
+        words.pop()
+    elif len(words) == 1 and len(words[0]) > 6 and words[0].endswith("news"):  # worldnews, sportsnews
+        words[0] = words[0][:-4]
+    return " ".join(_singular(word) for word in words)[:200]
+
+
+def _latin_unaccented(text: str) -> str:
+    """Accents off Latin letters ("Cinéma" is "Cinema"); other scripts' marks stay (a Hindi vowel sign is a
+    letter of its word)."""
+    if text.isascii():
+        return text
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if not (unicodedata.combining(char) and kept and kept[-1].isascii()):
+            kept.append(char)
+    return unicodedata.normalize("NFKC", "".join(kept))
+
+
+def _singular(word: str) -> str:
+    """A plural's singular, by the regular rules English (and French, Spanish, ...) share; enough for a key."""
+    if len(word) < 4 or word.endswith(("ss", "us", "is", "ws")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
+
+
+def is_junk(name: str) -> bool:
+    """A label that is not a subject a reader would follow (a flag, a code, an address, a number)."""
+    return (_key(name) in JUNK_LABELS or not any(ch.isalpha() for ch in name) or len(name) > MAX_TOPIC_CHARS
+            or bool(_URL.search(name) or _CODE.match(name) or _SLUG.match(name) or _TICKER.match(name)))
+
+
+def name_in_order(label: str, person: bool = False) -> str | None:
+    """"Trump, Donald J" as "Donald Trump"; None if the label is not a name written surname first. Without
+    ``person`` (a feed's scheme saying so), a name needs an initial or suffix to be told from a list."""
+    surname, comma, given = label.partition(",")
+    surname_words, given_words = surname.split(), given.split()
+    if (not comma or "," in given or not 1 <= len(surname_words) <= 3 or not 1 <= len(given_words) <= 4
+            or not all(_NAME_WORD.match(word) for word in surname_words + given_words)):
+        return None
+    initials = [word for word in given_words if _INITIAL.match(word) or word in _SUFFIXES]
+    first = [word for word in given_words if word not in initials]
+    if not first or not (initials or person) or len(first[0]) < 2:
+        return None
+    return " ".join(first + surname_words)
+
+
+def display_name(label: str) -> str:
+    """The label as a topic's name: entities decoded, spaces folded, "worldNews" as "World News", a label
+    written all in lower case with a capital first ("sport": "Sport")."""
+    name = " ".join(html.unescape(label).split())
+    if _LOWER_CAMEL.match(name):
+        name = " ".join(word[0].upper() + word[1:] for word in _CAMEL_BREAK.split(name))
+    if name[:1].islower() and name == name.lower():
+        name = name[0].upper() + name[1:]
+    return name
+
+
+@functools.lru_cache(maxsize=16384)
+def label_topics(label: str) -> tuple[str, ...]:
+    """The topics (names) one category label gives: none for junk, several for a comma-separated list."""
+    label = " ".join(html.unescape(label).split())
+    named = name_in_order(label)
+    parts = [named] if named else _LIST.split(label)
+    return tuple(display_name(part) for part in parts if part.strip() and not is_junk(part.strip()))
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    """How one source's labels become topics: the built-in rules, then the operator's map.
+
+    ``ignore``: more labels that are never topics (keys); ``aliases``: a label's key -> the topic it goes under;
+    ``allowed``: if set, only these topics (keys, after aliases), every other label goes to ``default``;
+    ``default``: the topic of items left without one.
+    """
+
+    default: str = DEFAULT_TOPIC
+    ignore: frozenset[str] = frozenset()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    allowed: frozenset[str] | None = None
+
+    def __hash__(self) -> int:  # a dict field: hashed by what the rest holds
+        return hash((self.default, self.ignore, self.allowed, tuple(sorted(self.aliases.items()))))
+
+    @classmethod
+    def make(cls, default: str | None = None, ignore: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
+             allowed: Iterable[str] | None = None) -> TopicRules:
+        allowed = None if allowed is None else list(allowed)
+        # the allowed topics show as the operator wrote them ("World", whatever the feed's "World News")
+        renames = {topic_key(name): display_name(name) for name in allowed or ()}
+        renames.update((topic_key(label), display_name(name)) for label, name in (aliases or {}).items())
+        return cls(default=display_name(default) if default else DEFAULT_TOPIC,
+                   ignore=frozenset(topic_key(name) for name in ignore), aliases=renames,
+                   allowed=None if allowed is None else frozenset(topic_key(name) for name in allowed))
+
+    def topics(self, labels: Iterable[str]) -> list[str]:
+        """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels."""
+        found: dict[str, str] = {}
+        for label in labels:
+            alias = self.aliases.get(topic_key(label)) if self.aliases else None
+            for name in (alias,) if alias else label_topics(label):
+                key = topic_key(name)
+                if key in self.ignore or key in found:
+                    continue
+                if self.aliases and (renamed := self.aliases.get(key)):
+                    name, key = renamed, topic_key(renamed)
+                if self.allowed is not None and key not in self.allowed:
+                    continue
+                found.setdefault(key, name)
+        return list(found.values())[:MAX_TOPICS_PER_ARTICLE] or [self.default]
+
+
+BUILT_IN = TopicRules()
+
+
+def is_person_scheme(scheme: str) -> bool:
+    """A category scheme for people's names (the New York Times' ``.../keywords/nyt_per``)."""
+    return bool(scheme and _PERSON_SCHEMES.search(scheme.rstrip("/")))

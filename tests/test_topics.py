@@ -1,0 +1,240 @@
+"""Topics a person can use: junk labels left out, near-copies merged, the operator's topic map, paged lists
+that fit Telegram's limits, and digests of few, full sections."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.commands import Chat, Commands
+from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
+from digests.digest import MORE_NEWS, group_by_topic
+from digests.formats import parse_document
+from digests.ingest import ingest, prepare
+from digests.schedule import Schedule
+from digests.sources import Source, SourcesFileError, load_sources_file
+from digests.topics import BUILT_IN, TopicRules, label_topics, topic_key
+from tests.conftest import SHARED, write_article
+
+REALFEEDS = SHARED / "testdata" / "realfeeds"
+
+
+def feed_topics(name: str, rules: TopicRules = BUILT_IN) -> list[list[str]]:
+    path = REALFEEDS / name
+    if not path.is_file():
+        pytest.skip(f"the real feeds corpus is absent ({path})")
+    parsed = parse_document(path.read_bytes(), shown=name, default_source="s", source_tz=UTC)
+    return [prepare(raw, now=datetime.now(UTC), rules=rules).topics for raw in parsed.articles]
+
+
+@pytest.mark.parametrize("label", ["PAID", "Uncategorized", "sponsorshipblock", "TC", "Sponsored", "Paywall Free",
+                                   "homepage_regional_europe", "https://metan.by/news/by/9941/", "9941",
+                                   "agnks-molodechno-8-a", "ASX:NVX", "Audio Embed", "Post to Buffer", "default",
+                                   "News", "Новости", "...Другое", "Multimedia", "actualités", ""])
+def test_junk_labels_are_never_topics(label):
+    assert label_topics(label) == ()
+    assert BUILT_IN.topics([label]) == ["General"]
+
+
+@pytest.mark.parametrize("label", ["Covid-19", "hip-hop", "Nord-pas-de-calais", "EU", "AI", "Q&A", "YouTube",
+                                   "Ligue 1", "Nord-Pas-de-Calais", "हिंदी समाचार", "طالبان مزاکرات"])
+def test_real_topics_stay(label):
+    assert len(label_topics(label)) == 1
+
+
+@pytest.mark.parametrize("forms", [
+    ["World", "World news", "worldNews", "World News", "WORLD", "world"],
+    ["Sport", "Sports", "sports news", "SportsNews"],
+    ["Trump, Donald J", "Donald Trump", "Donald J. Trump", "donald trump"],
+    ["Culture &amp; Life", "Culture & Life", "culture and life"],
+    ["Cinéma", "Cinema", "cinéma"],
+    ["Policies", "policy"],
+    ["U.S. Congress", "US Congress"],
+])
+def test_near_copies_are_one_topic(forms):
+    keys = {topic_key(name) for form in forms for name in label_topics(form)}
+    assert len(keys) == 1, keys
+    assert len({topic_key(form) for form in forms}) == 1  # what a reader types finds it too
+
+
+@pytest.mark.parametrize(("one", "other"), [("Police", "Policy"), ("World", "World Politics"), ("News", "New"),
+                                              ("Analysis", "Analyse"), ("Politics", "Policy")])
+def test_different_topics_stay_apart(one, other):
+    assert topic_key(one) != topic_key(other)
+
+
+def test_shown_names_read_well():
+    assert label_topics("worldNews") == ("World News",)
+    assert label_topics("sport") == ("Sport",)
+    assert label_topics("Culture &amp; Life") == ("Culture & Life",)
+    assert label_topics("Trump, Donald J") == ("Donald Trump",)
+    assert label_topics("Biden, Joseph R Jr") == ("Joseph Biden",)
+
+
+def test_label_lists_are_several_topics():
+    assert label_topics("Politics, Latin America, United States") == ("Politics", "Latin America", "United States")
+    assert label_topics("پاکستان، تصاویر") == ("پاکستان", "تصاویر")  # BBC Urdu's Arabic comma
+
+
+def test_person_scheme_puts_a_name_in_order():
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>A</title>'
+           "<link>https://n.example/1</link><category domain=\"http://www.nytimes.com/namespaces/keywords/nyt_per\">"
+           "Musk, Elon</category><category>Politics, Argentina</category></item></channel></rss>").encode()
+    [raw] = parse_document(rss, shown="f", default_source="s", source_tz=UTC).articles
+    assert prepare(raw, now=datetime.now(UTC)).topics == ["Elon Musk", "Politics", "Argentina"]
+
+
+def test_real_feed_labels():
+    # metan.by: ids, slugs, image URLs, 'default', 'active' and an empty category on every item
+    for topics in feed_topics("metan_by_news_rss20_leading_newlines.xml"):
+        assert not any(re.search(r"://|^\d+$|^default$|^active$", name) for name in topics), topics
+    # MercoPress: "Health & Science, Politics, Argentina, Uruguay" in one <category>
+    merco = {name for topics in feed_topics("mercopress_all_rss20_leading_cr_nodecl.xml") for name in topics}
+    assert {"Politics", "Argentina", "Uruguay"} <= merco
+    assert not any("," in name for name in merco)
+    # The Week escapes its ampersands twice: "Culture &amp;amp; Life" shows as it reads
+    assert any("Culture & Life" in topics for topics in feed_topics("theweek_all_rss20_large.xml"))
+
+
+def test_topic_map_of_the_sources_file(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text("""
+[topics]
+ignore = ["Работает", "Временно не работает"]
+aliases = { "Mondo" = "World", "Cronaca" = "Rome" }
+
+[sources.metan]
+location = "/srv/metan"
+topic = "Belarus"
+topics = []
+
+[sources.abc]
+location = "/srv/abc"
+topic = "Australia"
+topics = ["World", "Politics"]
+aliases = { "Federal Government" = "Politics" }
+""", encoding="utf-8")
+    metan, abc = load_sources_file(path)
+    assert metan.rules.topics(["Работает", "АГНКС «Лида»", "active"]) == ["Belarus"]  # a topic per source
+    assert abc.rules.topics(["World News", "Federal Government", "Cricket"]) == ["World", "Politics"]
+    assert abc.rules.topics(["Cricket", "Sport"]) == ["Australia"]  # not allowed: the source's topic
+    assert abc.rules.topics(["Mondo"]) == ["World"]  # the file's aliases hold for every source
+    assert Source(location="/x", topic_map=metan.topic_map).rules.topics(["Работает", "Cronaca"]) == ["Rome"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[topics]\nignore = "PAID"\n', "ignore must be a list"),
+    ('[topics]\naliases = ["a"]\n', "aliases must map"),
+    ('[topics]\nblock = []\n', "unknown keys: block"),
+    ('[sources.a]\nlocation = "/a"\ntopics = "World"\n', r"\[sources.a\] topics must be a list"),
+    ('[topic]\nignore = []\n', "unknown tables: topic"),
+])
+def test_mistakes_in_the_topic_map_are_named(tmp_path, text, message):
+    path = tmp_path / "sources.toml"
+    path.write_text(text)
+    with pytest.raises(SourcesFileError, match=message):
+        load_sources_file(path)
+
+
+def test_topic_map_applies_at_ingest(store, tmp_path):
+    write_article(tmp_path / "drop", 1, category="Paid")
+    write_article(tmp_path / "drop", 2, category="worldNews")
+    write_article(tmp_path / "drop", 3, category="World news")
+    ingest(store, [Source(location=str(tmp_path / "drop"), topic="India")], source_tz=UTC)
+    assert sorted((t.name, t.article_count) for t in store.topics()) == [("India", 1), ("World News", 2)]
+    assert store.find_topic("world").name == "World News"  # typed any way
+    assert {a.topic_names[0] for a in store.latest(5)} == {"India", "World News"}
+
+
+def many_topics(store, tmp_path, count: int = 700):
+    """``count`` topics with long names, a few of them busy this week."""
+    now = datetime.now(UTC)
+    for number in range(count):
+        when = now - timedelta(hours=number) if number < 30 else now - timedelta(days=60 + number)
+        name = f"Topic {number:03d} with a long and winding name, ünïcödé & “quotes”"  # 58 characters
+        write_article(tmp_path / "many", number, category=name.replace(",", ""), when=when)
+    ingest(store, [str(tmp_path / "many")], source_tz=UTC)
+
+
+def fits(reply) -> None:
+    assert 1 <= visible_length(reply.text) <= MAX_MESSAGE_LENGTH, visible_length(reply.text)
+    for row in reply.buttons:
+        for button in row:
+            assert button.url or 1 <= len(button.data.encode()) <= 64, button
+
+
+def test_every_reply_fits_with_700_topics_and_long_input(store, tmp_path):
+    many_topics(store, tmp_path)
+    commands = Commands(store, _schedule(), admin_ids=[1])
+    chat = Chat(id=5, user_id=1)
+    long_word = "x" * 4000
+    every = [commands.handle(chat, "subscribe", [t.name for t in store.topics()][:1])]
+    names = ", ".join(t.name for t in store.topics())
+    for command, args in [("start", []), ("topics", []), ("topic", []), ("topic", [long_word]),
+                          ("topic", ["Topic", "001", long_word]), ("subscribe", names.split()),
+                          ("subscribe", [names]), ("unsubscribe", [long_word]), ("latest", [long_word]),
+                          ("search", [long_word]), ("search", ["Topic"] * 500), ("filter", [f"+{long_word}"]),
+                          ("filter", [f"+w{n}{'y' * 95}" for n in range(50)]), ("filter", []), ("settings", []),
+                          ("time", [long_word]), ("timezone", [long_word]), (long_word, []), ("stats", []),
+                          ("sources", []), ("help", []), ("start", [f"topic-{long_word}"])]:
+        every.append(commands.handle(chat, command, args))
+    subscribed = commands.handle(chat, "subscribe", [names])  # all 700 by name: the confirmation lists some
+    assert "more" in subscribed[0].text
+    every.append(subscribed)
+    view = commands.handle(chat, "topics", [])[0]
+    pages = 1
+    while (more := [b for row in view.buttons for b in row if b.text.startswith("More ▸")]):
+        view = commands.press(chat, more[0].data)[0]
+        every.append([view])
+        pages += 1
+    assert pages == 35  # 700 topics, 20 a page
+    every.append(commands.press(chat, "set:topics"))
+    every.append(commands.press(chat, "tk:3"))
+    every.append(commands.press(chat, "tp:999"))  # a page past the end: the last
+    for replies in every:
+        for reply in replies:
+            fits(reply)
+
+
+def _schedule():
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    return Schedule(time(8, 0), ZoneInfo("UTC"))
+
+
+def test_topics_pages_show_the_most_active_first(store, tmp_path):
+    many_topics(store, tmp_path, 45)
+    commands = Commands(store, _schedule())
+    chat = Chat(id=5)
+    [first] = commands.handle(chat, "topics", [])
+    assert "1–20 of 45</b>, the most active first" in first.text or "1–20 of 45, the most" in first.text
+    names = re.findall(r"• (Topic \d+)", first.text)
+    assert names[:3] == ["Topic 000", "Topic 001", "Topic 002"]  # this week's first
+    assert "1 in the last 7 days" in first.text
+    [nav] = [row for row in first.buttons if any("More ▸" in b.text for b in row)]
+    [second] = commands.press(chat, nav[0].data)
+    assert second.edit and re.findall(r"• (Topic \d+)", second.text)[0] == "Topic 020"
+    toggle = second.buttons[0][0]
+    [after] = commands.press(chat, toggle.data)  # a toggle keeps its page
+    assert re.findall(r"• (Topic \d+)", after.text)[0] == "Topic 020"
+    assert after.buttons[0][0].text.startswith("✅")
+    assert [b.text for b in after.buttons[-1]] == ["◂ Back", "More ▸ (3/3)"]
+    [keyboard] = commands.handle(chat, "topic", [])
+    assert keyboard.text.startswith("Pick a topic (1–20 of 45")
+
+
+def test_digest_gathers_small_topics_into_more_news(store, tmp_path):
+    now = datetime.now(UTC)
+    for number, topic in enumerate(["Politics"] * 4 + ["Cricket", "Weather", "Weather", "Space"], start=1):
+        write_article(tmp_path, number, category=topic, when=now - timedelta(minutes=number))
+    ingest(store, [str(tmp_path)], source_tz=UTC)
+    sections = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)))
+    assert [(s.topic, len(s.articles)) for s in sections] == [("Politics", 4), (MORE_NEWS, 4)]
+    [message] = digest_messages(sections, UTC, now.date())
+    more = message[message.index(MORE_NEWS):]
+    assert "· Cricket" in more and "· Weather" in more and "· Space" in more
+    alone = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)), {"politic", "space"})
+    assert [s.topic for s in alone] == ["Politics", "Space"]  # one small topic keeps its name
