@@ -22,6 +22,9 @@ from digests.storage import Store
 
 log = logging.getLogger(__name__)
 
+# The updates the handlers use (commands, also when edited, and buttons): asked for in polling and webhook alike.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
 
 def bot_defaults(settings: Settings) -> Defaults:
     """Every message in HTML, without link previews; times in the digest's timezone."""
@@ -44,10 +47,12 @@ def make_delivery_bot(settings: Settings) -> ExtBot:
                   request=HTTPXRequest(connection_pool_size=pool, pool_timeout=30.0))
 
 
-def build_application(settings: Settings, store: Store, *, schedule: bool = True) -> Application:
-    """The bot, ready for ``run_polling``. ``schedule=False`` leaves out the ingest and digest jobs."""
+def build_application(settings: Settings, store: Store, *, schedule: bool = True, polling: bool = True) -> Application:
+    """The bot, ready for ``run_polling``. ``schedule=False`` leaves out the ingest and digest jobs (and the digest
+    sender); ``polling=False`` leaves out the updater, for updates that come through the webhook."""
+    builder = ApplicationBuilder() if polling else ApplicationBuilder().updater(None)
     application = (
-        ApplicationBuilder()
+        builder
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.removesuffix("/bot") + "/file/bot")
@@ -60,6 +65,7 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
     application.bot_data["commands"] = Commands(store, settings.schedule, settings.admin_ids)
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
+    application.bot_data["jobs"] = schedule
 
     names = [name for name, _ in COMMAND_MENU if name != "channel"] + OPERATOR_COMMANDS
     application.add_handler(CommandHandler("channel", on_channel))
@@ -79,9 +85,14 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 
 
 async def _start(application: Application) -> None:
-    """Register the command menu, and start the digest sender (which first settles a crash's leftovers)."""
+    """Register the command menu, and start the digest sender (which first settles a crash's leftovers).
+
+    A process that runs no jobs has no sender: settling "leftovers" would mark another process's messages in
+    flight as sent."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
     application.bot_data["commands"].bot_username = application.bot.username  # for deep links
+    if not application.bot_data["jobs"]:
+        return
     settings: Settings = application.bot_data["settings"]
     sender = make_delivery_bot(settings)
     await sender.initialize()
@@ -128,4 +139,4 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def run(settings: Settings, store: Store) -> None:
     """Serve the bot with long polling until interrupted."""
-    build_application(settings, store).run_polling(allowed_updates=Update.ALL_TYPES)
+    build_application(settings, store).run_polling(allowed_updates=ALLOWED_UPDATES)

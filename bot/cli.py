@@ -8,9 +8,9 @@ import csv
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 
-from bot import app
+from bot import app, webhook
 from bot.commands import Commands, operator_figures
 from bot.console import run_console
 from bot.delivery import DigestService
@@ -25,6 +25,10 @@ NO_TOKEN = (
     "No Telegram bot token: create a bot with @BotFather (https://t.me/BotFather), then put its token in .env "
     "as TELEGRAM_BOT_TOKEN=... (see .env.example) or in the environment."
 )
+NO_WEBHOOK_SECRET = (
+    "WEBHOOK_SECRET is not set: put a random string of A-Z, a-z, 0-9, _ and - in it (for example the output of "
+    "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'); only requests carrying it are answered."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", help="settings file to read (default: .env)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="ingest on a schedule, send the daily digest and serve the bot")
+    serve = commands.add_parser("serve", help="answer Telegram's webhook (behind a reverse proxy)")
+    serve.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=None,
+                       help="also ingest and send digests, as run does (default: SERVE_JOBS, else only on SQLite)")
+    hook = commands.add_parser("webhook", help="register the webhook with Telegram, remove it, or show it")
+    hook.add_argument("action", choices=["set", "delete", "info"],
+                      help="set: register WEBHOOK_URL and WEBHOOK_SECRET; delete: back to long polling; info: "
+                           "what Telegram has")
+    hook.add_argument("--drop-pending-updates", action="store_true",
+                      help="with set or delete: drop the updates Telegram is holding for the bot")
     ingest_cmd = commands.add_parser("ingest", help="ingest news now and print what happened")
     ingest_cmd.add_argument("paths", nargs="*", metavar="PATH",
                             help="files, folders or URLs (default: NEWS_SOURCES and SOURCES_FILE)")
@@ -55,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, (settings.token or "",))
+    setup_logging(settings.log_level, (settings.token or "", settings.webhook_secret or ""))
     handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat, "stats": _stats,
-               "subscribers": _subscribers}[args.command]
+               "subscribers": _subscribers, "serve": _serve, "webhook": _webhook}[args.command]
     try:
         return handler(settings, args)
     except InvalidToken:  # its message quotes the token
@@ -73,7 +86,51 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    if url := asyncio.run(webhook.webhook_info(settings)).url:
+        print(webhook.in_the_way(url), file=sys.stderr)
+        return 2
     app.run(settings, Store(settings.database_url))
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    if not settings.webhook_secret:
+        print(NO_WEBHOOK_SECRET, file=sys.stderr)
+        return 2
+    jobs = settings.jobs_in_serve if args.jobs is None else args.jobs
+    try:
+        webhook.serve(settings, Store(settings.database_url), jobs=jobs)
+    except webhook.ListenError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _webhook(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    if args.action == "info":
+        print("\n".join(webhook.describe(asyncio.run(webhook.webhook_info(settings)), settings)))
+        return 0
+    if args.action == "delete":
+        print(asyncio.run(webhook.delete_webhook(settings, drop_pending_updates=args.drop_pending_updates)))
+        return 0
+    if not settings.webhook_url:
+        print("WEBHOOK_URL is not set: put the public https:// address that your reverse proxy passes to "
+              "`newsdigest serve` in it (see README, Webhooks).", file=sys.stderr)
+        return 2
+    if not settings.webhook_secret:
+        print(NO_WEBHOOK_SECRET, file=sys.stderr)
+        return 2
+    try:
+        print(asyncio.run(webhook.set_webhook(settings, drop_pending_updates=args.drop_pending_updates)))
+    except BadRequest as error:  # "bad webhook: Failed to resolve host", ...
+        print(f"Telegram refused WEBHOOK_URL={settings.webhook_url}: {error.message}", file=sys.stderr)
+        return 1
     return 0
 
 

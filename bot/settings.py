@@ -6,10 +6,12 @@ Every variable is documented in ``.env.example``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -21,6 +23,9 @@ from digests.sources import Source, SourcesFileError, TopicMap, load_sources_fil
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+WEBHOOK_PATH = "/telegram"
+WEBHOOK_SECRET_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
+TELEGRAM_WEBHOOK_PORTS = {443, 80, 88, 8443}  # the only ports Telegram's servers call
 
 
 class SettingsError(ValueError):
@@ -49,6 +54,12 @@ class Settings:
     settle_seconds: int = 5
     move_ingested_files: bool = False
     paid_broadcast: bool = False
+    webhook_url: str | None = None  # the public URL Telegram posts updates to (`newsdigest webhook set`)
+    webhook_path: str = WEBHOOK_PATH  # where `newsdigest serve` answers them
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str | None = field(default=None, repr=False)
+    serve_jobs: bool | None = None  # None: by database kind (SQLite: yes; a server database: no)
 
     @property
     def sources(self) -> list[str | Source]:
@@ -69,6 +80,16 @@ class Settings:
     def schedule(self) -> Schedule:
         """The digest time and timezone of chats that have not chosen their own."""
         return Schedule(self.digest_time, self.digest_tz)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.split(":", 1)[0].split("+", 1)[0] == "sqlite"
+
+    @property
+    def jobs_in_serve(self) -> bool:
+        """Whether ``newsdigest serve`` runs ingest and delivery itself (``SERVE_JOBS``; by default only on SQLite,
+        where it is the one process; with a server database other processes do the jobs)."""
+        return self.sqlite if self.serve_jobs is None else self.serve_jobs
 
 
 def _zone(name: str, value: str) -> ZoneInfo:
@@ -116,6 +137,31 @@ def api_base_url(value: str) -> str:
     """python-telegram-bot appends the token to this; accept the server's address with or without ``/bot``."""
     value = value.strip().rstrip("/")
     return value if value.endswith("/bot") else value + "/bot"
+
+
+def _webhook_url(value: str, api: str) -> str:
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        parts = port = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"WEBHOOK_URL={value!r} is not a URL such as https://news.example.org/telegram")
+    if api == TELEGRAM_API:  # a local Bot API server (TELEGRAM_API_BASE_URL) may call any URL
+        if parts.scheme != "https":
+            raise SettingsError(f"WEBHOOK_URL={value!r} must start with https://: Telegram calls webhooks over HTTPS "
+                                "only")
+        if (port or 443) not in TELEGRAM_WEBHOOK_PORTS:
+            raise SettingsError(f"WEBHOOK_URL={value!r} has port {port}: Telegram calls only ports 443, 80, "
+                                "88 and 8443")
+    return value
+
+
+def _webhook_secret(value: str) -> str:
+    if not WEBHOOK_SECRET_ALPHABET.fullmatch(value):  # the value itself is never shown
+        raise SettingsError("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters), as "
+                            "Telegram requires")
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
@@ -174,4 +220,21 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["settle_seconds"] = _int("SETTLE_SECONDS", value, 0, 3600)
     if value := get("MOVE_INGESTED_FILES"):
         changes["move_ingested_files"] = _bool("MOVE_INGESTED_FILES", value)
+    if value := get("WEBHOOK_URL"):
+        changes["webhook_url"] = _webhook_url(value, str(changes.get("api_base_url", TELEGRAM_API)))
+        changes["webhook_path"] = urlsplit(value).path or WEBHOOK_PATH
+    if value := get("WEBHOOK_PATH"):
+        if not value.startswith("/") or value == "/healthz":
+            raise SettingsError(f"WEBHOOK_PATH={value!r} should be a path such as /telegram (not /healthz)")
+        changes["webhook_path"] = value
+    if value := get("WEBHOOK_LISTEN"):
+        changes["webhook_listen"] = value
+    if value := get("WEBHOOK_PORT"):
+        changes["webhook_port"] = _int("WEBHOOK_PORT", value, 1, 65535)
+    if value := get("WEBHOOK_SECRET"):
+        changes["webhook_secret"] = _webhook_secret(value)
+    if value := get("SERVE_JOBS"):
+        if value.lower() not in ("auto", "true", "false", "yes", "no", "on", "off", "1", "0"):
+            raise SettingsError(f"SERVE_JOBS={value!r} should be auto, true or false")
+        changes["serve_jobs"] = None if value.lower() == "auto" else _bool("SERVE_JOBS", value)
     return Settings(**{**settings.__dict__, **changes})

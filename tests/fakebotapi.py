@@ -1,6 +1,9 @@
 """A fake Telegram Bot API server on 127.0.0.1, owned by the tests.
 
-It speaks the Bot API's JSON over real HTTP so that the real python-telegram-bot client can long-poll it.
+It speaks the Bot API's JSON over real HTTP so that the real python-telegram-bot client can long-poll it, or,
+once a webhook is set (setWebhook), POSTs each update to the webhook as Telegram does: with the secret token in
+``X-Telegram-Bot-Api-Secret-Token``, one at a time, keeping an update until it is answered with a 2xx and trying
+it again after an error (reported by getWebhookInfo), and refusing getUpdates meanwhile.
 Like Telegram, it rejects HTML it cannot parse ("can't parse entities"), empty texts and texts over 4096
 characters after entity parsing (counted in UTF-16 code units), and callback data over 64 bytes.
 """
@@ -18,7 +21,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
 
 TOKEN = "123456789:AAHfakeTOKENforTESTSonly_abcdefghij"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "News Digest", "username": "newsdigest_test_bot",
@@ -144,6 +149,11 @@ class FakeBotAPI:
     chat_types: dict[int, str] = field(default_factory=dict)  # chat -> its type, where a test set it
     forums: set[int] = field(default_factory=set)  # supergroups with topics (threads)
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> its chat id (getChat)
+    webhook: dict | None = None  # what setWebhook registered: url, secret_token, allowed_updates, max_connections
+    # A load balancer in front of the webhook's URL: updates go to these URLs in turn (none: to the URL itself).
+    webhook_backends: list[str] = field(default_factory=list)
+    webhook_deliveries: list[tuple[int, str, int | str]] = field(default_factory=list)  # (update, URL, status)
+    webhook_retry_seconds: float = 0.2
 
     def __post_init__(self):
         self._updates: list[dict] = []
@@ -156,6 +166,8 @@ class FakeBotAPI:
         self._recent: deque[float] = deque()  # arrival times of accepted messages in the last second
         self._chat_times: dict[int, deque[float]] = {}
         self.accepted_times: list[tuple[float, int]] = []  # (arrival, chat) of every accepted sendMessage
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
+        self._next_backend = itertools.count()
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -167,6 +179,7 @@ class FakeBotAPI:
         async def serve() -> None:
             server = await asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=512)
             address.append(server.sockets[0].getsockname()[1])
+            asyncio.create_task(self._deliver_to_webhook())
             ready.set()
             while not self._stopping:
                 await asyncio.sleep(0.05)
@@ -233,6 +246,75 @@ class FakeBotAPI:
             update["update_id"] = next(self._update_ids)
             self._updates.append(update)
 
+    # --- the webhook ----------------------------------------------------------------------------------------
+
+    async def _deliver_to_webhook(self) -> None:
+        """While a webhook is set, POST the oldest update to it until it is answered with a 2xx, as Telegram does."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            while not self._stopping:
+                with self._lock:
+                    hook, update = self.webhook, self._updates[0] if self._updates else None
+                    if hook is not None and update is not None:
+                        targets = self.webhook_backends or [hook["url"]]
+                        target = targets[next(self._next_backend) % len(targets)]
+                if hook is None or update is None:
+                    await asyncio.sleep(0.01)
+                    continue
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook.get("secret_token") else {}
+                try:
+                    response = await client.post(target, json=update, headers=headers)
+                    outcome: int | str = response.status_code
+                    problem = None if 200 <= outcome < 300 else (f"Wrong response from the webhook: {outcome} "
+                                                                 f"{HTTPStatus(outcome).phrase}")
+                except httpx.HTTPError as error:
+                    outcome = problem = f"Connection failed: {type(error).__name__}"
+                with self._lock:
+                    self.webhook_deliveries.append((update["update_id"], target, outcome))
+                    if problem is None:
+                        self._updates = [u for u in self._updates if u is not update]
+                    else:
+                        self._webhook_error = (int(time.time()), problem)
+                if problem is not None:
+                    await asyncio.sleep(self.webhook_retry_seconds)
+
+    def api_setWebhook(self, params):  # noqa: N802
+        url = str(params.get("url") or "")
+        if not url:
+            return self.api_deleteWebhook(params)
+        parts = urlsplit(url)
+        # Telegram's servers want HTTPS; a local Bot API server (which this fake stands for) also calls http://.
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise BadRequest("secret token contains unallowed characters")
+        with self._lock:
+            if params.get("drop_pending_updates"):
+                self._updates = []
+            self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates"),
+                            "max_connections": int(params.get("max_connections") or 40)}
+            self._webhook_error = None
+        return True
+
+    def api_deleteWebhook(self, params):  # noqa: N802
+        with self._lock:
+            if params.get("drop_pending_updates"):
+                self._updates = []
+            self.webhook, self._webhook_error = None, None
+        return True
+
+    def api_getWebhookInfo(self, params):  # noqa: N802
+        with self._lock:
+            info = {"url": self.webhook["url"] if self.webhook else "", "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
+            if self.webhook:
+                info["max_connections"] = self.webhook["max_connections"]
+                if self.webhook["allowed_updates"]:
+                    info["allowed_updates"] = self.webhook["allowed_updates"]
+                if self._webhook_error:
+                    info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
     # --- what tests read ------------------------------------------------------------------------------------
 
     def messages_to(self, chat_id: int) -> list[Sent]:
@@ -284,7 +366,8 @@ class FakeBotAPI:
             self.requests.append((method, params))
         if method == "getUpdates":  # long polling: wait here, not in a thread
             deadline = time.monotonic() + min(float(params.get("timeout") or 0), 5.0)
-            while not self._pending_updates(params) and time.monotonic() < deadline and not self._stopping:
+            while (not self._pending_updates(params) and self.webhook is None and time.monotonic() < deadline
+                   and not self._stopping):
                 await asyncio.sleep(0.01)
         if method == "sendMessage" and self._take_hang():
             await asyncio.sleep(self.hang_seconds)
@@ -322,9 +405,6 @@ class FakeBotAPI:
     def api_getMe(self, params):  # noqa: N802 - Bot API method names
         return BOT_USER
 
-    def api_deleteWebhook(self, params):  # noqa: N802
-        return True
-
     def api_setMyCommands(self, params):  # noqa: N802
         commands = params.get("commands") or []
         for command in commands:
@@ -339,6 +419,9 @@ class FakeBotAPI:
             return self._updates
 
     def api_getUpdates(self, params):  # noqa: N802
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                                "to delete the webhook first")
         return list(self._pending_updates(params)[: int(params.get("limit") or 100)])
 
     def _take_hang(self) -> bool:

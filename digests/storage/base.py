@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 CHUNK = 400  # bound parameters per IN (...)
 
@@ -39,6 +40,7 @@ class StoreBase:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._ping_engine: Engine | None = None
 
     def session(self) -> Session:
         return self._sessions()
@@ -51,9 +53,22 @@ class StoreBase:
                                                        or url.query.get("mode") == "memory")
 
     def ping(self) -> None:
-        """Raises if the database does not answer."""
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
+        """Raises if the database does not answer.
+
+        A SQLite file is opened afresh each time, and never created: the pool's open connections would go on
+        reading a file that has been deleted, moved away or made unreadable, which no new process could open.
+        """
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or self.in_memory:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return
+        if self._ping_engine is None:
+            path = Path(url.database).expanduser().resolve()
+            self._ping_engine = create_engine(f"sqlite:///{path.as_uri()}?mode=rw&uri=true", poolclass=NullPool,
+                                              connect_args={"timeout": 10})
+        with self._ping_engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master")  # reads the file's first page
 
     def close(self) -> None:
         self.engine.dispose()
