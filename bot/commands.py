@@ -49,11 +49,12 @@ CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "f
 # Callback data, at most 64 bytes: <code> is topic_code, <cursor> a page's keyset "<µs since 1970>.<id>" or "-".
 #   topic:<code>               show a topic (the /topic keyboard)
 #   tt:<code>[:s]              toggle a topic in /topics (":s": opened from /settings, keep its back button)
+#   ta:[s]                     toggle "All topics" in /topics (every topic, new ones too)
 #   ts:<code>:<n>:<cursor>     toggle a topic on its /topic page, and show that page again
 #   m:<code or *>:<n>:<cursor> More: the n articles before the cursor, of a topic or of all (*)
 #   st:HH:MM, sd:on|off, sf:clear    /settings: a quick time, the digest on or off, clear the filters
 #   set:topics, set:back             /settings: to its topic toggles and back
-CHANGING_BUTTONS = ("tt:", "ts:", "st:", "sd:", "sf:")
+CHANGING_BUTTONS = ("tt:", "ta:", "ts:", "st:", "sd:", "sf:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
 START_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
@@ -167,6 +168,9 @@ class Commands:
         if kind == "tt" and (topic := self._topic_by_code(parts[0])):  # toggle in /topics (":s": from /settings)
             self._toggle_topic(chat, topic)
             return [self._topics_view(chat, edit=True, back=parts[1:] == ["s"])]
+        if kind == "ta" and rest in ("", "s"):  # toggle "All topics" in /topics
+            self._toggle_all_topics(chat)
+            return [self._topics_view(chat, edit=True, back=rest == "s")]
         if kind == "ts" and len(parts) == 3 and (topic := self._topic_by_code(parts[0])):  # toggle on /topic
             self._toggle_topic(chat, topic)
             return self._topic_page(chat, topic, _page_size(parts[1]), _read_cursor(parts[2]), edit=True)
@@ -204,7 +208,7 @@ class Commands:
                 return [Reply("That link names a topic I do not have (any more).\n"
                               + self._available(self.store.topics()))]
             if not self._follows(chat, topic):
-                self.store.subscribe(chat.id, chat.kind, [topic], datetime.now(UTC), self._schedule(chat))
+                self.store.follow_topic(chat.id, chat.kind, topic, datetime.now(UTC), self._schedule(chat))
                 self._remember_thread(chat)
             done = Reply(f"Subscribed to {esc(topic.name)}: a daily digest at {self._when(chat)}. "
                          f"{self._topics_line(chat)}")
@@ -395,10 +399,15 @@ class Commands:
         return f"{schedule.at:%H:%M} ({schedule.tz})"
 
     def _topics_line(self, chat: Chat) -> str:
+        """Which topics the digest carries, and whether new ones will be added."""
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or subscriber.all_topics:
-            return "Topics: all."
-        return "Topics: " + esc(", ".join(topic.name for topic in subscriber.topics)) + "."
+            left_out = [topic.name for topic in subscriber.topics if topic.excluded] if subscriber else []
+            if left_out:
+                return f"Topics: all but {esc(', '.join(left_out))} (new topics included)."
+            return "Topics: all (new topics included)."
+        chosen = ", ".join(topic.name for topic in subscriber.topics if not topic.excluded)
+        return f"Topics: only {esc(chosen)} (new topics not included)."
 
     @staticmethod
     def _available(topics: list[Topic]) -> str:
@@ -470,13 +479,18 @@ class Commands:
         """/topics: the counts, and one toggle button per topic, ✅ when the chat's digest carries it."""
         topics = self.store.topics()
         lines = [f"• {esc(t.name)}: {_plural(t.article_count, 'article')}" for t in topics]
-        text = ("<b>Topics</b>\n" + "\n".join(lines) + "\n\nTap a topic to add it to your daily digest or "
-                "drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
+        subscriber = self.store.subscriber(chat.id)
+        on = subscriber is not None and subscriber.active
+        state = self._topics_line(chat) if on else "Your daily digest is off."
+        text = ("<b>Topics</b>\n" + "\n".join(lines) + f"\n\n{state}\nTap a topic to add it to your daily digest "
+                "or drop it (✅: in the digest). With ✅ All topics, topics that appear later come too. "
+                "Send /topic <i>name</i> to read one.")
         shown = sorted(topics, key=lambda t: -t.article_count)[:MAX_TOPIC_BUTTONS]
         follows, origin = self._followed(chat), ":s" if back else ""
         buttons = [Button(("✅ " if follows(t) else "") + t.name, f"tt:{topic_code(t.key)}{origin}")
                    for t in sorted(shown, key=lambda t: t.key)]
-        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        every = Button(("✅ " if on and subscriber.all_topics else "") + "All topics", "ta" + (origin or ":"))
+        rows = [[every]] + [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if back:
             rows.append([Button("« Settings", "set:back")])
         return Reply(text, rows, edit=edit)
@@ -512,15 +526,22 @@ class Commands:
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or not subscriber.active:
             return lambda topic: False
-        keys = subscriber.topic_keys
-        return lambda topic: keys is None or topic.key in keys
+        return lambda topic: subscriber.carries(topic.key)
 
     def _toggle_topic(self, chat: Chat, topic: Topic) -> None:
         """Add the topic to the chat's digest (turning it on if off), or drop it (off when it was the last)."""
         if self._follows(chat, topic):
             self.store.unsubscribe(chat.id, [topic], every_topic=self.store.topics())
         else:
-            self.store.subscribe(chat.id, chat.kind, [topic], datetime.now(UTC), self._schedule(chat))
+            self.store.follow_topic(chat.id, chat.kind, topic, datetime.now(UTC), self._schedule(chat))
+            self._remember_thread(chat)
+
+    def _toggle_all_topics(self, chat: Chat) -> None:
+        """All topics on (every topic, new ones too; the digest on), or off: a fixed list of what it carries now."""
+        subscriber = self.store.subscriber(chat.id)
+        on = not (subscriber is not None and subscriber.active and subscriber.all_topics)
+        self.store.set_all_topics(chat.id, chat.kind, on, self.store.topics(), datetime.now(UTC), self._schedule(chat))
+        if on:
             self._remember_thread(chat)
 
     def _remember_thread(self, chat: Chat) -> None:

@@ -299,6 +299,7 @@ _worker: tuple[Store, Any] | None = None  # a worker process's own Store, and th
 def _start_worker(url: str, write_lock) -> None:
     global _worker
     _worker = Store(url), write_lock
+    _worker[0].ping()  # connected from the start, as the parent's Store is: a database it cannot open fails it now
 
 
 def _worker_chunk(chunk: list[_FileJob], settings: _Settings) -> tuple[int, IngestReport]:
