@@ -101,6 +101,16 @@ def test_a_database_of_0_1_0_upgrades_with_every_row_kept_and_search_working(tmp
     store.close()
 
 
+def test_topics_0_1_0_ignored_on_an_all_topics_chat_do_not_become_exclusions(tmp_path):
+    """0.1.0 read no topic rows of a chat on all topics (and never left any): should one be there, it is not
+    taken for a topic left out, nor for a fixed list."""
+    url = release_0_1_0_database(tmp_path / "news.db")
+    sql(url, "INSERT INTO subscriber_topics (chat_id, key, name) VALUES (1001, 'sport', 'Sport')")
+    store = open_store(url)
+    assert store.subscriber(1001).all_topics and store.subscriber(1001).topics == []
+    assert store.subscriber(1001).carries("sport")
+
+
 def test_the_triggers_keep_the_index_right_after_the_copy(tmp_path):
     url = release_0_1_0_database(tmp_path / "news.db")
     open_store(url).close()
@@ -209,9 +219,15 @@ def test_a_server_database_behind_is_refused_with_what_to_run(tmp_path):
     with pytest.raises(SchemaError) as refused:
         ensure_schema(create_engine(url), upgrade=False)
     message = str(refused.value)
-    assert "\n" not in message and "0.1.0's schema" in message and "back the database up" in message
+    assert "\n" not in message and "has 0.1.0's schema" in message and "back the database up" in message
     assert "`newsdigest db upgrade`" in message and HEAD in message
     assert made_before_migrations(create_engine(url))  # untouched
+    migrate(url, BASELINE)
+    with pytest.raises(SchemaError, match=f"is at revision {BASELINE}, and this newsdigest needs {HEAD}: back"):
+        ensure_schema(create_engine(url), upgrade=False)
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(SchemaError, match="has no tables yet: run `newsdigest db upgrade` to make them"):
+        ensure_schema(create_engine(empty), upgrade=False)
 
 
 def test_a_database_from_a_newer_release_is_refused(tmp_path):

@@ -121,9 +121,12 @@ def ensure_schema(engine: Engine, *, upgrade: bool | None = None) -> str:
         return current
     if engine.dialect.name == "sqlite" if upgrade is None else upgrade:
         return migrate(engine)[1]
-    raise SchemaError(
-            f"The database {database_label(engine.url)} is {describe(current, before_migrations)}; this newsdigest "
-            f"needs {head_revision()}: back the database up, then run `{UPGRADE}`.")
+    label = database_label(engine.url)
+    if current is None and not before_migrations:
+        raise SchemaError(f"The database {label} has no tables yet: run `{UPGRADE}` to make them.")
+    state = "has 0.1.0's schema, from before migrations" if current is None else f"is at revision {current}"
+    raise SchemaError(f"The database {label} {state}, and this newsdigest needs {head_revision()}: back the "
+                      f"database up, then run `{UPGRADE}`.")
 
 
 @contextmanager
