@@ -32,7 +32,7 @@ from bot.delivery import DigestService, Limits  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from digests.models import Delivery, Subscriber, SubscriberTopic  # noqa: E402
 from digests.schedule import Schedule  # noqa: E402
-from digests.storage import NewArticle, Store  # noqa: E402
+from digests.storage import NewArticle, Store, open_store  # noqa: E402
 from tests.fakebotapi import TOKEN, FakeInProcess, FloodLimits  # noqa: E402
 
 TOPICS = ["Global", "MSME", "Policy", "Trade", "Energy", "Markets"]
@@ -63,7 +63,7 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits) -> None:
     telegram = FakeInProcess(server_limits)
     url = telegram.base_url
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{folder}/fanout.db")
+        store = open_store(f"sqlite:///{folder}/fanout.db")
         now = datetime.now(UTC)
         populate(store, chats, now)
         settings = Settings(token=TOKEN, api_base_url=url, database_url=str(store.engine.url))

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import html2text  # noqa: E402
 
 from digests.ingest import WORKERS, ingest  # noqa: E402
-from digests.storage import Store  # noqa: E402
+from digests.storage import open_store  # noqa: E402
 
 WORDS = ("government ministry export trade small enterprises credit scheme growth quarter percent india "
          "russia industrial cooperation session delegation agreement sector investment policy market "
@@ -145,7 +145,7 @@ def main() -> None:
         total = generate(folder, args.articles, args.rss_files, args.items_per_rss)
         print(f"generated {total} articles ({args.articles} article files, {args.rss_files} RSS files) "
               f"in {time.perf_counter() - started:.1f} s")
-        store = Store(f"sqlite:///{folder / 'bench.db'}")
+        store = open_store(f"sqlite:///{folder / 'bench.db'}")
         started, cpu = time.perf_counter(), os.times()
         report = ingest(store, [str(folder / "articles"), str(folder / "feeds")], source_tz=UTC)
         elapsed, cpu = time.perf_counter() - started, [b - a for a, b in zip(cpu, os.times())]

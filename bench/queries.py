@@ -24,7 +24,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from bot.commands import Chat, Commands  # noqa: E402
 from digests.models import Article, ArticleTopic, Topic  # noqa: E402
 from digests.schedule import Schedule  # noqa: E402
-from digests.storage import Store  # noqa: E402
+from digests.storage import Store, open_store  # noqa: E402
 
 TOPICS = ["Global", "MSME", "Policy", "Trade", "Energy", "Markets", "Tech", "Health", "Agriculture", "Startups",
           "Banking", "Exports", "Logistics", "Textiles", "Mining", "Auto", "Pharma", "Defence", "Tourism", "Jobs"]
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     count = parser.parse_args().articles
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{folder}/bench.db")
+        store = open_store(f"sqlite:///{folder}/bench.db")
         began = time.perf_counter()
         fill(store, count)
         print(f"filled {count} articles in {time.perf_counter() - began:.1f} s")

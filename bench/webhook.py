@@ -28,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digests.storage import NewArticle, Store  # noqa: E402
+from digests.storage import NewArticle, open_store  # noqa: E402
 from tests.fakebotapi import TOKEN, FakeInProcess  # noqa: E402
 
 SECRET = "bench-secret"
@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def fill(url: str) -> None:
     now = datetime.now(UTC)
-    store = Store(url)
+    store = open_store(url)
     store.add_articles([NewArticle(source="bench", link=f"https://example.org/{n}", title=f"Headline {n}",
                                    published_at=now - timedelta(minutes=n), text="Text.", summary="A summary.",
                                    topics=[["Global", "MSME", "Policy"][n % 3]], external_id=str(n))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import logging
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.exc import OperationalError
 from telegram.error import BadRequest, InvalidToken, NetworkError
 
 from bot import app, webhook
@@ -17,8 +19,10 @@ from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from digests.digest import group_by_topic, render_text
-from digests.models import topic_key
-from digests.storage import Store
+from digests.models import Subscriber, topic_key
+from digests.storage import (SchemaError, Store, current_revision, database_label, downgrade, head_revision, history,
+                             made_before_migrations, migrate, open_store)
+from digests.storage.schema import describe
 
 BAD_TOKEN = "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN against what @BotFather gave you."
 NO_TOKEN = (
@@ -58,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("stats", help="print the operators' figures (as /stats shows them)")
     subscribers = commands.add_parser("subscribers", help="list the subscribed chats")
     subscribers.add_argument("--csv", action="store_true", help="as CSV with a header row (for spreadsheets)")
+    db = commands.add_parser("db", help="the database's schema: upgrade it, show its revision and the history")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="upgrade the database to this release's schema (back it up first)")
+    upgrade.add_argument("revision", nargs="?", default="head", help="a revision id (default: the newest)")
+    down = db_commands.add_parser("downgrade", help="take the database back to an older revision, before "
+                                                    "installing an older release (back it up first)")
+    down.add_argument("revision", help="a revision id from `newsdigest db history`")
+    db_commands.add_parser("current", help="the database's revision, and whether it is this release's")
+    db_commands.add_parser("history", help="every revision this release knows, oldest first")
     return parser
 
 
@@ -70,9 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level, (settings.token or "", settings.webhook_secret or ""))
     handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat, "stats": _stats,
-               "subscribers": _subscribers, "serve": _serve, "webhook": _webhook}[args.command]
+               "subscribers": _subscribers, "serve": _serve, "webhook": _webhook, "db": _db}[args.command]
     try:
         return handler(settings, args)
+    except SchemaError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OperationalError as error:  # the database does not answer, or refuses us
+        reason = str(error.orig or error).splitlines()[0]
+        print(f"Cannot use the database {database_label(settings.database_url)}: {reason}", file=sys.stderr)
+        return 1
     except InvalidToken:  # its message quotes the token
         print(BAD_TOKEN, file=sys.stderr)
         return 2
@@ -86,10 +106,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    store = open_store(settings.database_url)
+    logging.getLogger(__name__).info("Database: %s", database_label(settings.database_url))
     if url := asyncio.run(webhook.webhook_info(settings)).url:
         print(webhook.in_the_way(url), file=sys.stderr)
         return 2
-    app.run(settings, Store(settings.database_url))
+    app.run(settings, store)
     return 0
 
 
@@ -102,10 +124,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     jobs = settings.jobs_in_serve if args.jobs is None else args.jobs
     try:
-        webhook.serve(settings, Store(settings.database_url), jobs=jobs)
+        sock = webhook.listen(settings)  # first: an address that cannot be had is the one line said
     except webhook.ListenError as error:
         print(error, file=sys.stderr)
         return 2
+    webhook.serve(settings, open_store(settings.database_url), sock, jobs=jobs)
     return 0
 
 
@@ -136,7 +159,7 @@ def _webhook(settings: Settings, args: argparse.Namespace) -> int:
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     if args.rejected:
-        for entry in Store(settings.database_url).rejected_files():
+        for entry in open_store(settings.database_url).rejected_files():
             print(f"{entry.ingested_at:%Y-%m-%d %H:%M} {entry.path}: {entry.reason}")
         return 0
     locations = settings.with_topic_map(args.paths) if args.paths else settings.sources
@@ -144,7 +167,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
         print("Nothing to ingest: name files, folders or URLs, or set NEWS_SOURCES or SOURCES_FILE.",
               file=sys.stderr)
         return 2
-    report = app.run_ingest(settings, Store(settings.database_url), locations, on_schedule=False, progress=True)
+    report = app.run_ingest(settings, open_store(settings.database_url), locations, on_schedule=False, progress=True)
     for rejection in report.rejected:
         print(f"rejected: {rejection}")
     print(report.full_line())
@@ -158,10 +181,10 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     day = args.date or datetime.now(tz).date()
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = start + timedelta(days=1)
-    articles = Store(settings.database_url).published(start.astimezone(UTC), end.astimezone(UTC))
-    keys = {topic_key(args.topic)} if args.topic else None
+    articles = open_store(settings.database_url).published(start.astimezone(UTC), end.astimezone(UTC))
+    carries = (lambda key: key == topic_key(args.topic)) if args.topic else None
     title = f"News digest, {day.day} {day:%b %Y}" + (f", {args.topic}" if args.topic else "")
-    print(render_text(group_by_topic(articles, keys), tz, title))
+    print(render_text(group_by_topic(articles, carries), tz, title))
     return 0
 
 
@@ -172,7 +195,8 @@ def _send_digest(settings: Settings) -> int:
 
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:
-            service = DigestService(bot, Store(settings.database_url), settings.schedule, app.delivery_limits(settings))
+            store = open_store(settings.database_url)
+            service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings))
             report = await service.run_once(send_now=True)
         return report.summary_line()
 
@@ -181,12 +205,12 @@ def _send_digest(settings: Settings) -> int:
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    run_console(Commands(Store(settings.database_url), settings.schedule))
+    run_console(Commands(open_store(settings.database_url), settings.schedule))
     return 0
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    print("\n".join(operator_figures(Store(settings.database_url), settings.digest_tz)))
+    print("\n".join(operator_figures(open_store(settings.database_url), settings.digest_tz)))
     return 0
 
 
@@ -196,10 +220,10 @@ SUBSCRIBER_COLUMNS = ["chat_id", "kind", "active", "topics", "digest_time", "tim
 
 def _subscribers(settings: Settings, args: argparse.Namespace) -> int:
     rows = [[s.chat_id, s.kind, "yes" if s.active else "no",
-             "all" if s.all_topics else "; ".join(t.name for t in s.topics),
+             _topics_cell(s),
              f"{s.digest_time:%H:%M}" if s.digest_time else "", s.timezone or "",
              s.next_digest_at.isoformat() if s.next_digest_at else "", s.created_at.isoformat(),
-             s.inactive_reason or ""] for s in Store(settings.database_url).all_subscribers()]
+             s.inactive_reason or ""] for s in open_store(settings.database_url).all_subscribers()]
     if args.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(SUBSCRIBER_COLUMNS)
@@ -207,6 +231,41 @@ def _subscribers(settings: Settings, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print("  ".join(str(value) for value in row if value != ""))
+    return 0
+
+
+def _topics_cell(subscriber: Subscriber) -> str:
+    if subscriber.all_topics:
+        left_out = [topic.name for topic in subscriber.topics if topic.excluded]
+        return "all" + (" but " + "; ".join(left_out) if left_out else "")
+    return "; ".join(topic.name for topic in subscriber.topics)
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    """``newsdigest db ...``: the schema, by hand. Any command upgrades an SQLite database by itself; a server
+    database only ever changes here."""
+    url, label = settings.database_url, database_label(settings.database_url)
+    if args.db_command == "history":
+        current = current_revision(Store(url).engine)
+        for script in history():
+            mark = " (the database)" if script.revision == current else ""
+            print(f"{script.revision}{mark}: {script.doc}")
+        return 0
+    if args.db_command == "current":
+        store = Store(url)
+        current = current_revision(store.engine)
+        print(f"{label}: {describe(current, current is None and made_before_migrations(store.engine))}")
+        if current != head_revision():
+            print(f"This release needs {head_revision()}: run `newsdigest db upgrade`.")
+        return 0
+    store = Store(url)
+    before_migrations = made_before_migrations(store.engine)
+    store.close()
+    before, after = (migrate if args.db_command == "upgrade" else downgrade)(url, args.revision)
+    if before == after:
+        print(f"{label} is already at {describe(after)}.")
+    else:
+        print(f"{label}: {describe(before, before_migrations)} -> {describe(after)}.")
     return 0
 
 

@@ -56,11 +56,12 @@ CHANGING_COMMANDS = {"start", "subscribe", "unsubscribe", "time", "timezone", "f
 #   tk:<page>                  a page of the /topic keyboard
 #   tp:<page>[:s]              a page of /topics (":s": opened from /settings, keep its back button)
 #   tt:<code>[:<page>][:s]     toggle a topic in /topics, and show that page again
+#   ta:<page>[:s]              toggle "All topics" in /topics (every topic, new ones too)
 #   ts:<code>:<n>:<cursor>     toggle a topic on its /topic page, and show that page again
 #   m:<code or *>:<n>:<cursor> More: the n articles before the cursor, of a topic or of all (*)
 #   st:HH:MM, sd:on|off, sf:clear    /settings: a quick time, the digest on or off, clear the filters
 #   set:topics, set:back             /settings: to its topic toggles and back
-CHANGING_BUTTONS = ("tt:", "ts:", "st:", "sd:", "sf:")
+CHANGING_BUTTONS = ("tt:", "ta:", "ts:", "st:", "sd:", "sf:")
 ADMINS_ONLY = "Only this group's administrators can change its digest."
 START_TOPIC = "topic-"
 START_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
@@ -212,6 +213,9 @@ class Commands:
         if kind == "tt" and (topic := self._topic_by_code(parts[0])):  # toggle in /topics (":s": from /settings)
             self._toggle_topic(chat, topic)
             return [self._topics_view(chat, _page_number(parts[1:]), edit=True, back="s" in parts[1:])]
+        if kind == "ta":  # toggle "All topics" in /topics
+            self._toggle_all_topics(chat)
+            return [self._topics_view(chat, _page_number(parts), edit=True, back="s" in parts)]
         if kind == "tp":
             return [self._topics_view(chat, _page_number(parts), edit=True, back="s" in parts)]
         if kind == "tk":
@@ -252,7 +256,7 @@ class Commands:
             if topic is None:
                 return [Reply("That link names a topic I do not have (any more).\n" + self._available())]
             if not self._follows(chat, topic):
-                self.store.subscribe(chat.id, chat.kind, [topic], datetime.now(UTC), self._schedule(chat))
+                self.store.follow_topic(chat.id, chat.kind, topic, datetime.now(UTC), self._schedule(chat))
                 self._remember_thread(chat)
             done = Reply(f"Subscribed to {esc(topic.name)}: a daily digest at {self._when(chat)}. "
                          f"{self._topics_line(chat)}")
@@ -442,10 +446,15 @@ class Commands:
         return f"{schedule.at:%H:%M} ({schedule.tz})"
 
     def _topics_line(self, chat: Chat) -> str:
+        """Which topics the digest carries, and whether new ones will be added."""
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or subscriber.all_topics:
-            return "Topics: all."
-        return "Topics: " + esc(_listing([topic.name for topic in subscriber.topics])) + "."
+            left_out = [topic.name for topic in subscriber.topics if topic.excluded] if subscriber else []
+            if left_out:
+                return f"Topics: all but {esc(_listing(left_out))} (new topics included)."
+            return "Topics: all (new topics included)."
+        chosen = [topic.name for topic in subscriber.topics if not topic.excluded]
+        return f"Topics: only {esc(_listing(chosen))} (new topics not included)."
 
     def _available(self) -> str:
         """The most active topics, for a reply that could not find one."""
@@ -518,18 +527,23 @@ class Commands:
 
     def _topics_view(self, chat: Chat, page: int = 0, *, edit: bool = False, back: bool = False) -> Reply:
         """/topics: a page of topics, the most active first, with their counts and one toggle button each
-        (✅ when the chat's digest carries it); ◂ and ▸ turn the pages."""
+        (✅ when the chat's digest carries it), "All topics" on top; ◂ and ▸ turn the pages."""
         ranked = self.store.topics_by_activity(datetime.now(UTC) - timedelta(days=ACTIVE_DAYS))
         page, shown, pages = _page_of(ranked, page)
         lines = [f"• {esc(_shown(topic.name))}: {_plural(topic.article_count, 'article')}"
                  + (f", {recent} in the last {ACTIVE_DAYS} days" if recent else "") for topic, recent in shown]
         where = f" · {page * TOPICS_PAGE + 1}–{page * TOPICS_PAGE + len(shown)} of {len(ranked)}" if pages > 1 else ""
-        text = (f"<b>Topics</b>{where}, the most active first\n" + "\n".join(lines) + "\n\nTap a topic to add it to "
-                "your daily digest or drop it (✅: in the digest). Send /topic <i>name</i> to read one.")
+        subscriber = self.store.subscriber(chat.id)
+        on = subscriber is not None and subscriber.active
+        state = self._topics_line(chat) if on else "Your daily digest is off."
+        text = (f"<b>Topics</b>{where}, the most active first\n" + "\n".join(lines) + f"\n\n{state}\nTap a topic to "
+                "add it to your daily digest or drop it (✅: in the digest). With ✅ All topics, topics that appear "
+                "later come too. Send /topic <i>name</i> to read one.")
         follows, origin = self._followed(chat), ":s" if back else ""
         buttons = [Button(("✅ " if follows(t) else "") + _shown(t.name), f"tt:{topic_code(t.key)}:{page}{origin}")
                    for t, _ in shown]
-        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        every = Button(("✅ " if on and subscriber.all_topics else "") + "All topics", f"ta:{page}{origin}")
+        rows = [[every]] + [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         rows += _page_buttons(page, pages, lambda n: f"tp:{n}{origin}")
         if back:
             rows.append([Button("« Settings", "set:back")])
@@ -567,15 +581,22 @@ class Commands:
         subscriber = self.store.subscriber(chat.id)
         if subscriber is None or not subscriber.active:
             return lambda topic: False
-        keys = subscriber.topic_keys
-        return lambda topic: keys is None or topic.key in keys
+        return lambda topic: subscriber.carries(topic.key)
 
     def _toggle_topic(self, chat: Chat, topic: Topic) -> None:
         """Add the topic to the chat's digest (turning it on if off), or drop it (off when it was the last)."""
         if self._follows(chat, topic):
             self.store.unsubscribe(chat.id, [topic], every_topic=self.store.topics())
         else:
-            self.store.subscribe(chat.id, chat.kind, [topic], datetime.now(UTC), self._schedule(chat))
+            self.store.follow_topic(chat.id, chat.kind, topic, datetime.now(UTC), self._schedule(chat))
+            self._remember_thread(chat)
+
+    def _toggle_all_topics(self, chat: Chat) -> None:
+        """All topics on (every topic, new ones too; the digest on), or off: a fixed list of what it carries now."""
+        subscriber = self.store.subscriber(chat.id)
+        on = not (subscriber is not None and subscriber.active and subscriber.all_topics)
+        self.store.set_all_topics(chat.id, chat.kind, on, self.store.topics(), datetime.now(UTC), self._schedule(chat))
+        if on:
             self._remember_thread(chat)
 
     def _remember_thread(self, chat: Chat) -> None:

@@ -140,7 +140,8 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
 
 def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, end: datetime,
                    filters: Filters) -> str:
-    topics = "*" if subscriber.all_topics else ",".join(sorted(subscriber.topic_keys))
+    topics = ("*" + "".join(f",-{key}" for key in sorted(subscriber.excluded_keys)) if subscriber.all_topics
+              else ",".join(sorted(subscriber.topic_keys)))
     text = f"{topics}|{start.isoformat()}|{end.isoformat()}|{schedule.tz}"
     if filters:  # chats with other filters get other renderings
         text += f"|{filters.signature}"
@@ -153,7 +154,7 @@ def _render(store: Store, key: str, articles: list[Article], subscriber: Subscri
     existing = store.rendering_for(key)
     if existing is not None:
         return existing.id, len(json.loads(existing.messages))
-    sections = group_by_topic(articles, subscriber.topic_keys)
+    sections = group_by_topic(articles, subscriber.carries)
     if not sections:
         return None, 0
     messages = digest_messages(sections, schedule.tz, day)

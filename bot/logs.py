@@ -35,5 +35,5 @@ def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):  # alembic: digests.storage.schema says what it did
         logging.getLogger(noisy).setLevel(logging.WARNING)

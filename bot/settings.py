@@ -20,6 +20,7 @@ from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, TopicMap, load_sources_file, load_topic_map, split_sources
+from digests.storage.base import DatabaseURLError, database_url
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -162,6 +163,11 @@ def _webhook_secret(value: str) -> str:
         raise SettingsError("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters), as "
                             "Telegram requires")
     return value
+def _home(get, env_file: str | Path | None) -> Path:
+    """Where a relative SQLite path in DATABASE_URL starts from: NEWSDIGEST_HOME, else the settings file's folder."""
+    if value := get("NEWSDIGEST_HOME"):
+        return Path(value).expanduser().resolve()
+    return Path(env_file).resolve().parent if env_file else Path.cwd()
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
@@ -178,8 +184,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     changes: dict[str, object] = {"token": get("TELEGRAM_BOT_TOKEN")}
     if value := get("TELEGRAM_API_BASE_URL"):
         changes["api_base_url"] = api_base_url(value)
-    if value := get("DATABASE_URL"):
-        changes["database_url"] = value
+    try:
+        changes["database_url"] = database_url(get("DATABASE_URL") or settings.database_url, _home(get, env_file))
+    except DatabaseURLError as error:
+        raise SettingsError(str(error)) from None
     if value := get("NEWS_SOURCES"):
         changes["news_sources"] = split_sources(value)
     if value := get("DIGEST_TIME"):

@@ -96,9 +96,9 @@ def listen(settings: Settings) -> socket.socket:
     return sock
 
 
-def serve(settings: Settings, store: Store, *, jobs: bool) -> None:
-    """Answer the webhook until SIGINT or SIGTERM; with ``jobs`` also ingest and send digests, as ``run`` does."""
-    sock = listen(settings)
+def serve(settings: Settings, store: Store, sock: socket.socket, *, jobs: bool) -> None:
+    """Answer the webhook on ``sock`` (from ``listen``) until SIGINT or SIGTERM; with ``jobs`` also ingest and send
+    digests, as ``run`` does."""
     asyncio.run(_serve(settings, store, sock, jobs))
 
 

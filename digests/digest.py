@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -20,14 +20,15 @@ class Section:
     mixed: bool = False  # "More news": items of several topics, each shown with its topic
 
 
-def group_by_topic(articles: Iterable[Article], topic_keys: set[str] | None = None) -> list[Section]:
+def group_by_topic(articles: Iterable[Article], carries: Callable[[str], bool] | None = None) -> list[Section]:
     """Sections by topic name; an article shows once, under its first topic that the chat follows.
 
-    ``topic_keys`` None means every topic. Articles keep their order (newest first) inside a section.
+    ``carries`` tells from a topic's key whether the digest carries it (None: every topic). Articles keep their
+    order (newest first) inside a section.
     """
     sections: dict[str, Section] = {}
     for article in articles:
-        topic = next((t for t in article.topics if topic_keys is None or t.key in topic_keys), None)
+        topic = next((t for t in article.topics if carries is None or carries(t.key)), None)
         if topic is None:
             continue
         sections.setdefault(topic.key, Section(topic.name, [])).articles.append(article)

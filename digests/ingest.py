@@ -316,6 +316,8 @@ _worker: tuple[Store, Any] | None = None  # a worker process's own Store, and th
 def _start_worker(url: str, write_lock) -> None:
     global _worker
     _worker = Store(url), write_lock
+    with _worker[0].engine.connect():  # connected from the start (and kept in the pool), as the parent's Store
+        pass                           # is: a database it cannot open fails it now
 
 
 def _worker_chunk(chunk: list[_FileJob], settings: _Settings) -> tuple[int, IngestReport]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time,
-                        TypeDecorator, UniqueConstraint, true)
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, Time,
+                        TypeDecorator, UniqueConstraint, false, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from digests.topics import topic_key  # noqa: F401 - the key topics are stored and matched by
@@ -26,8 +26,22 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# Constraint names as PostgreSQL makes them for unnamed constraints, so that the databases 0.1.0 made (without
+# names) have the names later revisions refer to; on SQLite, where 0.1.0's constraints have no name, the batch
+# migrations give them these names when they copy a table (see digests/migrations/batch.py).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
 class Base(DeclarativeBase):
-    pass
+    """Every table. A change to them ships as an Alembic revision in digests/migrations/versions."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Article(Base):
@@ -89,7 +103,10 @@ class ArticleTopic(Base):
 
 
 class Subscriber(Base):
-    """A chat that may receive the daily digest. ``all_topics`` means every topic, new ones included.
+    """A chat that may receive the daily digest.
+
+    ``all_topics``: every topic, new ones included, except those of its ``topics`` marked ``excluded``;
+    otherwise only its (not excluded) ``topics``: a fixed list, to which new topics are not added.
 
     ``digest_time`` and ``timezone`` are the chat's own schedule (None: the configured defaults);
     ``next_digest_at`` is when its next digest falls due, kept up to date so that finding the due chats is one
@@ -115,16 +132,28 @@ class Subscriber(Base):
 
     @property
     def topic_keys(self) -> set[str] | None:
-        """The topics the digest carries, or None for all of them."""
-        return None if self.all_topics else {topic.key for topic in self.topics}
+        """The fixed list of topics the digest carries, or None when it carries all topics (but the excluded)."""
+        return None if self.all_topics else {topic.key for topic in self.topics if not topic.excluded}
+
+    @property
+    def excluded_keys(self) -> set[str]:
+        """The topics left out of an all-topics digest."""
+        return {topic.key for topic in self.topics if topic.excluded} if self.all_topics else set()
+
+    def carries(self, key: str) -> bool:
+        """Whether the digest carries the topic (whether or not the chat is subscribed at all)."""
+        return key not in self.excluded_keys if self.all_topics else key in self.topic_keys
 
 
 class SubscriberTopic(Base):
+    """A topic a chat chose (its digest carries only its chosen topics) or, on all topics, left out."""
+
     __tablename__ = "subscriber_topics"
 
     chat_id: Mapped[int] = mapped_column(ForeignKey("subscribers.chat_id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Rendering(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -13,7 +14,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.settings import Settings
-from digests.storage import Store
+from digests.storage import Store, migrate, open_store
 from tests.fakebotapi import TOKEN, FakeBotAPI, Sent
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -54,9 +55,26 @@ def write_article(folder: Path, number: int, **fields) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory) -> Path:
+    """A database file with this release's schema and no rows, made once by the migrations: each test's store
+    starts from a copy of it (migrating takes 0.1 to 0.3 s, a copy a millisecond)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    migrate(f"sqlite:///{path}")
+    assert not path.with_name("empty.db-wal").exists()
+    return path
+
+
+def new_database(empty_database: Path, path: Path) -> str:
+    """The URL of a new database at ``path``, with this release's schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(empty_database, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'news.db'}")
+def store(tmp_path: Path, empty_database: Path) -> Store:
+    store = open_store(new_database(empty_database, tmp_path / "data" / "news.db"))
     yield store
     store.close()
 

@@ -8,7 +8,6 @@ import pytest
 from bot.app import make_delivery_bot
 from bot.commands import start_parameter
 from bot.delivery import DigestService, Limits
-from digests.storage import Store
 from digests.ingest import ingest
 from tests.conftest import KOLKATA, Reader, days_ago, wait_for, write_article
 
@@ -45,17 +44,19 @@ def three_topics(store, tmp_path):
 
 async def test_topics_buttons_toggle_the_subscription_in_place(running_bot, reader, store, three_topics):
     [topics] = await reader.ask("/topics")
-    assert button_texts(topics) == ["Global", "MSME", "Policy"]  # not subscribed yet
+    assert button_texts(topics) == ["All topics", "Global", "MSME", "Policy"]  # not subscribed yet
+    assert "Your daily digest is off." in topics.plain
     edited = await press_and_wait_edit(reader, topics, "MSME")
-    assert button_texts(edited) == ["Global", "✅ MSME", "Policy"]
+    assert button_texts(edited) == ["All topics", "Global", "✅ MSME", "Policy"]
     assert store.subscriber(reader.chat_id).topic_keys == {"msme"}
     edited = await press_and_wait_edit(reader, edited, "Global")
-    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
+    assert button_texts(edited) == ["All topics", "✅ Global", "✅ MSME", "Policy"]
+    assert "Topics: only Global, MSME (new topics not included)." in edited.plain
     edited = await press_and_wait_edit(reader, edited, "✅ MSME")
-    assert button_texts(edited) == ["✅ Global", "MSME", "Policy"]
+    assert button_texts(edited) == ["All topics", "✅ Global", "MSME", "Policy"]
     assert store.subscriber(reader.chat_id).topic_keys == {"global"}
     edited = await press_and_wait_edit(reader, edited, "✅ Global")  # the last one: digest off
-    assert button_texts(edited) == ["Global", "MSME", "Policy"]
+    assert button_texts(edited) == ["All topics", "Global", "MSME", "Policy"]
     assert not store.subscriber(reader.chat_id).active
     assert "Global: 1 article" in edited.plain
     assert len(reader.fake.calls("answerCallbackQuery")) == 4
@@ -64,10 +65,48 @@ async def test_topics_buttons_toggle_the_subscription_in_place(running_bot, read
 async def test_all_topics_subscriber_sees_every_topic_marked(running_bot, reader, store, three_topics):
     await reader.ask("/start")
     [topics] = await reader.ask("/topics")
-    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy"]
+    assert button_texts(topics) == ["✅ All topics", "✅ Global", "✅ MSME", "✅ Policy"]
+    assert "Topics: all (new topics included)." in topics.plain
     edited = await press_and_wait_edit(reader, topics, "✅ Policy")
-    assert button_texts(edited) == ["✅ Global", "✅ MSME", "Policy"]
-    assert store.subscriber(reader.chat_id).topic_keys == {"global", "msme"}
+    assert button_texts(edited) == ["✅ All topics", "✅ Global", "✅ MSME", "Policy"]
+    subscriber = store.subscriber(reader.chat_id)
+    assert subscriber.all_topics and subscriber.excluded_keys == {"policy"}
+
+
+async def test_dropping_a_topic_and_taking_it_back_keeps_all_topics(running_bot, reader, store, three_topics,
+                                                                    tmp_path):
+    """A chat on all topics that drops one still gets the topics that appear later; taking the dropped one back
+    is all topics again (it was a fixed list of the topics there were then, without the ones to come)."""
+    await reader.ask("/start")
+    [topics] = await reader.ask("/topics")
+    edited = await press_and_wait_edit(reader, topics, "✅ Policy")
+    assert "Topics: all but Policy (new topics included)." in edited.plain
+    write_article(tmp_path / "later", 9, category="Sport")  # a topic that did not exist yet
+    ingest_folder(store, tmp_path / "later")
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["✅ All topics", "✅ Global", "✅ MSME", "Policy", "✅ Sport"]
+    edited = await press_and_wait_edit(reader, topics, "Policy")
+    assert button_texts(edited) == ["✅ All topics", "✅ Global", "✅ MSME", "✅ Policy", "✅ Sport"]
+    [view] = await reader.ask("/settings")
+    assert "Topics: all (new topics included)." in view.plain
+    subscriber = store.subscriber(reader.chat_id)
+    assert subscriber.all_topics and not subscriber.topics
+
+
+async def test_all_topics_is_a_toggle_of_its_own(running_bot, reader, store, three_topics, tmp_path):
+    """Off: the digest keeps the topics it carries as a fixed list (new topics do not come); on: every topic."""
+    await reader.ask("/subscribe Global")
+    [topics] = await reader.ask("/topics")
+    edited = await press_and_wait_edit(reader, topics, "All topics")
+    assert button_texts(edited) == ["✅ All topics", "✅ Global", "✅ MSME", "✅ Policy"]
+    edited = await press_and_wait_edit(reader, edited, "✅ MSME")
+    edited = await press_and_wait_edit(reader, edited, "✅ All topics")
+    assert button_texts(edited) == ["All topics", "✅ Global", "MSME", "✅ Policy"]
+    assert "Topics: only Global, Policy (new topics not included)." in edited.plain
+    write_article(tmp_path / "later", 9, category="Sport")
+    ingest_folder(store, tmp_path / "later")
+    [topics] = await reader.ask("/topics")
+    assert button_texts(topics) == ["All topics", "✅ Global", "MSME", "✅ Policy", "Sport"]
 
 
 async def test_deep_link_subscribes_and_shows_the_topic(running_bot, reader, store, three_topics):
@@ -195,37 +234,6 @@ async def test_search_finds_recent_articles_with_every_word(running_bot, reader,
     assert "Usage: /search" in answer.plain
 
 
-async def test_search_index_catches_up_on_articles_stored_before_it(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    store = Store(url)
-    write_article(tmp_path / "news", 1, title="Monsoon arrives early")
-    ingest_folder(store, tmp_path / "news")
-    with store.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE articles_fts")
-        for trigger in ("insert", "delete", "update"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS articles_fts_{trigger}")
-    store.close()
-    store = Store(url)
-    assert [a.title for a in store.search(["monsoon"], 5)] == ["Monsoon arrives early"]
-    store.close()
-
-
-async def test_a_database_with_the_old_insert_trigger_indexes_each_article_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    Store(url).close()
-    with Store(url).engine.begin() as connection:  # as the first versions made it
-        connection.exec_driver_sql("CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN "
-                                   "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END")
-    store = Store(url)
-    write_article(tmp_path / "news", 1, title="Monsoon arrives early")
-    ingest_folder(store, tmp_path / "news")
-    with store.engine.connect() as connection:
-        hits = connection.exec_driver_sql("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'monsoon'")
-        assert hits.scalar() == 1
-        connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
-    store.close()
-
-
 GROUP = -1009001
 ADMIN, MEMBER = 501, 502
 
@@ -259,7 +267,7 @@ async def test_in_a_group_only_administrators_change_the_digest(running_bot, fak
     [view] = await member.ask("/settings")
     topics = await press_and_wait_edit(member, view, "Topics")
     view = await press_and_wait_edit(member, topics, "« Settings")
-    assert "Topics: Global, MSME." in view.plain
+    assert "Topics: only Global, MSME (new topics not included)." in view.plain
 
 
 async def test_forum_digest_goes_to_the_topic_it_was_asked_in(running_bot, fake_api, settings, store, three_topics):
@@ -307,17 +315,17 @@ async def test_settings_buttons_change_time_and_open_topics_in_place(running_bot
     await reader.ask("/filter +export")
     [view] = await reader.ask("/settings")
     assert "Daily digest: on, at 08:00 (Asia/Kolkata)" in view.plain
-    assert "Topics: all." in view.plain and "Filters: +export." in view.plain
+    assert "Topics: all (new topics included)." in view.plain and "Filters: +export." in view.plain
     assert "✅ 08:00" in button_texts(view)
     view = await press_and_wait_edit(reader, view, "18:00")
     assert "at 18:00 (Asia/Kolkata)" in view.plain and "✅ 18:00" in button_texts(view)
     assert store.subscriber(reader.chat_id).digest_time.hour == 18
     assert store.subscriber(reader.chat_id).next_digest_at.astimezone(KOLKATA).hour == 18
     topics = await press_and_wait_edit(reader, view, "Topics")
-    assert button_texts(topics) == ["✅ Global", "✅ MSME", "✅ Policy", "« Settings"]
+    assert button_texts(topics) == ["✅ All topics", "✅ Global", "✅ MSME", "✅ Policy", "« Settings"]
     topics = await press_and_wait_edit(reader, topics, "✅ MSME")
     view = await press_and_wait_edit(reader, topics, "« Settings")
-    assert "Topics: Global, Policy." in view.plain
+    assert "Topics: all but MSME (new topics included)." in view.plain
     view = await press_and_wait_edit(reader, view, "Clear filters")
     assert "Filters: none." in view.plain and "Clear filters" not in button_texts(view)
     view = await press_and_wait_edit(reader, view, "Turn the digest off")

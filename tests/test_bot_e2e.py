@@ -100,13 +100,13 @@ async def test_subscribe_unsubscribe_and_settings(running_bot, reader, store, tm
         write_article(tmp_path, number, category=topic)
     ingest_folder(store, tmp_path)
     [answer] = await reader.ask("/subscribe msme, global")
-    assert "Topics: Global, MSME." in answer.plain
+    assert "Topics: only Global, MSME (new topics not included)." in answer.plain
     [answer] = await reader.ask("/subscribe Weather")
     assert "Unknown topic: Weather" in answer.plain and "Global, MSME, Policy" in answer.plain
     [answer] = await reader.ask("/unsubscribe MSME")
-    assert "Topics: Global." in answer.plain
+    assert "Topics: only Global (new topics not included)." in answer.plain
     [answer] = await reader.ask("/settings")
-    assert "Daily digest: on" in answer.plain and "Topics: Global." in answer.plain
+    assert "Daily digest: on" in answer.plain and "Topics: only Global (new topics not included)." in answer.plain
     [answer] = await reader.ask("/unsubscribe all")
     assert "no more daily digests" in answer.plain
     [answer] = await reader.ask("/settings")

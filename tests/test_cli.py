@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import BAD_TOKEN, NO_TOKEN
-from digests.storage import Store
+from digests.storage import open_store
 from tests.conftest import write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 
@@ -104,7 +104,7 @@ def test_chat_console_answers_like_the_bot(env, tmp_path, sample_file):
     assert "&amp;" not in out and "<b>" not in out
     # the console is not a subscriber that digests go to
     newsdigest("chat", env=env, cwd=tmp_path, input="/start\n")
-    store = Store(env["DATABASE_URL"])
+    store = open_store(env["DATABASE_URL"])
     assert store.active_subscribers() == []
 
 
@@ -116,7 +116,7 @@ def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file)
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        store = Store(env["DATABASE_URL"])
+        store = open_store(env["DATABASE_URL"])
         deadline = time.monotonic() + 60
         while (not fake.calls("getUpdates") or store.article_count() == 0) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -155,7 +155,7 @@ def test_the_running_bot_ingests_a_large_drop_folder_through_its_workers(env, tm
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        store = Store(env["DATABASE_URL"])
+        store = open_store(env["DATABASE_URL"])
         deadline = time.monotonic() + 60
         while store.article_count() < total and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -193,7 +193,7 @@ def test_stats_and_subscribers_csv(env, tmp_path):
     from zoneinfo import ZoneInfo
 
     from digests.schedule import Schedule
-    store = Store(env["DATABASE_URL"])
+    store = open_store(env["DATABASE_URL"])
     write_article(tmp_path / "news", 1, category="Global")
     write_article(tmp_path / "news", 2, category="MSME", source="other.org")
     schedule = Schedule(clock(8, 0), ZoneInfo("UTC"))

@@ -147,6 +147,26 @@ async def test_group_upgraded_to_supergroup_keeps_its_subscription(fake_api, set
     assert store.delivery(-100500, SCHEDULE.local_day(datetime.now(UTC))).status == "sent"
 
 
+async def test_a_chat_on_all_topics_but_one_gets_topics_that_appear_later(fake_api, settings, store, tmp_path):
+    """The left-out topic stays out, and a topic that did not exist when the chat dropped one comes in; a chat
+    that drops the same topic shares the rendering, a chat on all topics does not. A left-out topic moves with
+    a group that becomes a supergroup."""
+    news(store, tmp_path / "first", count=2, topics=("Global", "Policy"))
+    subscribe(store, 1, 2, 3, -600)
+    for chat in (1, 2, -600):
+        store.unsubscribe(chat, [store.find_topic("Policy")], every_topic=store.topics())
+    write_article(tmp_path / "later", 7, category="Sport", title="Cricket league opens")
+    ingest(store, [str(tmp_path / "later")], source_tz=KOLKATA)
+    fake_api.migrated_chats[-600] = -100600
+    await send_now(settings, store)
+    texts = {chat: "".join(s.plain for s in fake_api.messages_to(chat)) for chat in (1, 2, 3, -100600)}
+    assert "Cricket league opens" in texts[1] and "Story 0" in texts[1] and "Story 1" not in texts[1]
+    assert texts[1] == texts[2] == texts[-100600] and "Story 1" in texts[3]
+    assert store.subscriber(-100600).excluded_keys == {"policy"}
+    with store.session() as session:
+        assert session.scalar(select(func.count(Rendering.id))) == 2
+
+
 async def test_each_distinct_digest_is_rendered_once(fake_api, settings, store, tmp_path):
     subscribe(store, *range(1, 7))
     news(store, tmp_path)

@@ -16,7 +16,7 @@ from digests.digest import group_by_topic
 from digests.ingest import ingest
 from digests.schedule import Schedule
 from digests.sources import Source
-from digests.storage import Store
+from digests.storage import open_store
 from tests.conftest import SHARED
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -34,7 +34,7 @@ MACHINE = re.compile(r"://|^www\.|^\d+$|_|^[a-z0-9]+(-[a-z0-9]+){2,}$|^[A-Z]{2,8
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("realfeeds")
-    store = Store(f"sqlite:///{folder / 'corpus.db'}")
+    store = open_store(f"sqlite:///{folder / 'corpus.db'}")
     # one source per feed, named after its file, as an operator's sources file would
     report = ingest(store, [Source(location=str(path), name=path.stem.split("_")[0]) for path in FEEDS],
                     source_tz=UTC)

@@ -236,5 +236,5 @@ def test_digest_gathers_small_topics_into_more_news(store, tmp_path):
     [message] = digest_messages(sections, UTC, now.date())
     more = message[message.index(MORE_NEWS):]
     assert "· Cricket" in more and "· Weather" in more and "· Space" in more
-    alone = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)), {"politic", "space"})
+    alone = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)), {"politic", "space"}.__contains__)
     assert [s.topic for s in alone] == ["Politics", "Space"]  # one small topic keeps its name

@@ -1,7 +1,8 @@
 """/search: the one part of the store that differs per database, behind ``SearchIndex``.
 
 SQLite: an external-content FTS5 table over headline and text (Porter stemming, so ``export`` finds
-``exporters``). Any other database: LIKE, until it has an index of its own.
+``exporters``), made by the baseline revision (digests/migrations/fts5.py). Any other database: LIKE, until it
+has an index of its own (which, like any schema change, comes with a revision).
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from digests.models import Article
 class SearchIndex:
     """How one database finds the articles holding every word of a search."""
 
-    def install(self, connection: Connection) -> None:
-        """Create the index if the database has none yet."""
-
     def add(self, connection: Connection, rows: list[dict]) -> None:
         """Index new articles (``id``, ``title``, ``text``), in the transaction that inserts them."""
 
@@ -28,17 +26,6 @@ class SearchIndex:
 
 
 class Fts5Search(SearchIndex):
-    def install(self, connection: Connection) -> None:
-        exists = connection.execute(
-            text("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'")).first() is not None
-        if exists:
-            # databases made before add_articles indexed its rows had an insert trigger: it would index twice
-            connection.exec_driver_sql("DROP TRIGGER IF EXISTS articles_fts_insert")
-            return
-        for statement in FTS_DDL:
-            connection.exec_driver_sql(statement)
-        connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
-
     def add(self, connection: Connection, rows: list[dict]) -> None:
         # one executemany: an AFTER INSERT trigger costs twice as much per row
         connection.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"), rows)
@@ -76,14 +63,3 @@ class SearchQueries:
                      .limit(limit))
             return list(session.scalars(query))
 
-
-FTS_DDL = (
-    # porter: "exports" finds "export" and "exporters" too, as readers of news search expect
-    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
-    "tokenize='porter unicode61')",
-    "CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
-    "CREATE TRIGGER articles_fts_update AFTER UPDATE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); "
-    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
-)

@@ -23,45 +23,99 @@ class SubscriptionQueries:
                   schedule: Schedule) -> Subscriber:
         """Turn the digest on for all topics (``topics`` None) or for the named ones.
 
-        Named topics narrow an all-topics subscription to them, and are added to a chat's existing list.
-        ``schedule`` is the chat's effective schedule, for its first digest time.
+        All topics clears the topics left out. Named topics narrow an all-topics subscription to them (a fixed
+        list), and are added to a chat's fixed list. ``schedule`` is the chat's effective schedule, for its
+        first digest time.
         """
         with self.session() as session, session.begin():
-            subscriber = session.get(Subscriber, chat_id)
-            if subscriber is None:
-                subscriber = Subscriber(chat_id=chat_id, kind=kind, created_at=now, all_topics=True)
-                session.add(subscriber)
-            if topics is None or not subscriber.active or subscriber.all_topics:
+            subscriber = self._turned_on(session, chat_id, kind, now, schedule)
+            if topics is None or subscriber.all_topics:
                 subscriber.topics.clear()
-            if not subscriber.active or subscriber.next_digest_at is None:
-                subscriber.next_digest_at = schedule.next_after(now)
-            subscriber.active, subscriber.inactive_reason = True, None
+                session.flush()  # the rows go before any of the same key comes back
             subscriber.all_topics = topics is None
-            if topics is not None:
-                have = {topic.key for topic in subscriber.topics}
-                subscriber.topics.extend(SubscriberTopic(key=t.key, name=t.name) for t in topics if t.key not in have)
+            for topic in topics or ():
+                self._choose(subscriber, topic)
+            return subscriber
+
+    def follow_topic(self, chat_id: int, kind: str, topic: Topic, now: datetime, schedule: Schedule) -> Subscriber:
+        """Make the digest carry one more topic: on all topics, it is no longer left out; on a fixed list, it is
+        added; a chat without the digest starts one with that topic alone."""
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if subscriber is not None and subscriber.active and subscriber.all_topics:
+                subscriber.topics = [row for row in subscriber.topics if row.key != topic.key]
+                return subscriber
+            was_on = subscriber is not None and subscriber.active
+            subscriber = self._turned_on(session, chat_id, kind, now, schedule)
+            if not was_on:
+                subscriber.topics.clear()
+                session.flush()
+                subscriber.all_topics = False
+            self._choose(subscriber, topic)
             return subscriber
 
     def unsubscribe(self, chat_id: int, topics: Sequence[Topic] | None,
                     every_topic: Sequence[Topic] = ()) -> Subscriber | None:
-        """Turn the digest off (``topics`` None) or drop some topics from it.
+        """Turn the digest off (``topics`` None) or leave some topics out of it.
 
-        Dropping a topic from an all-topics subscription keeps every other topic in ``every_topic``;
-        dropping the last topic turns the digest off.
+        On all topics, the topics are recorded as left out and the chat keeps getting every other topic, new
+        ones included. On a fixed list, they are taken off it. The digest turns off when nothing of
+        ``every_topic`` (the topics there are) would be left.
         """
         with self.session() as session, session.begin():
             subscriber = session.get(Subscriber, chat_id)
             if subscriber is None or not subscriber.active:
                 return subscriber
             if topics is not None:
-                drop = {topic.key for topic in topics}
+                drop = {topic.key: topic for topic in topics}
+                kept = [row for row in subscriber.topics if row.key not in drop]
                 if subscriber.all_topics:
-                    subscriber.all_topics = False
-                    subscriber.topics = [SubscriberTopic(key=t.key, name=t.name) for t in every_topic]
-                subscriber.topics = [topic for topic in subscriber.topics if topic.key not in drop]
-            if topics is None or not subscriber.topics:
+                    kept += [SubscriberTopic(key=t.key, name=t.name, excluded=True) for t in drop.values()]
+                subscriber.topics = kept
+            if topics is None:
                 subscriber.active = False
+            elif subscriber.all_topics:
+                subscriber.active = not every_topic or any(subscriber.carries(t.key) for t in every_topic)
+            else:
+                subscriber.active = bool(subscriber.topic_keys)
             return subscriber
+
+    def set_all_topics(self, chat_id: int, kind: str, on: bool, every_topic: Sequence[Topic], now: datetime,
+                       schedule: Schedule) -> Subscriber:
+        """On: every topic, new ones included (and the digest on). Off: a fixed list of the topics the digest
+        carries now, to which new topics are not added."""
+        if on:
+            return self.subscribe(chat_id, kind, None, now, schedule)
+        with self.session() as session, session.begin():
+            subscriber = session.get(Subscriber, chat_id)
+            if subscriber is None or not subscriber.active or not subscriber.all_topics:
+                return subscriber
+            carried = [topic for topic in every_topic if subscriber.carries(topic.key)]
+            subscriber.topics.clear()
+            session.flush()
+            subscriber.all_topics = False
+            subscriber.topics.extend(SubscriberTopic(key=t.key, name=t.name) for t in carried)
+            subscriber.active = bool(carried)
+            return subscriber
+
+    @staticmethod
+    def _turned_on(session, chat_id: int, kind: str, now: datetime, schedule: Schedule) -> Subscriber:
+        subscriber = session.get(Subscriber, chat_id)
+        if subscriber is None:
+            subscriber = Subscriber(chat_id=chat_id, kind=kind, created_at=now, all_topics=True)
+            session.add(subscriber)
+        if not subscriber.active:
+            subscriber.topics.clear()
+            session.flush()
+        if not subscriber.active or subscriber.next_digest_at is None:
+            subscriber.next_digest_at = schedule.next_after(now)
+        subscriber.active, subscriber.inactive_reason = True, None
+        return subscriber
+
+    @staticmethod
+    def _choose(subscriber: Subscriber, topic: Topic) -> None:
+        if all(row.key != topic.key for row in subscriber.topics):
+            subscriber.topics.append(SubscriberTopic(key=topic.key, name=topic.name))
 
     def active_subscribers(self) -> list[Subscriber]:
         with self.session() as session:
@@ -101,7 +155,8 @@ class SubscriptionQueries:
             new = Subscriber(chat_id=new_id, kind="supergroup", active=old.active, all_topics=old.all_topics,
                              created_at=old.created_at, digest_time=old.digest_time, timezone=old.timezone,
                              next_digest_at=old.next_digest_at,
-                             topics=[SubscriberTopic(key=t.key, name=t.name) for t in old.topics])
+                             topics=[SubscriberTopic(key=t.key, name=t.name, excluded=t.excluded)
+                                     for t in old.topics])
             session.add(new)
             session.flush()
             session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
