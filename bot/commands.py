@@ -93,6 +93,7 @@ class Chat:
     user_id: int | None = None
     may_change: bool = True  # False: a group member who is not its administrator
     thread_id: int | None = None  # the forum topic the message came from
+    operator: bool = False  # the one at the terminal of `newsdigest chat`: may use the operators' commands
 
 
 def topic_code(key: str) -> str:
@@ -147,7 +148,7 @@ class Commands:
 
     def handle(self, chat: Chat, command: str, args: list[str]) -> list[Reply]:
         command = command.lower()
-        if command in OPERATOR_COMMANDS and chat.user_id not in self.admin_ids:
+        if command in OPERATOR_COMMANDS and not (chat.operator or chat.user_id in self.admin_ids):
             command = "help"
         method = getattr(self, f"cmd_{command}", None)
         if method is None:
@@ -256,7 +257,7 @@ class Commands:
         return [self._topics_view(chat)]
 
     def cmd_subscribe(self, chat: Chat, args: list[str]) -> list[Reply]:
-        topics, problem = self._resolve_topics(args)
+        topics, problem = self._resolve_topics(args, "subscribe")
         if problem:
             return [Reply(problem)]
         self.store.subscribe(chat.id, chat.kind, topics, datetime.now(UTC), self._schedule(chat))
@@ -271,7 +272,7 @@ class Commands:
         if not args or (len(args) == 1 and args[0].lower() == "all"):
             self.store.unsubscribe(chat.id, None)
             return [Reply("Unsubscribed: no more daily digests. Send /subscribe to start again.")]
-        topics, problem = self._resolve_topics(args)
+        topics, problem = self._resolve_topics(args, "unsubscribe")
         if problem:
             return [Reply(problem)]
         subscriber = self.store.unsubscribe(chat.id, topics, every_topic=self.store.topics())
@@ -401,11 +402,12 @@ class Commands:
         return "Topics: " + esc(", ".join(topic.name for topic in subscriber.topics)) + "."
 
     @staticmethod
-    def _available(topics: list[Topic]) -> str:
+    def _available(topics: list[Topic], command: str = "topic") -> str:
+        """The topics there are, and an example of ``command`` with one of them."""
         if not topics:
             return NO_TOPICS
         names = ", ".join(topic.name for topic in topics)
-        return f"Available topics: {esc(names)}.\nFor example: /topic {esc(topics[0].name)}"
+        return f"Available topics: {esc(names)}.\nFor example: /{command} {esc(topics[0].name)}"
 
     @staticmethod
     def _count(value: str | None, usage: str) -> tuple[int, str | None]:
@@ -543,10 +545,9 @@ class Commands:
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         return Reply("Pick a topic:", rows)
 
-    def _resolve_topics(self, args: list[str]) -> tuple[list[Topic] | None, str | None]:
-        """Topic names from command arguments: comma-separated, or one name of several words, or one per word.
-
-        No names: None, meaning all topics.
+    def _resolve_topics(self, args: list[str], command: str) -> tuple[list[Topic] | None, str | None]:
+        """Topic names from the arguments of ``command``: comma-separated, or one name of several words, or one
+        per word. No names: None, meaning all topics. Unknown names: the problem, with an example of ``command``.
         """
         if not args:
             return None, None
@@ -562,7 +563,7 @@ class Commands:
             if reading and all(found):
                 return found, None
         unknown = [name for name in names if self.store.find_topic(name) is None] or [text]
-        return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{self._available(self.store.topics())}"
+        return None, f"Unknown topic: {esc(', '.join(unknown))}.\n{self._available(self.store.topics(), command)}"
 
 
 CHANNEL_USAGE = ("/channel @name sends the digest to a channel where I am an administrator; "
