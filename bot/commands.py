@@ -590,6 +590,7 @@ def operator_figures(store: Store, tz) -> list[str]:
         f"Subscribers: {figures['active']} active, {figures['inactive']} inactive",
         f"Articles: {figures['articles']}",
         f"Digests sent today: {figures['sent_today']}; pending: {figures['pending']}; failed: {figures['failed']}",
+        f"Digests with a message of unknown fate (in flight at a crash, not sent again): {figures['fate_unknown']}",
         "Articles per source:",
         *(f"  {source}: {count}" for source, count, _ in figures["sources"]),
         "Articles per topic:",

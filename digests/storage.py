@@ -28,6 +28,8 @@ from digests.schedule import Schedule
 # day later ("Petrol, diesel prices today") is another story.
 STORY_HOURS = 12
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
+# Begins the last_error of a delivery that had a message in flight when its sender stopped (a crash).
+FATE_UNKNOWN = "fate unknown"
 LedgerEntry = tuple[str, int, int, str, "str | None"]  # path, size, mtime_ns, outcome ("done"/"rejected"), reason
 
 
@@ -388,19 +390,25 @@ class Store:
             )
             return list(session.scalars(query.order_by(Delivery.id)))
 
-    def recover_in_flight(self) -> int:
-        """After a crash: a message that was handed to Telegram without an answer coming back counts as sent.
+    def recover_in_flight(self) -> list[tuple[int, int, int]]:
+        """After a crash: the messages handed to Telegram whose answer never came back, as (chat, message
+        number from 1, messages in its digest). Their fate is unknown; each counts as sent, and its delivery's
+        last_error says so (``FATE_UNKNOWN``), for /stats.
 
-        It almost always reached Telegram (the request had left); sending it again would be a duplicate.
+        The request had left, so Telegram almost always has it, and sending it again could be a duplicate.
         """
         with self.session() as session, session.begin():
             stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True))))
+            unknown = []
             for delivery in stuck:
+                unknown.append((delivery.chat_id, delivery.parts_done + 1, delivery.parts_total))
+                delivery.last_error = (f"{FATE_UNKNOWN}: message {delivery.parts_done + 1} of "
+                                       f"{delivery.parts_total} was in flight when the sender stopped")
                 delivery.in_flight = False
                 delivery.parts_done += 1
                 if delivery.parts_done >= delivery.parts_total:
                     delivery.status = "sent"
-            return len(stuck)
+            return unknown
 
     def claim_part(self, delivery_id: int, part: int) -> bool:
         """Mark message ``part`` as being handed to Telegram now; False if someone else already did.
@@ -423,7 +431,7 @@ class Store:
             row = connection.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery_id, Delivery.parts_done == part)
-                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
+                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=_KEEP_FATE_UNKNOWN,
                         status=case((done, "sent"), else_=Delivery.status),
                         sent_at=case((done, now), else_=Delivery.sent_at))
                 .returning(Delivery.status)
@@ -437,7 +445,9 @@ class Store:
         """Telegram did not take the message: try again at ``retry_at``, or give up on this delivery."""
         with self.session() as session, session.begin():
             delivery = session.get(Delivery, delivery_id)
-            delivery.in_flight, delivery.last_error = False, error[:300]
+            delivery.in_flight = False
+            if not (delivery.last_error or "").startswith(FATE_UNKNOWN):  # that stays on record
+                delivery.last_error = error[:300]
             delivery.attempts += 1
             if give_up:
                 delivery.status = "failed"
@@ -624,6 +634,8 @@ class Store:
                     Delivery.status == "sent", Delivery.sent_at >= day_start)) or 0,
                 "failed": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "failed")) or 0,
                 "pending": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "pending")) or 0,
+                "fate_unknown": session.scalar(select(func.count(Delivery.id)).where(
+                    Delivery.last_error.startswith(FATE_UNKNOWN))) or 0,
             }
 
     def source_states(self) -> list[SourceState]:
@@ -635,6 +647,10 @@ class Store:
         with self.session() as session:
             query = select(Subscriber).where(Subscriber.kind != CONSOLE_KIND).order_by(Subscriber.chat_id)
             return list(session.scalars(query))
+
+
+# part_sent clears a delivery's error, but not the record that one of its messages had an unknown fate.
+_KEEP_FATE_UNKNOWN = case((Delivery.last_error.startswith(FATE_UNKNOWN), Delivery.last_error), else_=None)
 
 
 class _KnownStories:
