@@ -100,10 +100,10 @@ async def _start(application: Application) -> None:
     figures = await asyncio.to_thread(store.figures, datetime.now(UTC))
     log.info("Bot @%s, Bot API at %s; database %s", application.bot.username, _api_address(settings),
              make_url(settings.database_url).render_as_string(hide_password=True))
-    log.info("%d sources, read every %d minutes; %d subscribers (%d inactive); digests at %s %s by default",
-             len(settings.sources), settings.ingest_interval_minutes, figures["active"], figures["inactive"],
-             f"{settings.digest_time:%H:%M}", settings.digest_tz)
-    log.info("Running. Stop with Ctrl-C or SIGTERM (systemctl stop newsdigest)")
+    log.info("Sources: %d, read every %d minutes; subscribers: %d active, %d inactive; digests at %s %s unless a "
+             "chat chose its own time", len(settings.sources), settings.ingest_interval_minutes, figures["active"],
+             figures["inactive"], f"{settings.digest_time:%H:%M}", settings.digest_tz)
+    log.info("Running: stop with Ctrl-C, or SIGTERM (systemctl stop newsdigest)")
 
 
 def _api_address(settings: Settings) -> str:

@@ -329,6 +329,11 @@ def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file)
         fake.stop()
     assert process.returncode == 0, err
     assert "Ingest: 1 new" in err  # the log is there, and says what happened
+    # what runs, and how to stop it
+    assert f"Bot @newsdigest_test_bot, Bot API at {base_url.removesuffix('/bot')}; database {env['DATABASE_URL']}" \
+        in err
+    assert "Sources: 1, read every 30 minutes; subscribers: 0 active, 0 inactive" in err
+    assert "Running: stop with Ctrl-C, or SIGTERM" in err
     assert TOKEN not in out + err
     assert TOKEN.split(":")[1] not in out + err
     assert not re.search(r"\d{5,}:[A-Za-z0-9_-]{30,}", out + err)
