@@ -27,7 +27,7 @@ from bot.logs import redact, setup_logging
 from bot.settings import TELEGRAM_API, Settings, SettingsError, load_settings
 from digests.digest import group_by_topic, render_text
 from digests.fetching import __version__
-from digests.ingest import IngestReport
+from digests.ingest import IngestAborted, IngestReport
 from digests.models import topic_key
 from digests.sources import as_source, iter_source_files
 from digests.storage import Store
@@ -49,15 +49,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date as YYYY-MM-DD, such as 2026-11-24") from None
+    if day.year == date.max.year:  # its next day, the end of the digest's window, would not exist
+        raise argparse.ArgumentTypeError(f"{value!r} is too far in the future")
+    return day
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="newsdigest", description="A Telegram bot that sends short news digests.")
     parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
-    parser.add_argument("--env-file", help="settings file to read (default: .env, if there is one)")
+    parser.add_argument("--env-file", metavar="PATH", help="settings file to read (default: .env, if there is one)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
@@ -154,7 +157,11 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
         return USAGE_ERROR
     empty = [source.location for source in map(as_source, locations)
              if Path(source.location).expanduser().is_dir() and next(iter_source_files([source]), None) is None]
-    report = app.run_ingest(settings, store, locations, on_schedule=False, progress=True)
+    try:
+        report = app.run_ingest(settings, store, locations, on_schedule=False, progress=True)
+    except IngestAborted as error:
+        print(f"The ingest stopped half-way: {error}", file=sys.stderr)
+        return SOME_REJECTED
     for rejection in report.rejected:
         print(f"rejected: {rejection}")
     print(report.full_line())

@@ -219,6 +219,8 @@ def test_digest_mistakes_are_one_line_saying_what_is_expected(env, tmp_path):
     cases = {
         ("--date", "24/11/2026"): "newsdigest digest: argument --date: '24/11/2026' is not a date as YYYY-MM-DD, "
                                   "such as 2026-11-24 (see newsdigest digest --help)",
+        ("--date", "9999-12-31"): "newsdigest digest: argument --date: '9999-12-31' is too far in the future "
+                                  "(see newsdigest digest --help)",
         ("--topic", "msm"): "digest --topic: there is no topic called 'msm'; near names: MSME, MSME Policy",
         ("--topic", "Global News"): "digest --topic: there is no topic called 'Global News'; near names: Global",
         ("--topic", "nonsense"): "digest --topic: there is no topic called 'nonsense'; the topics are: Global, Markets, "
