@@ -126,14 +126,14 @@ def _main(argv: list[str] | None) -> int:
 def bad_token_message(settings: Settings) -> str:
     if settings.api_base_url == TELEGRAM_API:
         return BAD_TOKEN
-    return (f"{BAD_TOKEN} If it is right, check that TELEGRAM_API_BASE_URL={settings.api_base_url.removesuffix('/bot')}"
-            " is a Bot API server.")
+    server = settings.api_base_url.removesuffix("/bot")
+    return f"{BAD_TOKEN} If it is right, check that TELEGRAM_API_BASE_URL={server} is a Bot API server."
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     app.run(settings, Store(settings.database_url))
     return 0
 
@@ -220,7 +220,7 @@ def _no_such_topic(name: str, names: list[str]) -> str:
 def _send_digest(settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
-        return 2
+        return USAGE_ERROR
 
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:

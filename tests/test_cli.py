@@ -7,18 +7,16 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, time as clock
 from pathlib import Path
 
 import pytest
 
 from bot.cli import BAD_TOKEN, NO_TOKEN
-from datetime import UTC, datetime, time as clock
-
 from digests.schedule import Schedule
 from digests.storage import Store
 from tests.conftest import write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
-
 
 NEWSDIGEST = str(Path(sys.executable).with_name("newsdigest"))  # the venv's entry point, as operators run it
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,8 +221,8 @@ def test_digest_mistakes_are_one_line_saying_what_is_expected(env, tmp_path):
                                   "(see newsdigest digest --help)",
         ("--topic", "msm"): "digest --topic: there is no topic called 'msm'; near names: MSME, MSME Policy",
         ("--topic", "Global News"): "digest --topic: there is no topic called 'Global News'; near names: Global",
-        ("--topic", "nonsense"): "digest --topic: there is no topic called 'nonsense'; the topics are: Global, Markets, "
-                                 "MSME, MSME Policy",
+        ("--topic", "nonsense"): "digest --topic: there is no topic called 'nonsense'; the topics are: Global, "
+                                 "Markets, MSME, MSME Policy",
     }
     for args, expected in cases.items():
         result = newsdigest("digest", *args, env=env, cwd=tmp_path)
