@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from datetime import UTC, datetime, timedelta
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
 from telegram.request import HTTPXRequest
@@ -17,13 +21,14 @@ from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
 from bot.settings import Settings
 from digests.fetching import Fetcher
-from digests.ingest import IngestReport, ingest
-from digests.storage import Store
+from digests.ingest import IngestReport, ingest, log_report
+from digests.storage import Store, database_label
 
 log = logging.getLogger(__name__)
 
 # The updates the handlers use (commands, also when edited, and buttons): asked for in polling and webhook alike.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+CONNECT_BACKOFF_CAP = 60.0  # seconds between two attempts to reach the Bot API at start, at most
 
 
 def bot_defaults(settings: Settings) -> Defaults:
@@ -85,19 +90,33 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 
 
 async def _start(application: Application) -> None:
-    """Register the command menu, and start the digest sender (which first settles a crash's leftovers).
+    """Register the command menu, start the digest sender (which first settles a crash's leftovers) where this
+    process runs the jobs, and say in the log what is running.
 
     A process that runs no jobs has no sender: settling "leftovers" would mark another process's messages in
     flight as sent."""
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
-    application.bot_data["commands"].bot_username = application.bot.username  # for deep links
-    if not application.bot_data["jobs"]:
-        return
     settings: Settings = application.bot_data["settings"]
-    sender = make_delivery_bot(settings)
-    await sender.initialize()
-    application.bot_data["digests"] = DigestService(sender, application.bot_data["store"], settings.schedule,
-                                                    delivery_limits(settings))
+    store: Store = application.bot_data["store"]
+    try:
+        await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMAND_MENU])
+    except NetworkError as error:  # the menu is a convenience: the commands work without it
+        log.warning("Could not register the command menu (%s); the commands work without it", error)
+    application.bot_data["commands"].bot_username = application.bot.username  # for deep links
+    if application.bot_data["jobs"]:
+        sender = make_delivery_bot(settings)
+        await sender.initialize()
+        application.bot_data["digests"] = DigestService(sender, store, settings.schedule, delivery_limits(settings))
+    figures = await asyncio.to_thread(store.figures, datetime.now(UTC))
+    log.info("Bot @%s, Bot API at %s; database %s", application.bot.username, _api_address(settings),
+             database_label(settings.database_url))
+    log.info("Sources: %d, read every %d minutes; subscribers: %d active, %d inactive; digests at %s %s unless a "
+             "chat chose its own time", len(settings.sources), settings.ingest_interval_minutes, figures["active"],
+             figures["inactive"], f"{settings.digest_time:%H:%M}", settings.digest_tz)
+    log.info("Running: stop with Ctrl-C, or SIGTERM (systemctl stop newsdigest)")
+
+
+def _api_address(settings: Settings) -> str:
+    return settings.api_base_url.removesuffix("/bot")
 
 
 async def _stop(application: Application) -> None:
@@ -124,7 +143,8 @@ async def ingest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not settings.sources:
         log.warning("NEWS_SOURCES and SOURCES_FILE name no source: there is nothing to ingest")
         return
-    await asyncio.to_thread(run_ingest, settings, store, settings.sources, on_schedule=True)
+    report = await asyncio.to_thread(run_ingest, settings, store, settings.sources, on_schedule=True)
+    log_report(report)
     await alert_failing_sources(context.bot, store, settings.admin_ids)
 
 
@@ -137,6 +157,62 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     context.bot_data["digests"].tick()
 
 
+async def wait_for_bot_api(bot: Bot, where: str, stop: asyncio.Event, cap: float = CONNECT_BACKOFF_CAP) -> bool:
+    """Initialise the bot (``getMe``), trying again while the Bot API cannot be reached: a service must not die
+    on a network blip. One log line per failed attempt, the wait doubling up to ``cap`` seconds. A rejected
+    token is raised (``InvalidToken``); False if ``stop`` was set meanwhile."""
+    delay, attempt = 1.0, 1
+    while not stop.is_set():
+        try:
+            await bot.initialize()
+            return True
+        except RetryAfter as error:
+            after = error.retry_after
+            wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            reason = f"asked to wait {wait:.0f} s"
+        except NetworkError as error:  # connection refused, DNS, timeouts, 5xx
+            wait, reason = delay, str(error)
+            delay = min(cap, delay * 2)
+        log.warning("Cannot reach the Bot API at %s (attempt %d: %s); trying again in %.0f s", where, attempt,
+                    reason, wait)
+        attempt += 1
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except TimeoutError:
+            pass
+    return False
+
+
 def run(settings: Settings, store: Store) -> None:
-    """Serve the bot with long polling until interrupted."""
-    build_application(settings, store).run_polling(allowed_updates=ALLOWED_UPDATES)
+    """Serve the bot with long polling until interrupted (Ctrl-C, SIGTERM)."""
+    application = build_application(settings, store)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling carries on with this loop
+    stop, connected = asyncio.Event(), False
+    for signum in (signal.SIGINT, signal.SIGTERM):  # run_polling has its own once it runs
+        loop.add_signal_handler(signum, stop.set)
+    webhook_url = None
+    try:
+        connected = loop.run_until_complete(wait_for_bot_api(application.bot, _api_address(settings), stop))
+        if connected:  # Telegram refuses long polling while a webhook is set, and polling would delete it
+            webhook_url = loop.run_until_complete(application.bot.get_webhook_info()).url or None
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if not connected or webhook_url:  # stopped while waiting, the token was rejected, or a webhook is set
+            if stop.is_set():
+                log.info("Stopped before the Bot API could be reached")
+            loop.run_until_complete(application.bot.shutdown())
+            loop.close()
+    if webhook_url:
+        raise WebhookIsSet(webhook_url)
+    if connected:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+class WebhookIsSet(Exception):
+    """``run`` will not poll while a webhook is set: the ``serve`` processes behind it depend on it."""
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.url = url

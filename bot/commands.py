@@ -102,6 +102,7 @@ class Chat:
     user_id: int | None = None
     may_change: bool = True  # False: a group member who is not its administrator
     thread_id: int | None = None  # the forum topic the message came from
+    operator: bool = False  # the one at the terminal of `newsdigest chat`: may use the operators' commands
 
 
 def topic_code(key: str) -> str:
@@ -193,7 +194,7 @@ class Commands:
 
     def handle(self, chat: Chat, command: str, args: list[str]) -> list[Reply]:
         command = command.lower()
-        if command in OPERATOR_COMMANDS and chat.user_id not in self.admin_ids:
+        if command in OPERATOR_COMMANDS and not (chat.operator or chat.user_id in self.admin_ids):
             command = "help"
         method = getattr(self, f"cmd_{command}", None)
         if method is None:
@@ -307,7 +308,7 @@ class Commands:
         return [self._topics_view(chat)]
 
     def cmd_subscribe(self, chat: Chat, args: list[str]) -> list[Reply]:
-        topics, problem = self._resolve_topics(args)
+        topics, problem = self._resolve_topics(args, "subscribe")
         if problem:
             return [Reply(problem)]
         self.store.subscribe(chat.id, chat.kind, topics, datetime.now(UTC), self._schedule(chat))
@@ -322,7 +323,7 @@ class Commands:
         if not args or (len(args) == 1 and args[0].lower() == "all"):
             self.store.unsubscribe(chat.id, None)
             return [Reply("Unsubscribed: no more daily digests. Send /subscribe to start again.")]
-        topics, problem = self._resolve_topics(args)
+        topics, problem = self._resolve_topics(args, "unsubscribe")
         if problem:
             return [Reply(problem)]
         subscriber = self.store.unsubscribe(chat.id, topics, every_topic=self.store.topics())
@@ -456,13 +457,13 @@ class Commands:
         chosen = [topic.name for topic in subscriber.topics if not topic.excluded]
         return f"Topics: only {esc(_listing(chosen))} (new topics not included)."
 
-    def _available(self) -> str:
-        """The most active topics, for a reply that could not find one."""
+    def _available(self, command: str = "topic") -> str:
+        """The most active topics, for a reply that could not find one, and an example of ``command``."""
         ranked = self.store.topics_by_activity(datetime.now(UTC) - timedelta(days=ACTIVE_DAYS))
         if not ranked:
             return NO_TOPICS
         names = [topic.name for topic, _ in ranked]
-        return (f"Available topics: {esc(_listing(names, LISTED))}.\nFor example: /topic {esc(_shown(names[0]))}"
+        return (f"Available topics: {esc(_listing(names, LISTED))}.\nFor example: /{command} {esc(_shown(names[0]))}"
                 + ("\nSend /topics for all of them." if len(names) > LISTED else ""))
 
     @staticmethod
@@ -622,10 +623,9 @@ class Commands:
         where = f" ({page * TOPICS_PAGE + 1}–{page * TOPICS_PAGE + len(shown)} of {len(ranked)})" if pages > 1 else ""
         return Reply(f"Pick a topic{where}, the most active first:", rows, edit=edit)
 
-    def _resolve_topics(self, args: list[str]) -> tuple[list[Topic] | None, str | None]:
-        """Topic names from command arguments: comma-separated, or one name of several words, or one per word.
-
-        No names: None, meaning all topics.
+    def _resolve_topics(self, args: list[str], command: str) -> tuple[list[Topic] | None, str | None]:
+        """Topic names from the arguments of ``command``: comma-separated, or one name of several words, or one
+        per word. No names: None, meaning all topics. Unknown names: the problem, with an example of ``command``.
         """
         if not args:
             return None, None
@@ -641,7 +641,7 @@ class Commands:
             if reading and all(found):
                 return found, None
         unknown = [name for name in names if self.store.find_topic(name) is None] or [text]
-        return None, f"Unknown topic: {_echo(', '.join(unknown))}.\n{self._available()}"
+        return None, f"Unknown topic: {_echo(', '.join(unknown))}.\n{self._available(command)}"
 
 
 CHANNEL_USAGE = ("/channel @name sends the digest to a channel where I am an administrator; "
@@ -668,6 +668,7 @@ def operator_figures(store: Store, tz) -> list[str]:
         f"Subscribers: {figures['active']} active, {figures['inactive']} inactive",
         f"Articles: {figures['articles']}",
         f"Digests sent today: {figures['sent_today']}; pending: {figures['pending']}; failed: {figures['failed']}",
+        f"Digests with a message of unknown fate (in flight at a crash, not sent again): {figures['fate_unknown']}",
         "Articles per source:",
         *(f"  {source}: {count}" for source, count, _ in figures["sources"]),
         "Articles per topic:",

@@ -8,7 +8,7 @@ from bot.commands import Button, Chat, Commands
 from bot.formatting import html_to_plain
 from digests.storage import CONSOLE_KIND
 
-CONSOLE_CHAT = Chat(id=0, kind=CONSOLE_KIND)
+CONSOLE_CHAT = Chat(id=0, kind=CONSOLE_KIND, operator=True)  # whoever is at the terminal runs the bot
 INTRO = "newsdigest console: type a command such as /latest or /topic Global; /help lists them; /quit leaves."
 
 
@@ -26,11 +26,19 @@ def run_console(commands: Commands, read: Callable[[str], str] = input, write: C
             continue
         if line in ("/quit", "/exit", "quit", "exit"):
             return
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
+        if line.isdecimal():
+            if not 1 <= int(line) <= len(buttons):
+                write(f"There is no button {line}: " + (f"type 1 to {len(buttons)}." if buttons else
+                                                         "the last answer has none."))
+                continue
             replies = commands.press(CONSOLE_CHAT, buttons[int(line) - 1].data)
         elif line.startswith("/"):
-            name, *args = line[1:].split()
-            replies = commands.handle(CONSOLE_CHAT, name.split("@")[0], args)
+            name, *args = line[1:].split() or [""]
+            name = name.split("@")[0]  # /latest@SomeBot, as in a group
+            if not name:
+                write("Type a command after the slash, for example /latest. /help lists them.")
+                continue
+            replies = commands.handle(CONSOLE_CHAT, name, args)
         else:
             write("Commands start with a slash, for example /latest. /help lists them.")
             continue

@@ -6,7 +6,8 @@ one global pace (about 30 messages a second), at least a second between two mess
 three to one group. A 429 waits ``retry_after`` and retries; a blocked or vanished chat is deactivated; a
 migrated group moves to its new id; network errors and 5xx back off exponentially with jitter, and what
 still fails stays pending for the next run. Each message is marked in flight (committed) before it is handed
-to Telegram and done after, so a restart after a crash, even a SIGKILL, resumes where it stopped.
+to Telegram and done after, so a restart after a crash, even a SIGKILL, resumes where it stopped; the few
+messages in flight at that moment have an unknown fate, and are recorded so, not sent again.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ class Limits:
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     next_run_delay: float = 300.0
-    # Messages in flight at once: 16 keeps 30/s going at round trips up to half a second. More costs more
-    # than it gains: python-telegram-bot over httpx peaks near 800 messages/s at 2-4 connections here
-    # (bench/fanout.py) and slows as connections are added.
-    concurrency: int = 16
+    # Messages in flight at once, at most. The pace needs rate x round trip of them (Little's law): 3 at
+    # Telegram's usual 0.1 s; 8 keeps 29/s up to 0.27 s. No more: a message in flight when the process dies
+    # has an unknown fate (it is not sent again), so this is also the most chats a crash can leave unsure.
+    # python-telegram-bot over httpx peaks near 800 messages/s at 2-4 connections here (bench/fanout.py).
+    concurrency: int = 8
 
     @classmethod
     def paid(cls) -> Limits:
@@ -325,9 +327,12 @@ class DigestService:
         self.bot, self.store, self.default = bot, store, default
         self.limits = limits or Limits()
         self._task: asyncio.Task | None = None
-        recovered = store.recover_in_flight()
-        if recovered:
-            log.warning("%d digest messages were being sent when the bot stopped; counted as sent", recovered)
+        unknown = store.recover_in_flight()
+        if unknown:
+            chats = ", ".join(f"{chat} ({number} of {total})" for chat, number, total in unknown[:20])
+            log.warning("%d digest messages were in flight when the sender stopped: their fate is unknown (Telegram "
+                        "almost always has them); counted as sent, not sent again. Chats (message): %s%s",
+                        len(unknown), chats, ", ..." if len(unknown) > 20 else "")
 
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
@@ -27,6 +28,7 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 WEBHOOK_PATH = "/telegram"
 WEBHOOK_SECRET_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
 TELEGRAM_WEBHOOK_PORTS = {443, 80, 88, 8443}  # the only ports Telegram's servers call
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(ValueError):
@@ -137,6 +139,10 @@ def parse_clock(value: str) -> time | None:
 def api_base_url(value: str) -> str:
     """python-telegram-bot appends the token to this; accept the server's address with or without ``/bot``."""
     value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"TELEGRAM_API_BASE_URL={value!r} is not a URL: expected http://HOST:PORT or "
+                            "https://HOST, such as http://localhost:8081")
     return value if value.endswith("/bot") else value + "/bot"
 
 
@@ -163,6 +169,8 @@ def _webhook_secret(value: str) -> str:
         raise SettingsError("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters), as "
                             "Telegram requires")
     return value
+
+
 def _home(get, env_file: str | Path | None) -> Path:
     """Where a relative SQLite path in DATABASE_URL starts from: NEWSDIGEST_HOME, else the settings file's folder."""
     if value := get("NEWSDIGEST_HOME"):
@@ -170,10 +178,46 @@ def _home(get, env_file: str | Path | None) -> Path:
     return Path(env_file).resolve().parent if env_file else Path.cwd()
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL={value!r} is not a logging level: expected one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The variables of a ``.env`` file.
+
+    A line that is neither ``NAME=value`` nor a comment stops the program, naming the file and the line:
+    skipping it would run the bot without a setting its operator believes is set.
+    """
+    try:
+        with open(path, encoding="utf-8") as stream:
+            bad = next((binding for binding in parse_stream(stream) if binding.error), None)
+        values = dotenv_values(path) if bad is None else {}
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise SettingsError(f"cannot read {path}: {error.strerror or error}") from None
+    if bad is not None:
+        text = bad.original.string.strip().splitlines()[0] if bad.original.string.strip() else ""
+        raise SettingsError(f"{path}, line {bad.original.line}: {text!r} is not NAME=value (quote a value "
+                            "that has spaces, quotes or #)")
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env", *,
+                  must_exist: bool = False) -> Settings:
+    """The settings from ``environ`` (default: the process's) over those of ``env_file``.
+
+    ``env_file`` may be absent unless ``must_exist`` (a file the operator named). Every mistake raises
+    ``SettingsError`` with one line that names the setting and what is expected.
+    """
     values: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    if env_file and (must_exist or Path(env_file).exists()):
+        if not Path(env_file).exists():
+            raise SettingsError(f"--env-file: no such file: {env_file}")
+        values.update(read_env_file(env_file))
     values.update(os.environ if environ is None else environ)
 
     def get(name: str) -> str | None:
@@ -206,11 +250,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if value := get("MAX_FILE_MB"):
         changes["max_file_bytes"] = _int("MAX_FILE_MB", value, 1, 1024) * 1024 * 1024
     if value := get("PAID_BROADCAST"):
-        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-            raise SettingsError(f"PAID_BROADCAST={value!r} should be true or false")
-        changes["paid_broadcast"] = value.lower() in ("true", "1", "yes")
+        changes["paid_broadcast"] = _bool("PAID_BROADCAST", value)
     if value := get("LOG_LEVEL"):
-        changes["log_level"] = value.upper()
+        changes["log_level"] = _log_level(value)
     if value := get("ADMIN_IDS"):
         changes["admin_ids"] = _ids("ADMIN_IDS", value)
     if value := get("SOURCES_FILE"):

@@ -186,7 +186,8 @@ def ingest(
     move_files: bool = False,
     progress: bool = False,
 ) -> IngestReport:
-    """Ingest every source; bad files and failing URLs are reported in the result, never raised.
+    """Ingest every source; bad files and failing URLs are reported in the result, never raised (nor logged:
+    see ``log_report``).
 
     ``on_schedule`` polls only the URL sources that are due; ``settle_seconds`` leaves files younger than
     that for the next run (they may still be being written); ``move_files`` moves each file of a folder
@@ -208,10 +209,14 @@ def ingest(
         for files, part in _ingest_files(store, jobs, settings):
             report.merge(part)
             bar.update(files)
+    return report
+
+
+def log_report(report: IngestReport) -> None:
+    """Each rejection and the summary, as log lines (the bot's job; ``newsdigest ingest`` prints them)."""
     for rejection in report.rejected:
         log.warning("Rejected %s", rejection)
     log.info("Ingest: %s", report.full_line())
-    return report
 
 
 def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, source_tz: tzinfo,

@@ -142,6 +142,7 @@ class FakeBotAPI:
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses for the next sendMessage calls
     hang_next: int = 0  # the next N sendMessage calls hang for hang_seconds, then fail unrecorded
     hang_seconds: float = 3.0
+    answer_seconds: float = 0.0  # sendMessage answers this long after the message is accepted (a slow round trip)
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
@@ -171,13 +172,14 @@ class FakeBotAPI:
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port of 127.0.0.1 from a thread of its own; returns the base URL for the bot."""
+    def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (a free port unless ``port``) from a thread of its own; returns the base URL for the
+        bot."""
         ready = threading.Event()
         address: list[int] = []
 
         async def serve() -> None:
-            server = await asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=512)
+            server = await asyncio.start_server(self._connection, "127.0.0.1", port, backlog=512)
             address.append(server.sockets[0].getsockname()[1])
             asyncio.create_task(self._deliver_to_webhook())
             ready.set()
@@ -376,7 +378,10 @@ class FakeBotAPI:
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
-            return 200, {"ok": True, "result": handler(params)}
+            result = handler(params)
+            if method == "sendMessage" and self.answer_seconds:
+                await asyncio.sleep(self.answer_seconds)
+            return 200, {"ok": True, "result": result}
         except BadRequest as error:
             with self._lock:
                 self.errors.append((method, str(error)))

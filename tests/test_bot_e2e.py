@@ -103,6 +103,7 @@ async def test_subscribe_unsubscribe_and_settings(running_bot, reader, store, tm
     assert "Topics: only Global, MSME (new topics not included)." in answer.plain
     [answer] = await reader.ask("/subscribe Weather")
     assert "Unknown topic: Weather" in answer.plain and "Global, MSME, Policy" in answer.plain
+    assert "For example: /subscribe Global" in answer.plain
     [answer] = await reader.ask("/unsubscribe MSME")
     assert "Topics: only Global (new topics not included)." in answer.plain
     [answer] = await reader.ask("/settings")

@@ -2,23 +2,45 @@
 
 import os
 import re
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, time as clock
 from pathlib import Path
 
 import pytest
 
 from bot.cli import BAD_TOKEN, NO_TOKEN
+from digests.schedule import Schedule
 from digests.storage import open_store
 from tests.conftest import write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 
+NEWSDIGEST = str(Path(sys.executable).with_name("newsdigest"))  # the venv's entry point, as operators run it
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def newsdigest(*args: str, env: dict, cwd: Path, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, input=input,
-                          capture_output=True, text=True, timeout=120)
+    result = subprocess.run([NEWSDIGEST, *args], env=env, cwd=cwd, input=input, capture_output=True, text=True,
+                            timeout=120)
+    assert "Traceback" not in result.stderr + result.stdout
+    return result
+
+
+def read_line(stream, timeout: float = 60.0) -> str:
+    """The next line a running process writes, or "" if none comes within ``timeout`` seconds."""
+    ready, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline() if ready else ""
+
+
+def read_warning(stream) -> str:
+    """The next line that is not an INFO log line (the database opened, ...)."""
+    while " INFO " in (line := read_line(stream)):
+        pass
+    return line
 
 
 @pytest.fixture
@@ -40,39 +62,150 @@ def test_rejected_token_is_a_clear_error_without_the_token(env, tmp_path, fake_a
     result = newsdigest("run", env={**env, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": fake_api.base_url},
                         cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == BAD_TOKEN
+    *logged, line = result.stderr.strip().splitlines()  # the database it opened is logged first
+    assert line.startswith(BAD_TOKEN) and all(" INFO " in entry for entry in logged)
     assert wrong not in result.stdout + result.stderr
 
 
-def test_unreachable_api_is_a_clear_error(env, tmp_path):
+def test_run_waits_for_an_unreachable_api_and_serves_once_it_answers(env, tmp_path):
+    """A service must not die on a network blip: one line per attempt, then it carries on."""
+    with socket.socket() as probe:  # a port where nothing listens, for now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([NEWSDIGEST, "run"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**env, "TELEGRAM_BOT_TOKEN": TOKEN,
+                                               "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}"})
+    fake = FakeBotAPI()
+    try:
+        lines = [read_warning(process.stderr) for _ in range(2)]
+        assert all(f"Cannot reach the Bot API at http://127.0.0.1:{port} (attempt {n}:" in line
+                   for n, line in enumerate(lines, start=1)), lines
+        assert "trying again in 1 s" in lines[0] and "trying again in 2 s" in lines[1]
+        fake.start(port)
+        deadline = time.monotonic() + 30
+        while not fake.calls("getUpdates") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fake.calls("getUpdates"), "the bot did not start once the API answered"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        fake.stop()
+    assert process.returncode == 0
+    assert "Traceback" not in out + err and TOKEN not in out + err
+    assert "Bot @newsdigest_test_bot" in err
+
+
+def test_run_stopped_while_waiting_for_the_api_stops_cleanly(env, tmp_path):
     unused = FakeBotAPI()
     url = unused.start()
     unused.stop()  # nothing listens there any more
-    result = newsdigest("run", env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url}, cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith(f"Cannot reach the Telegram Bot API at {url}")
-    assert TOKEN not in result.stderr
+    process = subprocess.Popen([NEWSDIGEST, "run"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": url})
+    assert "Cannot reach the Bot API" in read_warning(process.stderr)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in out + err and TOKEN not in out + err
 
 
-def test_bad_setting_is_a_clear_error(env, tmp_path):
-    result = newsdigest("ingest", env={**env, "DIGEST_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path)
+@pytest.mark.parametrize(("setting", "value", "expected"), [
+    ("DIGEST_TIMEZONE", "Mars/Olympus", "DIGEST_TIMEZONE='Mars/Olympus' is not an IANA timezone name"),
+    ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not a logging level: expected one of DEBUG, INFO, WARNING, ERROR"),
+    ("TELEGRAM_API_BASE_URL", "localhost:8081", "TELEGRAM_API_BASE_URL='localhost:8081' is not a URL: expected http"),
+    ("PAID_BROADCAST", "maybe", "PAID_BROADCAST='maybe' is not true or false"),
+])
+def test_a_bad_setting_is_one_clear_line(env, tmp_path, setting, value, expected):
+    for command in ("run", "stats"):  # every command reads its settings in one place
+        result = newsdigest(command, env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, setting: value}, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        [line] = result.stderr.splitlines()
+        assert line.startswith("Configuration error: ") and expected in line
+
+
+def test_a_named_env_file_that_does_not_exist_is_an_error(env, tmp_path):
+    result = newsdigest("--env-file", "production.env", "stats", env=env, cwd=tmp_path)
     assert result.returncode == 2
-    assert "DIGEST_TIMEZONE='Mars/Olympus' is not an IANA timezone name" in result.stderr
+    assert result.stderr.splitlines() == ["Configuration error: --env-file: no such file: production.env"]
 
 
-def test_ingest_prints_counts_and_each_rejection(env, tmp_path, sample_file):
+def test_a_malformed_env_line_is_fatal_and_named(env, tmp_path):
+    (tmp_path / ".env").write_text("# settings\nLOG_LEVEL=INFO\nNEWS_SOURCES examples/news\nADMIN_IDS=1\n")
+    result = newsdigest("stats", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "Configuration error: .env, line 3: 'NEWS_SOURCES examples/news' is not NAME=value (quote a value that has "
+        "spaces, quotes or #)"]
+    (tmp_path / "other.env").write_text('TELEGRAM_BOT_TOKEN="unterminated\n')
+    result = newsdigest("--env-file", "other.env", "stats", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("Configuration error: other.env, line 1:")
+
+
+def test_ingest_prints_counts_and_each_rejection_once(env, tmp_path, sample_file):
     drop = tmp_path / "drop"
     write_article(drop, 1)
     (drop / "broken.xml").write_text("<root><title>oops")
     result = newsdigest("ingest", str(drop), str(sample_file), env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # some input rejected
     lines = result.stdout.splitlines()
-    assert lines[-1] == "2 new, 0 duplicate, 1 rejected (not well-formed XML: 1) | drop: 1 new, 1 rejected | knn: 1 new"
+    summary = "2 new, 0 duplicate, 1 rejected (not well-formed XML: 1) | drop: 1 new, 1 rejected | knn: 1 new"
+    assert lines[-1] == summary
     assert any(line.startswith(f"rejected: {drop / 'broken.xml'}: not well-formed XML") for line in lines)
+    # on a terminal stdout and stderr show together: each line once, not again as a log line
+    assert "broken.xml" not in result.stderr and "2 new" not in result.stderr
     again = newsdigest("ingest", str(drop), str(sample_file), env=env, cwd=tmp_path)
     assert again.stdout.splitlines()[-1] == "0 new, 0 duplicate, 0 rejected, 3 unchanged"  # the ledger
+    assert again.returncode == 0
     listed = newsdigest("ingest", "--rejected", env=env, cwd=tmp_path).stdout.splitlines()
     assert len(listed) == 1 and f"{drop / 'broken.xml'}: not well-formed XML" in listed[0]
+
+
+def test_ingest_exit_status_tells_scripts_what_happened(env, tmp_path):
+    bad, good, empty = tmp_path / "bad", tmp_path / "good", tmp_path / "empty"
+    (bad / "sub").mkdir(parents=True)
+    (bad / "one.xml").write_text("<root><title>oops")
+    (bad / "sub" / "two.rss").write_text("not xml at all")
+    write_article(good, 1)
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an article file")
+
+    everything_rejected = newsdigest("ingest", str(bad), env=env, cwd=tmp_path)
+    assert everything_rejected.returncode == 2
+    assert everything_rejected.stdout.splitlines()[-1].startswith("0 new, 0 duplicate, 2 rejected")
+
+    missing = newsdigest("ingest", str(good), str(tmp_path / "nowhere"), env=env, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.splitlines() == [f"No such file or folder: {tmp_path / 'nowhere'} (nothing was ingested)"]
+    assert open_store(env["DATABASE_URL"]).article_count() == 0
+
+    nothing_there = newsdigest("ingest", str(empty), env=env, cwd=tmp_path)
+    assert nothing_there.returncode == 0
+    assert f"No *.xml, *.rss or *.atom files were found in {empty}" in nothing_there.stderr
+
+    assert newsdigest("ingest", str(good), env=env, cwd=tmp_path).returncode == 0
+    usage = newsdigest("ingest", "--no-such-option", env=env, cwd=tmp_path)
+    assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1
+
+    only_sub = newsdigest("ingest", "--rejected", str(bad / "sub"), env=env, cwd=tmp_path).stdout.splitlines()
+    assert len(only_sub) == 1 and f"{bad / 'sub' / 'two.rss'}: " in only_sub[0]
+    one_file = newsdigest("ingest", "--rejected", str(bad / "one.xml"), env=env, cwd=tmp_path).stdout.splitlines()
+    assert len(one_file) == 1 and f"{bad / 'one.xml'}: not well-formed XML" in one_file[0]
+    assert newsdigest("ingest", "--rejected", str(good), env=env, cwd=tmp_path).stdout == ""
+    assert len(newsdigest("ingest", "--rejected", env=env, cwd=tmp_path).stdout.splitlines()) == 2
+
+
+def test_version_and_every_command_says_what_it_does(env, tmp_path):
+    from importlib.metadata import version
+
+    result = newsdigest("--version", env=env, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"newsdigest {version('newsdigest')}"
+    overview = newsdigest("--help", env=env, cwd=tmp_path).stdout
+    commands = ["run", "ingest", "digest", "chat", "stats", "subscribers"]
+    for command in commands:
+        summary = re.search(rf"^    {command} +(.+)$", overview, re.MULTILINE).group(1)
+        result = newsdigest(command, "--help", env=env, cwd=tmp_path)
+        assert result.returncode == 0
+        description = result.stdout.split("\n\n")[1]  # after the usage
+        assert " ".join(description.split()).lower().startswith(summary.lower()), (command, result.stdout)
 
 
 def test_ingest_reads_news_sources_from_dotenv(env, tmp_path, sample_file):
@@ -87,10 +220,47 @@ def test_digest_prints_plain_text_for_a_date_and_topic(env, tmp_path, sample_fil
     assert "News digest, 7 Aug 2025" in result.stdout
     assert "## Global (1)" in result.stdout
     assert "India And Russia Hold 11th Session" in result.stdout and "<" not in result.stdout
-    other = newsdigest("digest", "--date", "2025-08-07", "--topic", "MSME", env=env, cwd=tmp_path)
-    assert "No articles." in other.stdout
-    bad = newsdigest("digest", "--date", "7/8/2025", env=env, cwd=tmp_path)
-    assert bad.returncode == 2 and "invalid fromisoformat value" in bad.stderr
+    one = newsdigest("digest", "--date", "2025-08-07", "--topic", "global", env=env, cwd=tmp_path)
+    assert "News digest, 7 Aug 2025, Global" in one.stdout and "India And Russia" in one.stdout
+
+
+def test_digest_mistakes_are_one_line_saying_what_is_expected(env, tmp_path):
+    for number, topic in enumerate(["Global", "MSME", "MSME Policy", "Markets"]):
+        write_article(tmp_path / "news", number, category=topic)
+    newsdigest("ingest", str(tmp_path / "news"), env=env, cwd=tmp_path)
+    cases = {
+        ("--date", "24/11/2026"): "newsdigest digest: argument --date: '24/11/2026' is not a date as YYYY-MM-DD, "
+                                  "such as 2026-11-24 (see newsdigest digest --help)",
+        ("--date", "9999-12-31"): "newsdigest digest: argument --date: '9999-12-31' is too far in the future "
+                                  "(see newsdigest digest --help)",
+        ("--topic", "msm"): "digest --topic: there is no topic called 'msm'; near names: MSME, MSME Policy",
+        ("--topic", "Globl"): "digest --topic: there is no topic called 'Globl'; near names: Global",
+        ("--topic", "nonsense"): "digest --topic: there is no topic called 'nonsense'; the topics are: Global, "
+                                 "Markets, MSME, MSME Policy",
+    }
+    for args, expected in cases.items():
+        result = newsdigest("digest", *args, env=env, cwd=tmp_path)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.splitlines() == [expected]
+
+
+def test_a_reader_that_goes_away_ends_it_quietly(env, tmp_path, sample_file):
+    """`newsdigest digest | head`: head leaves early; no BrokenPipeError."""
+    newsdigest("ingest", str(sample_file), env=env, cwd=tmp_path)
+    open_store(env["DATABASE_URL"]).subscribe(5, "private", None, datetime.now(UTC), Schedule(clock(8), UTC))
+    for command in (["digest", "--date", "2025-08-07"], ["stats"], ["subscribers"], ["--help"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before the first line
+        try:
+            result = subprocess.run([NEWSDIGEST, *command], env=env, cwd=tmp_path, stdout=write_end,
+                                    stderr=subprocess.PIPE, text=True, timeout=60)
+        finally:
+            os.close(write_end)
+        assert result.stderr == "", command
+        assert result.returncode in (0, 128 + signal.SIGPIPE)
+    shell = subprocess.run(f"{NEWSDIGEST} digest --date 2025-08-07 | head -1", shell=True, env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60)
+    assert shell.stdout == "News digest, 7 Aug 2025\n" and shell.stderr == ""
 
 
 def test_chat_console_answers_like_the_bot(env, tmp_path, sample_file):
@@ -106,6 +276,48 @@ def test_chat_console_answers_like_the_bot(env, tmp_path, sample_file):
     newsdigest("chat", env=env, cwd=tmp_path, input="/start\n")
     store = open_store(env["DATABASE_URL"])
     assert store.active_subscribers() == []
+
+
+def test_chat_console_takes_any_line_and_the_operator_gets_stats(env, tmp_path, sample_file):
+    newsdigest("ingest", str(sample_file), env=env, cwd=tmp_path)
+    lines = ["/", "99", "/topic", "7", "/@", "²", "/subscribe nonsense", "/stats", "/quit"]
+    result = newsdigest("chat", env=env, cwd=tmp_path, input="\n".join(lines) + "\n")
+    assert result.returncode == 0
+    answers = result.stdout.split("> ")[1:]
+    assert answers[0].startswith("Type a command after the slash, for example /latest.")
+    assert answers[1].startswith("There is no button 99: the last answer has none.")
+    assert answers[3].startswith("There is no button 7: type 1 to 1.")
+    assert answers[4].startswith("Type a command after the slash")
+    assert answers[5].startswith("Commands start with a slash")
+    assert "Unknown topic: nonsense" in answers[6] and "For example: /subscribe Global" in answers[6]
+    assert "Statistics" in answers[7] and "Subscribers: 0 active" in answers[7] and "Articles: 1" in answers[7]
+
+
+def test_dev_py_checks_the_python_version_first(tmp_path):
+    old = "import sys; sys.version_info = (3, 10, 12); sys.argv = ['dev.py', 'run']; exec(open('dev.py').read())"
+    result = subprocess.run([sys.executable, "-c", old], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("newsdigest needs Python 3.11 or newer")
+    assert not (tmp_path / ".env").exists() and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["chat", "run"])
+def test_ctrl_c_under_dev_py_stops_cleanly(env, tmp_path, fake_api, command):
+    """Ctrl-C in a terminal signals the whole foreground group: dev.py and the command it runs."""
+    env = {**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url}
+    process = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), command], env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    if command == "chat":
+        assert read_line(process.stdout).startswith("newsdigest console")
+    else:
+        while not fake_api.calls("getUpdates") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    # the bot stops as asked (0); the console too, or with 130 if the signal came between two reads
+    assert process.returncode in ((0, 128 + signal.SIGINT) if command == "chat" else (0,)), (out, err)
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in err
 
 
 def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file):
@@ -130,8 +342,13 @@ def test_run_serves_the_bot_and_never_logs_the_token(env, tmp_path, sample_file)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
         fake.stop()
-    assert process.returncode == 0, err
+    assert process.returncode == 0, (out, err)
     assert "Ingest: 1 new" in err  # the log is there, and says what happened
+    # what runs, and how to stop it
+    assert f"Bot @newsdigest_test_bot, Bot API at {base_url.removesuffix('/bot')}; database {env['DATABASE_URL']}" \
+        in err
+    assert "Sources: 1, read every 30 minutes; subscribers: 0 active, 0 inactive" in err
+    assert "Running: stop with Ctrl-C, or SIGTERM" in err
     assert TOKEN not in out + err
     assert TOKEN.split(":")[1] not in out + err
     assert not re.search(r"\d{5,}:[A-Za-z0-9_-]{30,}", out + err)
@@ -168,7 +385,7 @@ def test_the_running_bot_ingests_a_large_drop_folder_through_its_workers(env, tm
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
         fake.stop()
-    assert process.returncode == 0, err
+    assert process.returncode == 0, (out, err)
     assert f"Ingest: {total} new" in err and "worker processes (forkserver)" in err
     deadline = time.monotonic() + 10
     while _fork_servers() - servers_before and time.monotonic() < deadline:

@@ -67,19 +67,24 @@ class DeliveryQueries:
             )
             return list(session.scalars(query.order_by(Delivery.id)))
 
-    def recover_in_flight(self) -> int:
-        """After a crash: a message that was handed to Telegram without an answer coming back counts as sent.
+    def recover_in_flight(self) -> list[tuple[int, int, int]]:
+        """After a crash: the messages handed to Telegram whose answer never came back, as (chat, message
+        number from 1, messages in its digest). Their fate is unknown; each counts as sent, and its delivery's
+        ``unknown_parts`` says so, for the log and /stats.
 
-        It almost always reached Telegram (the request had left); sending it again would be a duplicate.
+        The request had left, so Telegram almost always has it, and sending it again could be a duplicate.
         """
         with self.session() as session, session.begin():
             stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True))))
+            unknown = []
             for delivery in stuck:
+                unknown.append((delivery.chat_id, delivery.parts_done + 1, delivery.parts_total))
+                delivery.unknown_parts += 1
                 delivery.in_flight = False
                 delivery.parts_done += 1
                 if delivery.parts_done >= delivery.parts_total:
                     delivery.status = "sent"
-            return len(stuck)
+            return unknown
 
     def claim_part(self, delivery_id: int, part: int) -> bool:
         """Mark message ``part`` as being handed to Telegram now; False if someone else already did.

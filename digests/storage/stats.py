@@ -28,4 +28,5 @@ class StatsQueries:
                     Delivery.status == "sent", Delivery.sent_at >= day_start)) or 0,
                 "failed": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "failed")) or 0,
                 "pending": session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "pending")) or 0,
+                "fate_unknown": session.scalar(select(func.count(Delivery.id)).where(Delivery.unknown_parts > 0)) or 0,
             }
