@@ -12,14 +12,18 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
-from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, Topic, topic_key
+from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
+from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
 from digests.storage.base import CHUNK, chunks, grouped
 from digests.storage.ledger import LedgerEntry, record_files
 
-# Another source's article with the same headline words published this close in time is the same story. A
-# window rather than a calendar day: 04:00 and 06:00 in India fall on two UTC days, and the same headline a
-# day later ("Petrol, diesel prices today") is another story.
+# An article with the same headline words published this close in time is the same story (from any source: a
+# source that sends a story twice, under two links, is showing it twice). A window rather than a calendar day:
+# 04:00 and 06:00 in India fall on two UTC days, and the same headline a day later ("Petrol, diesel prices
+# today") is another story.
 STORY_HOURS = 12
+CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
+COMMON_WORD = 500  # a word in more of a day's headlines than this finds no candidates (too common to tell)
 
 
 @dataclass
@@ -44,9 +48,26 @@ class NewArticle:
     @cached_property
     def story_days(self) -> list[date]:
         """The UTC days of the moments within ``STORY_HOURS`` of this article's: its own and the one before or after."""
-        moment, window = self.published_at.astimezone(UTC), timedelta(hours=STORY_HOURS)
-        first, last = (moment - window).date(), (moment + window).date()
-        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return _days_around(self.published_at, STORY_HOURS)
+
+    @cached_property
+    def similar_days(self) -> list[date]:
+        """The UTC days of the moments within ``SIMILAR_HOURS`` of this article's."""
+        return _days_around(self.published_at, SIMILAR_HOURS)
+
+    @cached_property
+    def story_words(self) -> list[str]:
+        return index_words(self.title)
+
+    @cached_property
+    def telling(self) -> Telling:
+        return Telling(self.title, self.summary)
+
+
+def _days_around(moment: datetime, hours: int) -> list[date]:
+    moment, window = moment.astimezone(UTC), timedelta(hours=hours)
+    first, last = (moment - window).date(), (moment + window).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 class ArticleQueries:
@@ -58,8 +79,9 @@ class ArticleQueries:
         recorded as read if and only if its articles are stored, whenever the process is stopped.
 
         An article is the same as a stored one (or an earlier one of the same batch) when it has the same
-        source and id, or else the same link, or else a near-identical headline (same words) published by
-        another source within ``STORY_HOURS``; the other source is then recorded as also carrying the story. The whole batch
+        source and id, or else the same link, or else a near-identical headline (same words) published within
+        ``STORY_HOURS``, or else (from another source) the same event in other words within ``SIMILAR_HOURS``
+        (``digests.stories``); another source is then recorded as also carrying the story. The whole batch
         is a handful of set-based statements, so that large ingests are not held up by the database.
         """
         items = list(items)
@@ -131,6 +153,10 @@ class ArticleQueries:
             session.execute(update(Topic), updates)
         session.connection().execute(insert(ArticleHeadline.__table__), [
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
+        word_rows = [dict(day=item.story[0], word=word, article_id=article_id)
+                     for item, article_id in zip(fresh, ids) for word in item.story_words]
+        if word_rows:
+            session.connection().execute(insert(StoryWord.__table__), word_rows)
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given."""
@@ -198,14 +224,18 @@ class ArticleQueries:
 
 
 class _KnownStories:
-    """What a batch of new articles may repeat: the stored articles with the same links, source ids or
-    headline keys (fetched in a few queries), plus the batch's own earlier items."""
+    """What a batch of new articles may repeat: the stored articles with the same links, source ids, headline
+    keys or headline words (fetched in a few queries), plus the batch's own earlier items."""
 
     def __init__(self):
         # each maps to (ref, source): ref is a stored article's id, or -1 - the batch item's index
         self.links: dict[str, tuple[int, str]] = {}
         self.ids: dict[tuple[str, str], tuple[int, str]] = {}
         self.headlines: dict[tuple[date, str], list[tuple[int, str, datetime]]] = {}  # ... and published time
+        # the story index: (UTC day, headline word) -> refs; and each ref's source, time and telling
+        self.words: dict[tuple[date, str], list[int]] = {}
+        self.articles: dict[int, tuple[str, datetime]] = {}
+        self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
 
     @classmethod
     def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
@@ -228,7 +258,46 @@ class _KnownStories:
                          .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
                 for row_id, source, published_at, key in session.execute(query):
                     known.headlines.setdefault((day, key), []).append((row_id, source, published_at))
+        known._load_candidates(session, items)
         return known
+
+    def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
+        """The stored articles sharing headline words with the batch, and the tellings of those that may be
+        compared with one of its items (``CANDIDATES`` each)."""
+        for day, batch_words in grouped((day, word) for item in items for day in item.similar_days
+                                        for word in item.story_words):
+            for chunk in chunks(batch_words, CHUNK):
+                query = (select(StoryWord.word, Article.id, Article.source, Article.published_at)
+                         .join(Article, Article.id == StoryWord.article_id)
+                         .where(StoryWord.day == day, StoryWord.word.in_(chunk)))
+                for word, row_id, source, published_at in session.execute(query):
+                    self.words.setdefault((day, word), []).append(row_id)
+                    self.articles[row_id] = (source, published_at)
+        if not self.words:
+            return
+        wanted = {ref for item in items for ref in self._candidates(item)}
+        for chunk in chunks(sorted(wanted), CHUNK):
+            for row_id, title, summary in session.execute(
+                    select(Article.id, Article.title, Article.summary).where(Article.id.in_(chunk))):
+                self.tellings[row_id] = Telling(title, summary)
+
+    def _candidates(self, item: NewArticle) -> list[int]:
+        """Other sources' articles within ``SIMILAR_HOURS`` that share the most headline words with the item."""
+        shared: Counter[int] = Counter()
+        window = timedelta(hours=SIMILAR_HOURS)
+        for day in item.similar_days:
+            for word in item.story_words:
+                refs = self.words.get((day, word), ())
+                if len(refs) <= COMMON_WORD:
+                    shared.update(refs)
+        found = []
+        for ref, _ in shared.most_common():
+            source, published_at = self.articles[ref]
+            if source != item.source and abs(published_at - item.published_at) <= window:
+                found.append(ref)
+                if len(found) == CANDIDATES:
+                    break
+        return found
 
     def find(self, item: NewArticle) -> tuple[int, str] | None:
         if item.external_id and (item.source, item.external_id) in self.ids:
@@ -239,9 +308,22 @@ class _KnownStories:
         for day in item.story_days:
             for ref, source, published_at in self.headlines.get((day, item.story[1]), ()):
                 gap = abs(published_at - item.published_at)
-                if source != item.source and gap <= timedelta(hours=STORY_HOURS):
+                if gap <= timedelta(hours=STORY_HOURS):
                     hits.append((gap, ref, source))
-        return min(hits)[1:] if hits else None  # the closest in time
+        if hits:
+            return min(hits)[1:]  # the closest in time
+        return self._similar(item)
+
+    def _similar(self, item: NewArticle) -> tuple[int, str] | None:
+        """The most similar of the item's candidates, if it is similar enough to be the same story."""
+        best = None
+        for ref in self._candidates(item):
+            telling = self.tellings.get(ref)
+            if telling is not None:
+                score = similarity(item.telling, telling if isinstance(telling, Telling) else telling.telling)
+                if score >= SIMILAR and (best is None or score > best[0]):
+                    best = (score, ref)
+        return (best[1], self.articles[best[1]][0]) if best else None
 
     def add(self, item: NewArticle, ref: int) -> None:
         entry = (ref, item.source)
@@ -249,3 +331,9 @@ class _KnownStories:
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
         self.headlines.setdefault(item.story, []).append((*entry, item.published_at))
+        day = item.story[0]
+        for word in item.story_words:
+            self.words.setdefault((day, word), []).append(ref)
+        if item.story_words:
+            self.articles[ref] = (item.source, item.published_at)
+            self.tellings[ref] = item
