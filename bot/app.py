@@ -86,7 +86,7 @@ async def _start(application: Application) -> None:
     sender = make_delivery_bot(settings)
     await sender.initialize()
     application.bot_data["digests"] = DigestService(sender, application.bot_data["store"], settings.schedule,
-                                                    delivery_limits(settings))
+                                                    delivery_limits(settings), settings.digest_max_items)
 
 
 async def _stop(application: Application) -> None:

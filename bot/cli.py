@@ -16,7 +16,7 @@ from bot.console import run_console
 from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
 from bot.settings import Settings, SettingsError, load_settings
-from digests.digest import group_by_topic, render_text
+from digests.digest import group_by_topic, rank, render_text
 from digests.models import topic_key
 from digests.storage import Store
 
@@ -104,7 +104,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     articles = Store(settings.database_url).published(start.astimezone(UTC), end.astimezone(UTC))
     keys = {topic_key(args.topic)} if args.topic else None
     title = f"News digest, {day.day} {day:%b %Y}" + (f", {args.topic}" if args.topic else "")
-    print(render_text(group_by_topic(articles, keys), tz, title))
+    ranked = rank(group_by_topic(articles, keys), settings.digest_max_items, min(end, datetime.now(tz)))
+    print(render_text(ranked.sections, tz, title, ranked.left_out))
     return 0
 
 
@@ -115,7 +116,8 @@ def _send_digest(settings: Settings) -> int:
 
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:
-            service = DigestService(bot, Store(settings.database_url), settings.schedule, app.delivery_limits(settings))
+            service = DigestService(bot, Store(settings.database_url), settings.schedule, app.delivery_limits(settings),
+                                    settings.digest_max_items)
             report = await service.run_once(send_now=True)
         return report.summary_line()
 

@@ -1,12 +1,15 @@
-"""Digests: the articles a chat should get, grouped by topic, and their plain-text form."""
+"""Digests: the articles a chat should get, grouped by topic, ranked and capped, and their plain-text form."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from digests.models import Article
+
+DEFAULT_MAX_ITEMS = 30  # stories in a digest (DIGEST_MAX_ITEMS)
+HALF_LIFE_HOURS = 24  # a story's weight halves with each day of age: a second source outweighs a day
 
 
 @dataclass
@@ -33,14 +36,71 @@ def article_count(sections: list[Section]) -> int:
     return sum(len(section.articles) for section in sections)
 
 
+def story_weight(article: Article, now: datetime) -> float:
+    """How high a story ranks: the sources that carried it, halved for each ``HALF_LIFE_HOURS`` of age."""
+    hours = max(0.0, (now - article.published_at).total_seconds() / 3600)
+    return (1 + len(article.also_sources)) * 0.5 ** (hours / HALF_LIFE_HOURS)
+
+
+@dataclass
+class Ranked:
+    """A digest's sections, best first, within its cap; ``left_out`` counts the stories past it, by topic."""
+
+    sections: list[Section]
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def more(self) -> int:
+        return sum(self.left_out.values())
+
+
+def rank(sections: list[Section], max_items: int = DEFAULT_MAX_ITEMS, now: datetime | None = None) -> Ranked:
+    """Stories carried by more sources and fresher ones first, within each section and across them (a section
+    goes by its best story); only the ``max_items`` best stories of the whole digest stay in it.
+
+    ``now`` is when the digest is read (default: its newest article's time).
+    """
+    articles = [article for section in sections for article in section.articles]
+    if not articles:
+        return Ranked([])
+    now = now or max(article.published_at for article in articles)
+
+    def order(article: Article) -> tuple:
+        return -story_weight(article, now), -article.published_at.timestamp(), -article.id
+
+    kept = {id(article) for article in sorted(articles, key=order)[:max_items]}
+    ranked, left_out = [], {}
+    for section in sections:
+        stories = sorted(section.articles, key=order)
+        shown = [article for article in stories if id(article) in kept]
+        if len(shown) < len(stories):
+            left_out[section.topic] = len(stories) - len(shown)
+        if shown:
+            ranked.append(Section(section.topic, shown))
+    ranked.sort(key=lambda section: order(section.articles[0]))
+    return Ranked(ranked, left_out)
+
+
 def format_date(moment: datetime, tz: tzinfo) -> str:
     """``7 Aug 2025``, in the reader's timezone."""
     local = moment.astimezone(tz)
     return f"{local.day} {local:%b %Y}"
 
 
-def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
-    """The digest as plain text, for the terminal."""
+def more_line(left_out: dict[str, int], topics: int = 5) -> str:
+    """What a capped digest ends with: how many more stories there are, and the commands that show them."""
+    more = sum(left_out.values())
+    by_topic = sorted(left_out.items(), key=lambda item: (-item[1], item[0].casefold()))
+    line = f"… and {more} more {'story' if more == 1 else 'stories'}: /latest shows the newest"
+    if by_topic:
+        line += "; by topic: " + ", ".join(f"/topic {topic} ({n})" for topic, n in by_topic[:topics])
+        if len(by_topic) > topics:
+            line += ", …"
+    return line + "."
+
+
+def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[str, int] | None = None) -> str:
+    """The digest as plain text, for the terminal; ``left_out``: the stories past its cap, by topic."""
     lines = [title, "=" * len(title)]
     if not sections:
         lines += ["", "No articles."]
@@ -52,4 +112,6 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
                 lines.append(f"  {article.summary}")
             if article.also_sources:
                 lines.append(f"  Also: {', '.join(article.also_sources)}")
+    if left_out:
+        lines += ["", more_line(left_out)]
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.formatting import article_html
-from digests.digest import group_by_topic, render_text
+from digests.digest import group_by_topic, rank, render_text, story_weight
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
 from digests.sources import Source
@@ -202,3 +202,19 @@ def test_the_real_feeds_show_no_story_twice_from_one_source(store):
         seen[key] = article.published_at
     almonitor = [a for a in shown if a.source == "almonitor" and a.title.startswith("As Israel advances West Bank")]
     assert len(almonitor) == 1  # the feed carries it four times
+
+
+def test_ranking_weighs_sources_against_age_and_orders_sections_by_their_best_story(store, tmp_path):
+    now = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+    write_article(tmp_path / "a", 1, title="Fresh story from one source", source="one", category="Later", when=now)
+    for number, source in enumerate(("one", "two")):
+        write_article(tmp_path / source, 10 + number, title="Day-old story from two sources", source=source,
+                      category="Earlier", when=now - timedelta(hours=20))
+    write_article(tmp_path / "a", 3, title="Old story from one source", source="one", category="Later",
+                  when=now - timedelta(hours=30))
+    ingest(store, [str(tmp_path / name) for name in ("a", "one", "two")], source_tz=UTC)
+    ranked = rank(group_by_topic(store.latest(10)), max_items=2, now=now)
+    assert [[a.title for a in s.articles] for s in ranked.sections] == [
+        ["Day-old story from two sources"], ["Fresh story from one source"]]  # 2 x 0.56 outweighs 1 x 1.0
+    assert ranked.left_out == {"Later": 1}
+    assert story_weight(ranked.sections[1].articles[0], now) == 1.0
