@@ -223,9 +223,13 @@ class StoryWord(Base):
 
     __tablename__ = "story_words"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # the UTC day's ordinal (date.toordinal()):
+    # an integer, because this table takes a row per headline word and a date costs more to bind
     word: Mapped[str] = mapped_column(String(40), primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+    # SQLite keeps the rows in the key's order itself (one B-tree, not a table and an index); others ignore it
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class AlsoSource(Base):

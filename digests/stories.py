@@ -27,7 +27,7 @@ import Stemmer
 
 SIMILAR = 0.40  # the least similarity of two sources' articles that are one story
 SIMILAR_HOURS = 24  # ... published at most this far apart
-INDEX_WORDS = 20  # a headline's words that go into the index, at most
+INDEX_WORDS = 10  # a headline's words that go into the index, at most
 WORD_CHARS = 40  # longer "words" (URLs, codes) are cut to this
 
 # Function words of the languages the feeds come in: they say nothing about which event a headline is about.
@@ -57,7 +57,10 @@ _stemmer = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=65536)
 def _word(token: str) -> str:
-    """A word's comparable form: accents off Latin letters, English endings off, at most ``WORD_CHARS``."""
+    """A token's comparable form: accents off Latin letters, English endings off, at most ``WORD_CHARS``; ''
+    for a function word or a single letter."""
+    if token in STOPWORDS or (len(token) == 1 and not token.isdigit()):
+        return ""
     plain = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
     if plain.isascii():
         token = _stemmer.stemWord(plain) if plain.isalpha() else plain
@@ -67,15 +70,17 @@ def _word(token: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text that tell one event from another, in order (repeats kept)."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    text = _ABBREVIATION.sub(lambda match: match.group(0).replace(".", ""), _THOUSANDS.sub("", text))
+    if "." in text or "," in text:
+        text = _ABBREVIATION.sub(lambda match: match.group(0).replace(".", ""), _THOUSANDS.sub("", text))
+    tokens = _NOT_WORD.sub(" ", text.replace("'s ", " ")).split()
+    if not _WIDE.search(text):
+        return [word for word in map(_word, tokens) if word]
     found = []
-    for token in _NOT_WORD.sub(" ", text.replace("'s ", " ")).split():
-        if token in STOPWORDS:
-            continue
+    for token in tokens:
         if _WIDE.search(token):
             found.extend([a + b for a, b in zip(token, token[1:])] or [token])
-        elif len(token) > 1 or token.isdigit():
-            found.append(_word(token))
+        elif word := _word(token):
+            found.append(word)
     return found
 
 

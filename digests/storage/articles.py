@@ -23,7 +23,8 @@ from digests.storage.ledger import LedgerEntry, record_files
 # today") is another story.
 STORY_HOURS = 12
 CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
-COMMON_WORD = 500  # a word in more of a day's headlines than this finds no candidates (too common to tell)
+SHARED_WORDS = 2  # ... sharing at least this many
+COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
 
 
 @dataclass
@@ -153,7 +154,7 @@ class ArticleQueries:
             session.execute(update(Topic), updates)
         session.connection().execute(insert(ArticleHeadline.__table__), [
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
-        word_rows = [dict(day=item.story[0], word=word, article_id=article_id)
+        word_rows = [dict(day=item.story[0].toordinal(), word=word, article_id=article_id)
                      for item, article_id in zip(fresh, ids) for word in item.story_words]
         if word_rows:
             session.connection().execute(insert(StoryWord.__table__), word_rows)
@@ -232,10 +233,13 @@ class _KnownStories:
         self.links: dict[str, tuple[int, str]] = {}
         self.ids: dict[tuple[str, str], tuple[int, str]] = {}
         self.headlines: dict[tuple[date, str], list[tuple[int, str, datetime]]] = {}  # ... and published time
-        # the story index: (UTC day, headline word) -> refs; and each ref's source, time and telling
-        self.words: dict[tuple[date, str], list[int]] = {}
+        # the story index: headline word -> refs, and each ref's source and time, of the batch's days (stored
+        # articles) and of the batch itself; the tellings of the stored articles that are candidates
+        self.stored_words: dict[str, list[int]] = {}
+        self.batch_words: dict[str, list[int]] = {}
         self.articles: dict[int, tuple[str, datetime]] = {}
         self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
+        self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
 
     @classmethod
     def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
@@ -258,40 +262,47 @@ class _KnownStories:
                          .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
                 for row_id, source, published_at, key in session.execute(query):
                     known.headlines.setdefault((day, key), []).append((row_id, source, published_at))
-        known._load_candidates(session, items)
+        known._load_candidates(session, [item for item in items if known._exact(item) is None])
         return known
 
     def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
-        """The stored articles sharing headline words with the batch, and the tellings of those that may be
-        compared with one of its items (``CANDIDATES`` each)."""
-        for day, batch_words in grouped((day, word) for item in items for day in item.similar_days
-                                        for word in item.story_words):
-            for chunk in chunks(batch_words, CHUNK):
-                query = (select(StoryWord.word, Article.id, Article.source, Article.published_at)
-                         .join(Article, Article.id == StoryWord.article_id)
-                         .where(StoryWord.day == day, StoryWord.word.in_(chunk)))
-                for word, row_id, source, published_at in session.execute(query):
-                    self.words.setdefault((day, word), []).append(row_id)
-                    self.articles[row_id] = (source, published_at)
-        if not self.words:
+        """The stored articles sharing headline words with the batch's items: their ids by word (from the
+        index), then the source, time and telling of those that share enough words with an item."""
+        days = sorted({day.toordinal() for item in items for day in item.similar_days})
+        for chunk in chunks(sorted({word for item in items for word in item.story_words}), CHUNK):
+            query = select(StoryWord.word, StoryWord.article_id).where(StoryWord.day.in_(days),
+                                                                      StoryWord.word.in_(chunk))
+            for word, row_id in session.execute(query):
+                self.stored_words.setdefault(word, []).append(row_id)
+        if not self.stored_words:
             return
-        wanted = {ref for item in items for ref in self._candidates(item)}
-        for chunk in chunks(sorted(wanted), CHUNK):
-            for row_id, title, summary in session.execute(
-                    select(Article.id, Article.title, Article.summary).where(Article.id.in_(chunk))):
+        sharing = {id(item): self._sharing(item, self.stored_words) for item in items}
+        wanted = sorted({ref for refs in sharing.values() for ref in refs[:2 * CANDIDATES]})
+        for chunk in chunks(wanted, CHUNK):
+            for row_id, source, published_at, title, summary in session.execute(
+                    select(Article.id, Article.source, Article.published_at, Article.title, Article.summary)
+                    .where(Article.id.in_(chunk))):
+                self.articles[row_id] = (source, published_at)
                 self.tellings[row_id] = Telling(title, summary)
+        for item in items:
+            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)][:2 * CANDIDATES])
 
-    def _candidates(self, item: NewArticle) -> list[int]:
-        """Other sources' articles within ``SIMILAR_HOURS`` that share the most headline words with the item."""
-        shared: Counter[int] = Counter()
-        window = timedelta(hours=SIMILAR_HOURS)
-        for day in item.similar_days:
-            for word in item.story_words:
-                refs = self.words.get((day, word), ())
-                if len(refs) <= COMMON_WORD:
-                    shared.update(refs)
-        found = []
-        for ref, _ in shared.most_common():
+    @staticmethod
+    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
+        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, most first (every
+        merge of the labelled pairs shares three or more)."""
+        shared: dict[int, int] = {}
+        for word in item.story_words:
+            refs = index.get(word, ())
+            if len(refs) <= COMMON_WORD:
+                for ref in refs:
+                    shared[ref] = shared.get(ref, 0) + 1
+        return sorted((ref for ref, count in shared.items() if count >= SHARED_WORDS), key=shared.get, reverse=True)
+
+    def _eligible(self, item: NewArticle, refs: list[int]) -> list[int]:
+        """Of these, the other sources' articles published within ``SIMILAR_HOURS`` (``CANDIDATES`` at most)."""
+        found, window = [], timedelta(hours=SIMILAR_HOURS)
+        for ref in refs:
             source, published_at = self.articles[ref]
             if source != item.source and abs(published_at - item.published_at) <= window:
                 found.append(ref)
@@ -299,7 +310,8 @@ class _KnownStories:
                     break
         return found
 
-    def find(self, item: NewArticle) -> tuple[int, str] | None:
+    def _exact(self, item: NewArticle) -> tuple[int, str] | None:
+        """The same source and id, the same link, or the same headline words within ``STORY_HOURS``."""
         if item.external_id and (item.source, item.external_id) in self.ids:
             return self.ids[(item.source, item.external_id)]
         if item.link in self.links:
@@ -310,14 +322,18 @@ class _KnownStories:
                 gap = abs(published_at - item.published_at)
                 if gap <= timedelta(hours=STORY_HOURS):
                     hits.append((gap, ref, source))
-        if hits:
-            return min(hits)[1:]  # the closest in time
-        return self._similar(item)
+        return min(hits)[1:] if hits else None  # the closest in time
+
+    def find(self, item: NewArticle) -> tuple[int, str] | None:
+        return self._exact(item) or self._similar(item)
 
     def _similar(self, item: NewArticle) -> tuple[int, str] | None:
         """The most similar of the item's candidates, if it is similar enough to be the same story."""
         best = None
-        for ref in self._candidates(item):
+        candidates = self.stored_candidates.get(id(item), [])
+        if self.batch_words:
+            candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
+        for ref in candidates:
             telling = self.tellings.get(ref)
             if telling is not None:
                 score = similarity(item.telling, telling if isinstance(telling, Telling) else telling.telling)
@@ -331,9 +347,8 @@ class _KnownStories:
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
         self.headlines.setdefault(item.story, []).append((*entry, item.published_at))
-        day = item.story[0]
         for word in item.story_words:
-            self.words.setdefault((day, word), []).append(ref)
+            self.batch_words.setdefault(word, []).append(ref)
         if item.story_words:
             self.articles[ref] = (item.source, item.published_at)
             self.tellings[ref] = item
