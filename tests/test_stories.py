@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.formatting import article_html
+from bot.settings import SettingsError, load_settings
 from digests.digest import group_by_topic, rank, render_text, story_weight
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
@@ -218,3 +219,10 @@ def test_ranking_weighs_sources_against_age_and_orders_sections_by_their_best_st
         ["Day-old story from two sources"], ["Fresh story from one source"]]  # 2 x 0.56 outweighs 1 x 1.0
     assert ranked.left_out == {"Later": 1}
     assert story_weight(ranked.sections[1].articles[0], now) == 1.0
+
+
+def test_digest_max_items_is_a_setting_with_a_clear_message_when_wrong():
+    assert load_settings({"DIGEST_MAX_ITEMS": "12"}, env_file="").digest_max_items == 12
+    assert load_settings({}, env_file="").digest_max_items == 30
+    with pytest.raises(SettingsError, match="DIGEST_MAX_ITEMS=0 is out of range"):
+        load_settings({"DIGEST_MAX_ITEMS": "0"}, env_file="")
