@@ -34,6 +34,25 @@ WORDS = ("government ministry export trade small enterprises credit scheme growt
          "manufacturing support rupees crore digital platform bank loan farmers rural energy").split()
 TOPICS = ["Global", "MSME", "Policy", "Finance", "Trade", "Technology", "Energy", "Agriculture"]
 START = datetime(2025, 1, 1, tzinfo=UTC)
+# Headlines draw on a larger vocabulary than the bodies, as real ones do: made-up words of two or three
+# syllables (names, places) besides the bodies' words, so that a day's headlines share some words and few
+# are alike. Every tenth feed item retells an article in other words (another source's telling of the story).
+_SYLLABLES = "ka lo mi ne ru sa ti vo da pe gu ha ji ko ma ni po ra se ta".split()
+HEADLINE_WORDS = WORDS + [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in ("", "n", "ra")][:1200]
+RETOLD = 10  # every n-th feed item retells an article
+
+
+def headline(number: int) -> str:
+    """A headline of 6 to 9 words: the same for the same number."""
+    rng = random.Random(number * 7919)
+    return " ".join(rng.sample(HEADLINE_WORDS, rng.randint(6, 9))).capitalize()
+
+
+def retold(number: int) -> str:
+    """Article ``number``'s headline in other words: one word changed, the last left out."""
+    words = headline(number).split()
+    words[1] = random.Random(number).choice(HEADLINE_WORDS)
+    return " ".join(words[:-1])
 
 
 def body(number: int) -> str:
@@ -56,20 +75,23 @@ def article_xml(number: int) -> str:
         f"<author>Desk</author><category>{TOPICS[number % len(TOPICS)]}</category>"
         f"<date>{when:%Y-%m-%d %H:%M:%S}</date><fulldesc>{escape(body(number))}</fulldesc>"
         f"<id>{number}</id><link>https://bench.example/news/{number}?utm_source=bench</link>"
-        f"<source>bench.example</source><title>Headline {number} {' '.join(WORDS[number % 20:number % 20 + 5])}</title>"
+        f"<source>bench.example</source><title>{headline(number)}</title>"
         "</root>\n"
     )
 
 
-def rss_xml(file_number: int, items: int, first: int) -> str:
+def rss_xml(file_number: int, items: int, first: int, articles: int) -> str:
     parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Feed {file_number}</title>'
              "<link>https://feed.example/</link>"]
     for number in range(first, first + items):
-        when = START + timedelta(minutes=7 * number)
-        parts.append(f"<item><title>Feed item {number}</title><link>https://feed.example/{number}</link>"
+        when, title, text = START + timedelta(minutes=7 * number), headline(number), body(number)
+        if number % RETOLD == 0 and articles:  # another source's telling of an article, half an hour later
+            story = number % articles
+            when, title, text = START + timedelta(minutes=7 * story + 30), retold(story), body(story)
+        parts.append(f"<item><title>{escape(title)}</title><link>https://feed.example/{number}</link>"
                      f"<guid>f{number}</guid><pubDate>{when:%a, %d %b %Y %H:%M:%S} +0000</pubDate>"
                      f"<category>{TOPICS[number % len(TOPICS)]}</category>"
-                     f"<description>{escape(body(number))}</description></item>")
+                     f"<description>{escape(text)}</description></item>")
     parts.append("</channel></rss>\n")
     return "".join(parts)
 
@@ -83,7 +105,7 @@ def generate(folder: Path, articles: int, rss_files: int, items_per_rss: int) ->
     (folder / "feeds").mkdir()
     for file_number in range(rss_files):
         first = articles + file_number * items_per_rss
-        (folder / "feeds" / f"feed{file_number}.rss").write_text(rss_xml(file_number, items_per_rss, first))
+        (folder / "feeds" / f"feed{file_number}.rss").write_text(rss_xml(file_number, items_per_rss, first, articles))
     return articles + rss_files * items_per_rss
 
 
@@ -154,7 +176,8 @@ def main() -> None:
         floor, sampled = floor_rate(total, args.floor_sample)
         own, children = peak_mb()
         cores = min(WORKERS, os.cpu_count() or 1)
-        print(f"ingest: {report.summary_line()}")
+        print(f"ingest: {report.summary_line()} (every {RETOLD}th feed item retells an article: "
+              f"{args.rss_files * args.items_per_rss // RETOLD} expected as duplicates)")
         print(f"ingest: {report.new} articles in {elapsed:.1f} s = {rate:.0f} articles/s "
               f"({rate / cores:.0f} per core, {cores} worker processes)")
         print(f"cpu: {(cpu[2] + cpu[3]) / report.new * 1000:.3f} ms per article in the workers (parse, clean, "

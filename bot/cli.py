@@ -27,7 +27,7 @@ from bot.console import run_console
 from bot.delivery import DigestService
 from bot.logs import redact, setup_logging
 from bot.settings import TELEGRAM_API, Settings, SettingsError, load_settings
-from digests.digest import group_by_topic, render_text
+from digests.digest import group_by_topic, rank, render_text
 from digests.fetching import __version__
 from digests.ingest import IngestAborted, IngestReport
 from digests.models import Subscriber, topic_key
@@ -282,7 +282,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = start + timedelta(days=1)
     articles = store.published(start.astimezone(UTC), end.astimezone(UTC))
-    print(render_text(group_by_topic(articles, carries), tz, f"News digest, {day.day} {day:%b %Y}{of_topic}"))
+    ranked = rank(group_by_topic(articles, carries), settings.digest_max_items, min(end, datetime.now(tz)))
+    print(render_text(ranked.sections, tz, f"News digest, {day.day} {day:%b %Y}{of_topic}", ranked.left_out))
     return 0
 
 
@@ -309,7 +310,8 @@ def _send_digest(settings: Settings) -> int:
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:
             store = open_store(settings.database_url)
-            service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings))
+            service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings),
+                                    settings.digest_max_items)
             report = await service.run_once(send_now=True)
         return report.summary_line()
 

@@ -30,7 +30,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.formatting import digest_messages
-from digests.digest import article_count, group_by_topic
+from digests.digest import DEFAULT_MAX_ITEMS, article_count, group_by_topic, rank
 from digests.filters import Filters
 from digests.models import Article, Delivery, Subscriber
 from digests.schedule import Schedule
@@ -90,8 +90,10 @@ def chat_schedule(subscriber: Subscriber, default: Schedule) -> Schedule:
 
 # --- planning -----------------------------------------------------------------------------------------------
 
-def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool = False) -> int:
-    """Write the deliveries that are due at ``now``; returns how many were added.
+def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool = False,
+             max_items: int = DEFAULT_MAX_ITEMS) -> int:
+    """Write the deliveries that are due at ``now``; returns how many were added. A digest holds at most
+    ``max_items`` stories, the best ranked (``digests.digest.rank``).
 
     A digest missed while the bot was down is still planned if it is the same local day for that chat;
     otherwise the chat's articles wait for its next digest (its window starts where the last one ended).
@@ -127,7 +129,7 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
             key = _rendering_key(subscriber, schedule, start, end, filters)
             if key not in renderings:
                 articles = filters.apply(arrived[start, end])
-                renderings[key] = _render(store, key, articles, subscriber, schedule, day, now)
+                renderings[key] = _render(store, key, articles, subscriber, schedule, day, now, max_items)
             rendering_id, parts = renderings[key]
             planned.append(Delivery(
                 chat_id=subscriber.chat_id, digest_date=day, window_start=start, window_end=end,
@@ -151,16 +153,16 @@ def _rendering_key(subscriber: Subscriber, schedule: Schedule, start: datetime, 
 
 
 def _render(store: Store, key: str, articles: list[Article], subscriber: Subscriber, schedule: Schedule, day,
-            now: datetime) -> tuple[int | None, int]:
+            now: datetime, max_items: int) -> tuple[int | None, int]:
     """The rendering's id and message count; (None, 0) when the chat has nothing new."""
     existing = store.rendering_for(key)
     if existing is not None:
         return existing.id, len(json.loads(existing.messages))
-    sections = group_by_topic(articles, subscriber.carries)
-    if not sections:
+    ranked = rank(group_by_topic(articles, subscriber.carries), max_items, now)
+    if not ranked.sections:
         return None, 0
-    messages = digest_messages(sections, schedule.tz, day)
-    rendering = store.save_rendering(key, json.dumps(messages), article_count(sections), now)
+    messages = digest_messages(ranked.sections, schedule.tz, day, ranked.left_out)
+    rendering = store.save_rendering(key, json.dumps(messages), article_count(ranked.sections), now)
     return rendering.id, len(messages)
 
 
@@ -323,9 +325,11 @@ class FanOut:
 class DigestService:
     """Plans and sends digests; ``tick`` is what the periodic job calls."""
 
-    def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None):
+    def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None,
+                 max_items: int = DEFAULT_MAX_ITEMS):
         self.bot, self.store, self.default = bot, store, default
         self.limits = limits or Limits()
+        self.max_items = max_items
         self._task: asyncio.Task | None = None
         unknown = store.recover_in_flight()
         if unknown:
@@ -336,7 +340,7 @@ class DigestService:
 
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
-        await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now)
+        await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
         pending = self.store.pending_deliveries(now)
         report = await FanOut(self.bot, self.store, self.limits).run(pending)
         if pending:

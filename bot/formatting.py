@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 
 from telegram.constants import MessageLimit
 
-from digests.digest import Section, article_date
+from digests.digest import Section, article_date, more_line
 from digests.models import Article
 from digests.summary import shorten
 
@@ -72,15 +72,20 @@ def article_list_messages(title: str, articles: list[Article], tz: tzinfo, *, wi
     return pack_messages(blocks)
 
 
-def digest_messages(sections: list[Section], tz: tzinfo, day: date) -> list[str]:
-    """The daily digest: a header, then each topic's heading glued to its first article."""
-    total = sum(len(section.articles) for section in sections)
-    header = f"<b>📰 Your news digest · {day.day} {day:%b %Y}</b>\n{total} new article{'s' if total != 1 else ''}"
-    blocks = [header]
+def digest_messages(sections: list[Section], tz: tzinfo, day: date, left_out: dict[str, int] | None = None) -> list[str]:
+    """The daily digest: a header, then each topic's heading glued to its first article; a capped digest ends
+    with how many more stories there are and how to see them (``left_out``: their count by topic)."""
+    shown = sum(len(section.articles) for section in sections)
+    more = sum((left_out or {}).values())
+    total = shown + more
+    count = f"{total} new stor{'ies' if total != 1 else 'y'}" + (f", the top {shown} here" if more else "")
+    blocks = [f"<b>📰 Your news digest · {day.day} {day:%b %Y}</b>\n{count}"]
     for section in sections:
         items = [article_html(article, tz, with_topic=section.mixed) for article in section.articles]
         blocks.append(f"<b>■ {esc(section.topic)}</b>\n\n{items[0]}")
         blocks.extend(items[1:])
+    if more:
+        blocks.append(f"<i>{esc(more_line(left_out))}</i>")
     return pack_messages(blocks)
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from digests.digest import DEFAULT_MAX_ITEMS
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
 from digests.schedule import Schedule
@@ -46,6 +47,7 @@ class Settings:
     source_tz: ZoneInfo = ZoneInfo("UTC")
     ingest_interval_minutes: int = 30
     summary_chars: int = DEFAULT_SUMMARY_CHARS
+    digest_max_items: int = DEFAULT_MAX_ITEMS
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     log_level: str = "INFO"
     admin_ids: list[int] = field(default_factory=list)
@@ -247,6 +249,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["ingest_interval_minutes"] = _int("INGEST_INTERVAL_MINUTES", value, 1, 7 * 24 * 60)
     if value := get("SUMMARY_MAX_CHARS"):
         changes["summary_chars"] = _int("SUMMARY_MAX_CHARS", value, 40, 2000)
+    if value := get("DIGEST_MAX_ITEMS"):
+        changes["digest_max_items"] = _int("DIGEST_MAX_ITEMS", value, 1, 1000)
     if value := get("MAX_FILE_MB"):
         changes["max_file_bytes"] = _int("MAX_FILE_MB", value, 1, 1024) * 1024 * 1024
     if value := get("PAID_BROADCAST"):

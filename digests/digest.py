@@ -1,14 +1,15 @@
-"""Digests: the articles a chat should get, grouped by topic, and their plain-text form."""
+"""Digests: the articles a chat should get, grouped by topic, ranked and capped, and their plain-text form."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from digests.models import Article
 
-
+DEFAULT_MAX_ITEMS = 30  # stories in a digest (DIGEST_MAX_ITEMS)
+HALF_LIFE_HOURS = 24  # a story's weight halves with each day of age: a second source outweighs a day
 MORE_NEWS = "More news"
 SMALL_SECTION = 2  # a topic with this many items or fewer goes into "More news"
 
@@ -24,7 +25,7 @@ def group_by_topic(articles: Iterable[Article], carries: Callable[[str], bool] |
     """Sections by topic name; an article shows once, under its first topic that the chat follows.
 
     ``carries`` tells from a topic's key whether the digest carries it (None: every topic). Articles keep their
-    order (newest first) inside a section.
+    order (newest first) inside a section; ``rank`` orders, caps and gathers them.
     """
     sections: dict[str, Section] = {}
     for article in articles:
@@ -32,23 +33,69 @@ def group_by_topic(articles: Iterable[Article], carries: Callable[[str], bool] |
         if topic is None:
             continue
         sections.setdefault(topic.key, Section(topic.name, [])).articles.append(article)
-    return gather_small(sorted(sections.values(), key=lambda section: section.topic.casefold()))
-
-
-def gather_small(sections: list[Section]) -> list[Section]:
-    """Few, full sections: topics with ``SMALL_SECTION`` items or fewer go into one "More news" section at the
-    end (newest first), when there are two such topics or more (one alone keeps its name)."""
-    small = [section for section in sections if len(section.articles) <= SMALL_SECTION]
-    if len(small) < 2:
-        return sections
-    gathered = sorted((article for section in small for article in section.articles),
-                      key=lambda article: (article.date_known is not False, article.published_at), reverse=True)
-    return [section for section in sections if len(section.articles) > SMALL_SECTION] + [
-        Section(MORE_NEWS, gathered, mixed=True)]
+    return sorted(sections.values(), key=lambda section: section.topic.casefold())
 
 
 def article_count(sections: list[Section]) -> int:
     return sum(len(section.articles) for section in sections)
+
+
+def story_weight(article: Article, now: datetime) -> float:
+    """How high a story ranks: the sources that carried it, halved for each ``HALF_LIFE_HOURS`` of age."""
+    hours = max(0.0, (now - article.published_at).total_seconds() / 3600)
+    return (1 + len(article.also_sources)) * 0.5 ** (hours / HALF_LIFE_HOURS)
+
+
+@dataclass
+class Ranked:
+    """A digest's sections, best first, within its cap; ``left_out`` counts the stories past it, by topic."""
+
+    sections: list[Section]
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def more(self) -> int:
+        return sum(self.left_out.values())
+
+
+def rank(sections: list[Section], max_items: int = DEFAULT_MAX_ITEMS, now: datetime | None = None) -> Ranked:
+    """Stories carried by more sources and fresher ones first, within each section and across them (a section
+    goes by its best story); only the ``max_items`` best stories of the whole digest stay in it, and topics left
+    with one or two of them are gathered into "More news", last (see ``gather_small``).
+
+    ``now`` is when the digest is read (default: its newest article's time). Undated stories come last.
+    """
+    articles = [article for section in sections for article in section.articles]
+    if not articles:
+        return Ranked([])
+    now = now or max(article.published_at for article in articles)
+
+    def order(article: Article) -> tuple:
+        return (article.date_known is False, -story_weight(article, now), -article.published_at.timestamp(),
+                -article.id)
+
+    kept = {id(article) for article in sorted(articles, key=order)[:max_items]}
+    ranked, left_out = [], {}
+    for section in sections:
+        stories = sorted(section.articles, key=order)
+        shown = [article for article in stories if id(article) in kept]
+        if len(shown) < len(stories):
+            left_out[section.topic] = len(stories) - len(shown)
+        if shown:
+            ranked.append(Section(section.topic, shown))
+    ranked.sort(key=lambda section: order(section.articles[0]))
+    return Ranked(gather_small(ranked, order), left_out)
+
+
+def gather_small(sections: list[Section], order: Callable[[Article], tuple]) -> list[Section]:
+    """Few, full sections: topics with ``SMALL_SECTION`` items or fewer go into one "More news" section at the
+    end (in ``order``), when there are two such topics or more (one alone keeps its name)."""
+    small = [section for section in sections if len(section.articles) <= SMALL_SECTION]
+    if len(small) < 2:
+        return sections
+    gathered = sorted((article for section in small for article in section.articles), key=order)
+    return [section for section in sections if len(section.articles) > SMALL_SECTION] + [
+        Section(MORE_NEWS, gathered, mixed=True)]
 
 
 def format_date(moment: datetime, tz: tzinfo) -> str:
@@ -63,8 +110,20 @@ def article_date(article: Article, tz: tzinfo) -> str:
     return shown if article.date_known is not False else f"seen {shown}"
 
 
-def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
-    """The digest as plain text, for the terminal."""
+def more_line(left_out: dict[str, int], topics: int = 5) -> str:
+    """What a capped digest ends with: how many more stories there are, and the commands that show them."""
+    more = sum(left_out.values())
+    by_topic = sorted(left_out.items(), key=lambda item: (-item[1], item[0].casefold()))
+    line = f"… and {more} more {'story' if more == 1 else 'stories'}: /latest shows the newest"
+    if by_topic:
+        line += "; by topic: " + ", ".join(f"/topic {topic} ({n})" for topic, n in by_topic[:topics])
+        if len(by_topic) > topics:
+            line += ", …"
+    return line + "."
+
+
+def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[str, int] | None = None) -> str:
+    """The digest as plain text, for the terminal; ``left_out``: the stories past its cap, by topic."""
     lines = [title, "=" * len(title)]
     if not sections:
         lines += ["", "No articles."]
@@ -77,4 +136,6 @@ def render_text(sections: list[Section], tz: tzinfo, title: str) -> str:
                 lines.append(f"  {article.summary}")
             if article.also_sources:
                 lines.append(f"  Also: {', '.join(article.also_sources)}")
+    if left_out:
+        lines += ["", more_line(left_out)]
     return "\n".join(lines)

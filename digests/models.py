@@ -250,8 +250,24 @@ class ArticleHeadline(Base):
     __table_args__ = (Index("ix_article_headlines_day_key", "day", "key"),)
 
 
+class StoryWord(Base):
+    """A word of an article's headline, by UTC day: how another source's telling of the story (in other words)
+    is found among the day's articles without comparing every pair (see ``digests.stories``)."""
+
+    __tablename__ = "story_words"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # the UTC day's ordinal (date.toordinal()):
+    # an integer, because this table takes a row per headline word and a date costs more to bind
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+    # SQLite keeps the rows in the key's order itself (one B-tree, not a table and an index); others ignore it
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class AlsoSource(Base):
-    """Another source that carried a stored article's story (same link, or same headline that day)."""
+    """Another source that carried a stored article's story (same link, same headline, or the same event told
+    in other words within a day)."""
 
     __tablename__ = "also_sources"
 

@@ -303,3 +303,28 @@ async def test_a_crash_leaves_few_messages_of_unknown_fate_and_says_which(fake_a
                            text=True, timeout=60)
     assert f"Digests with a message of unknown fate (in flight at a crash, not sent again): {len(unsure)}" \
         in stats.stdout
+
+
+async def test_the_digest_leads_with_stories_carried_by_more_sources_then_fresher_ones_and_is_capped(
+        settings, store, tmp_path, fake_api):
+    now = datetime.now(UTC)
+    for n in range(12):  # one source's stories of the last hour, the freshest first
+        write_article(tmp_path / "desk", n, title=f"Council item {n} approved", source="desk",
+                      category="Business" if n % 2 == 0 else "Kerala", when=now - timedelta(hours=1, minutes=n))
+    for number, source in enumerate(("desk", "wire", "agency")):  # older, but carried by three sources
+        write_article(tmp_path / source, 100 + number, title="Monsoon floods close schools across Kerala",
+                      source=source, category="Weather", when=now - timedelta(hours=10, minutes=number))
+    ingest(store, [str(tmp_path / name) for name in ("desk", "wire", "agency")], source_tz=KOLKATA)
+    subscribe(store, 1)
+    async with make_delivery_bot(settings) as bot:
+        await DigestService(bot, store, SCHEDULE, QUICK, max_items=7).run_once(send_now=True)
+    text = "\n\n".join(sent.plain for sent in fake_api.messages_to(1))
+    assert "13 new stories, the top 7 here" in text
+    assert text.count("Monsoon floods") == 1 and "Also: agency, wire" in text
+    shown = [n for n in range(12) if f"Council item {n} approved" in text]
+    assert shown == [0, 1, 2, 3, 4, 5]  # the cap keeps the best: the three-source story and the six freshest
+    order = [text.index(marker) for marker in ("■ Weather", "Monsoon floods", "■ Business", "Council item 0 ",
+                                               "Council item 2 ", "■ Kerala", "Council item 1 ", "Council item 3 ")]
+    assert order == sorted(order)
+    assert text.rstrip().endswith(
+        "… and 6 more stories: /latest shows the newest; by topic: /topic Business (3), /topic Kerala (3).")

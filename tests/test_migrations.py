@@ -52,7 +52,7 @@ def all_rows(url: str, topic_keys: bool = True) -> dict[str, list[tuple]]:
     tables' keys if ``topic_keys`` is false: revision 0004 recomputes them)."""
     tables = [name for (name,) in sql(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
                                            "LIKE 'articles_fts%' AND name NOT LIKE 'sqlite_%' "
-                                           "AND name != 'alembic_version'")]
+                                           "AND name != 'alembic_version' AND sql NOT LIKE '%WITHOUT ROWID%'")]
     rows = {}
     for table in tables:
         columns = [row[1] for row in sql(url, f"PRAGMA table_info({table})") if row[1] not in LATER_COLUMNS

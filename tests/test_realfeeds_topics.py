@@ -12,7 +12,7 @@ import pytest
 
 from bot.commands import Chat, Commands
 from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
-from digests.digest import group_by_topic
+from digests.digest import group_by_topic, rank
 from digests.ingest import ingest
 from digests.schedule import Schedule
 from digests.sources import Source
@@ -114,8 +114,9 @@ def test_what_the_bot_sends_fits_telegrams_limits(corpus):
         _fits(view)
     # the day's digest as delivery renders it: everything that arrived, grouped, split into messages
     now = datetime.now(UTC)
-    sections = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(minutes=1)))
-    messages = digest_messages(sections, ZoneInfo("Asia/Kolkata"), now.date())
+    ranked = rank(group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(minutes=1))), now=now)
+    sections = ranked.sections
+    messages = digest_messages(sections, ZoneInfo("Asia/Kolkata"), now.date(), ranked.left_out)
     assert messages and all(visible_length(message) <= MAX_MESSAGE_LENGTH for message in messages)
     small = [s for s in sections[:-1] if len(s.articles) <= 2]
     assert small == []  # topics with one or two items are in "More news"

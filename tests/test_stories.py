@@ -5,10 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.formatting import article_html
-from digests.digest import group_by_topic, render_text
+from bot.settings import SettingsError, load_settings
+from digests.digest import MORE_NEWS, group_by_topic, rank, render_text, story_weight
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
-from tests.conftest import KOLKATA, write_article
+from digests.sources import Source
+from digests.stories import Telling, index_words, same_story, words
+from tests.conftest import KOLKATA, SHARED, write_article
 
 DAY = datetime(2026, 2, 10, 6, 0, tzinfo=UTC)
 
@@ -48,9 +51,9 @@ def test_near_identical_headline_the_same_day_from_another_source_is_one_story(s
     write_article(tmp_path / "c", 3, title="India, Russia hold talks on trade", source="three",
                   when=DAY + timedelta(days=2))  # another day: another story
     write_article(tmp_path / "d", 4, title="India, Russia hold talks on trade", source="one",
-                  when=DAY + timedelta(hours=1))  # the same source again: its own article
+                  when=DAY + timedelta(hours=1))  # the same source again, under another link: shown once
     report = ingest(store, [str(tmp_path / name) for name in "abcd"], source_tz=KOLKATA)
-    assert (report.new, report.duplicate) == (3, 1)
+    assert (report.new, report.duplicate) == (2, 2)
     first = next(a for a in store.latest(5) if a.source == "one" and a.link.endswith("/1"))
     assert first.also_sources == ["two"]
 
@@ -66,3 +69,161 @@ def test_the_same_headline_across_midnight_utc_is_one_story_and_a_day_later_anot
     assert (report.new, report.duplicate) == (2, 1)
     [first] = [a for a in store.latest(5) if a.source == "knn"]
     assert first.also_sources == ["pti"]
+
+
+# --- redirect links ----------------------------------------------------------------------------------------
+
+REALFEEDS = SHARED / "testdata" / "realfeeds"
+
+
+@pytest.mark.parametrize(("link", "canonical"), [
+    # the issue's form (Yahoo's RSS redirector)
+    ("https://redir.example/dailynews/rss/*https://real.example/story?utm_source=rss", "https://real.example/story"),
+    ("http://us.rd.yahoo.com/dailynews/rss/world/*http%3A//news.yahoo.com/s/ap/20090630/ap_on_re_as/as_taiwan",
+     "http://news.yahoo.com/s/ap/20090630/ap_on_re_as/as_taiwan"),
+    # redirectors that carry the address as a parameter
+    ("https://l.facebook.com/l.php?u=https%3A%2F%2Freal.example%2Fa%3Fid%3D1&h=AT0x", "https://real.example/a?id=1"),
+    ("https://www.google.com/url?q=https://real.example/b&sa=D&ust=1", "https://real.example/b"),
+    ("https://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=1&url=https%3a%2f%2freal.example%2fc&c=1",
+     "https://real.example/c"),
+    # Rue89's links in the realfeeds corpus (Feedsportal)
+    ("http://rue89.feedsportal.com/c/33822/f/608948/s/2a687021/l/0L0Srue890N0Czapnet0C20A130C0A40C0A60Cquand0Ejerome"
+     "0Ecahuzac0Etrouvait0Epresence0Efinissait0Erejaillir0E241244/story01.htm",
+     "http://www.rue89.com/zapnet/2013/04/06/quand-jerome-cahuzac-trouvait-presence-finissait-rejaillir-241244"),
+    # Google News' links in the corpus: the article's address is in the token
+    ("https://news.google.com/__i/rss/rd/articles/CBMiWWh0dHBzOi8vd3d3LmNubi5jb20vMjAyMi8wNy8yNy9wb2xpdGljcy9zY2h1bW"
+     "VyLW1hbmNoaW4tZGVhbC1idWlsZC1iYWNrLWJldHRlci9pbmRleC5odG1s0gFdaHR0cHM6Ly9hbXAuY25uLmNvbS9jbm4vMjAyMi8wNy8yNy9w"
+     "b2xpdGljcy9zY2h1bWVyLW1hbmNoaW4tZGVhbC1idWlsZC1iYWNrLWJldHRlci9pbmRleC5odG1s?oc=5",
+     "https://www.cnn.com/2022/07/27/politics/schumer-manchin-deal-build-back-better/index.html"),
+    # not redirects: left alone
+    ("https://news.google.com/rss/articles/AU_yqLNzX2Q?oc=5", "https://news.google.com/rss/articles/AU_yqLNzX2Q?oc=5"),
+    ("https://x.org/search?q=https://a.example/", "https://x.org/search?q=https://a.example/"),
+    ("https://x.org/share?url=not-an-address", "https://x.org/share?url=not-an-address"),
+    ("https://x.org/l/0L0Sx0Z/story01.htm", "https://x.org/l/0L0Sx0Z/story01.htm"),  # an escape we do not know
+])
+def test_redirect_links_are_unwrapped(link, canonical):
+    assert canonical_link(link) == canonical
+
+
+def test_a_story_through_a_redirect_and_direct_from_one_source_is_shown_once(store, tmp_path):
+    write_article(tmp_path / "a", 1, title="Port strike ends after pay deal", source="wire",
+                  link="https://redir.example/rss/*https://real.example/story?utm_medium=rss", when=DAY)
+    write_article(tmp_path / "a", 2, title="Port strike ends after pay deal", source="wire",
+                  link="https://real.example/story", when=DAY + timedelta(minutes=5))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    [article] = store.latest(5)
+    assert article.link == "https://real.example/story" and article.also_sources == []
+
+
+def test_feedburner_items_link_to_the_story_not_the_redirect(store):
+    feed = REALFEEDS / "cnn_topstories_rss20_feedburner.xml"
+    if not feed.is_file():
+        pytest.skip(f"the realfeeds corpus is absent ({REALFEEDS})")
+    ingest(store, [str(feed)], source_tz=UTC)
+    links = [article.link for article in store.latest(100)]
+    assert links and not [link for link in links if "rss.cnn.com/~r/" in link]
+    assert "http://www.cnn.com/2013/11/29/opinion/gates-world-aids-day/index.html" in links
+
+
+# --- the same event in other words ---------------------------------------------------------------------------
+
+def test_the_issue_s_paraphrased_headlines_from_two_sources_are_one_story(store, tmp_path):
+    write_article(tmp_path / "a", 1, title="Taiwan president heads to US as Beijing watches", source="one",
+                  category="World", when=DAY, body="<p>Taiwan's president left for New York on Wednesday.</p>")
+    write_article(tmp_path / "b", 2, title="Taiwan leader heads to Americas; U.S. stops set to irk China",
+                  source="two", category="World", when=DAY + timedelta(hours=5),
+                  body="<p>Taiwan's president set off for New York and Central America, angering China.</p>")
+    report = ingest(store, [str(tmp_path / "a"), str(tmp_path / "b")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    [article] = store.latest(5)
+    assert article.title.startswith("Taiwan president") and article.also_sources == ["two"]
+
+
+def test_paraphrases_more_than_a_day_apart_or_from_one_source_stay_apart(store, tmp_path):
+    taiwan = "Taiwan president heads to US as Beijing watches"
+    write_article(tmp_path / "a", 1, title=taiwan, source="one", when=DAY)
+    write_article(tmp_path / "b", 2, title="Taiwan leader heads to Americas; U.S. stops set to irk China",
+                  source="two", when=DAY + timedelta(hours=30))
+    write_article(tmp_path / "c", 3, title="Taiwan's president heads to the US, as Beijing watches on",
+                  source="one", when=DAY + timedelta(hours=2))
+    report = ingest(store, [str(tmp_path / name) for name in "abc"], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (3, 0)
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    # from the realfeeds corpus (tests/fixtures/story_pairs.tsv holds the rest)
+    (("Highland Park shooting suspect has been indicted on 117 counts by a grand jury", ""),
+     ("Highland Park gunman indicted on 117 felony charges", ""), True),
+    (("'Leave it to Beaver' actor Tony Dow dies at 77", ""),
+     ("'Leave It to Beaver' star Tony Dow dead at 77 after premature announcement", ""), True),
+    (("U.S. to Distribute 800,000 Doses of Monkeypox Vaccine", ""),
+     ("Nearly 800000 more monkeypox vaccine doses to be available in U.S.", ""), True),
+    (("U.S. and Iran to hold a second round of nuclear talks in Geneva",
+      "The second round of talks in Geneva about Iran's nuclear program takes place as the United States ramps up "
+      "its military presence in the Middle East."),
+     ("Iran announces closure of vital shipping route during US nuclear talks",
+      "Iran says it temporarily closed the Strait of Hormuz, a vital international shipping route, as it entered a "
+      "new round of talks with the US over its nuclear capabilities."), False),
+    (("D.C. wellness calendar, Aug. 16-23", ""), ("D.C. wellness calendar, Aug. 23-30", ""), False),
+    (("АГНКС «Лида»: с 09:00 18 июня до 06:00 20 июня станция работать не будет", ""),
+     ("АГНКС «Гомель-1»: с 09:00 24 июня до 16:00 26 июня станция работать не будет", ""), False),
+    (("U.S. to Distribute 800,000 Doses of Monkeypox Vaccine", ""),
+     ("WHO recommends gay and bisexual men limit sexual partners to reduce the spread of monkeypox", ""), False),
+])
+def test_real_headline_pairs(first, second, same):
+    assert same_story(Telling(*first), Telling(*second)) is same
+
+
+def test_words_fold_case_accents_abbreviations_and_plurals_and_pair_chinese_characters():
+    assert words("U.S. heads to Wikipédia: 800,000 doses") == words("US head to wikipedia 800000 DOSE")
+    assert words("收三盒泰山") == ["收三", "三盒", "盒泰", "泰山"]
+    assert index_words("Taiwan leader heads to the Americas in 2026") == ["taiwan", "leader", "head", "america"]
+
+
+def test_the_real_feeds_show_no_story_twice_from_one_source(store):
+    """Each feed of the corpus as its own source (named after its publisher, so Google News' RSS and Atom twins
+    are one source): what /latest shows repeats no link and no headline of one source within a day."""
+    if not REALFEEDS.is_dir():
+        pytest.skip(f"the realfeeds corpus is absent ({REALFEEDS})")
+    feeds = sorted(REALFEEDS.glob("*.xml"))
+    report = ingest(store, [Source(location=str(path), name=path.name.split("_")[0]) for path in feeds],
+                    source_tz=UTC)
+    assert report.new > 1000 and report.duplicate > 0
+    shown = store.latest(5000)
+    assert len(shown) == report.new
+    links = [article.link for article in shown]
+    assert len(links) == len(set(links))
+    assert not [link for link in links if "feedsportal.com" in link or "/~r/" in link or "news.google.com/__i" in link]
+    seen: dict[tuple[str, str], datetime] = {}
+    for article in sorted(shown, key=lambda a: a.published_at):
+        key = (article.source, headline_key(article.title))
+        if key in seen:
+            assert article.published_at - seen[key] > timedelta(hours=12), f"{article.source}: {article.title}"
+        seen[key] = article.published_at
+    almonitor = [a for a in shown if a.source == "almonitor" and a.title.startswith("As Israel advances West Bank")]
+    assert len(almonitor) == 1  # the feed carries it four times
+
+
+def test_ranking_weighs_sources_against_age_and_orders_sections_by_their_best_story(store, tmp_path):
+    now = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+    write_article(tmp_path / "a", 1, title="Fresh story from one source", source="one", category="Later", when=now)
+    for number, source in enumerate(("one", "two")):
+        write_article(tmp_path / source, 10 + number, title="Day-old story from two sources", source=source,
+                      category="Earlier", when=now - timedelta(hours=20))
+    write_article(tmp_path / "a", 3, title="Old story from one source", source="one", category="Later",
+                  when=now - timedelta(hours=30))
+    ingest(store, [str(tmp_path / name) for name in ("a", "one", "two")], source_tz=UTC)
+    ranked = rank(group_by_topic(store.latest(10)), max_items=2, now=now)
+    # two topics of one story each: gathered into "More news", the two-source story first (2 x 0.56 > 1 x 1.0)
+    assert [(s.topic, [a.title for a in s.articles]) for s in ranked.sections] == [
+        (MORE_NEWS, ["Day-old story from two sources", "Fresh story from one source"])]
+    assert ranked.left_out == {"Later": 1}
+    assert story_weight(ranked.sections[0].articles[1], now) == 1.0
+
+
+def test_digest_max_items_is_a_setting_with_a_clear_message_when_wrong():
+    assert load_settings({"DIGEST_MAX_ITEMS": "12"}, env_file="").digest_max_items == 12
+    assert load_settings({}, env_file="").digest_max_items == 30
+    with pytest.raises(SettingsError, match="DIGEST_MAX_ITEMS=0 is out of range"):
+        load_settings({"DIGEST_MAX_ITEMS": "0"}, env_file="")

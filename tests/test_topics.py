@@ -10,13 +10,13 @@ import pytest
 
 from bot.commands import Chat, Commands
 from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
-from digests.digest import MORE_NEWS, group_by_topic
+from digests.digest import MORE_NEWS, group_by_topic, rank
 from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
 from digests.topics import BUILT_IN, TopicRules, label_topics, topic_key
-from tests.conftest import SHARED, write_article
+from tests.conftest import KOLKATA, SHARED, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
 
@@ -230,11 +230,12 @@ def test_digest_gathers_small_topics_into_more_news(store, tmp_path):
     now = datetime.now(UTC)
     for number, topic in enumerate(["Politics"] * 4 + ["Cricket", "Weather", "Weather", "Space"], start=1):
         write_article(tmp_path, number, category=topic, when=now - timedelta(minutes=number))
-    ingest(store, [str(tmp_path)], source_tz=UTC)
-    sections = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)))
+    ingest(store, [str(tmp_path)], source_tz=KOLKATA)  # as write_article writes them
+    sections = rank(group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)))).sections
     assert [(s.topic, len(s.articles)) for s in sections] == [("Politics", 4), (MORE_NEWS, 4)]
     [message] = digest_messages(sections, UTC, now.date())
     more = message[message.index(MORE_NEWS):]
     assert "· Cricket" in more and "· Weather" in more and "· Space" in more
-    alone = group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(days=1)), {"politic", "space"}.__contains__)
+    articles = store.arrived(now - timedelta(days=1), now + timedelta(days=1))
+    alone = rank(group_by_topic(articles, {"politic", "space"}.__contains__)).sections
     assert [s.topic for s in alone] == ["Politics", "Space"]  # one small topic keeps its name

@@ -12,14 +12,19 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
-from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, Topic, topic_key
+from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
+from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
 from digests.storage.base import CHUNK, chunks, grouped
 from digests.storage.ledger import LedgerEntry, record_files
 
-# Another source's article with the same headline words published this close in time is the same story. A
-# window rather than a calendar day: 04:00 and 06:00 in India fall on two UTC days, and the same headline a
-# day later ("Petrol, diesel prices today") is another story.
+# An article with the same headline words published this close in time is the same story (from any source: a
+# source that sends a story twice, under two links, is showing it twice). A window rather than a calendar day:
+# 04:00 and 06:00 in India fall on two UTC days, and the same headline a day later ("Petrol, diesel prices
+# today") is another story.
 STORY_HOURS = 12
+CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
+SHARED_WORDS = 2  # ... sharing at least this many
+COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
 
 
 @dataclass
@@ -45,9 +50,26 @@ class NewArticle:
     @cached_property
     def story_days(self) -> list[date]:
         """The UTC days of the moments within ``STORY_HOURS`` of this article's: its own and the one before or after."""
-        moment, window = self.published_at.astimezone(UTC), timedelta(hours=STORY_HOURS)
-        first, last = (moment - window).date(), (moment + window).date()
-        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return _days_around(self.published_at, STORY_HOURS)
+
+    @cached_property
+    def similar_days(self) -> list[date]:
+        """The UTC days of the moments within ``SIMILAR_HOURS`` of this article's."""
+        return _days_around(self.published_at, SIMILAR_HOURS)
+
+    @cached_property
+    def story_words(self) -> list[str]:
+        return index_words(self.title)
+
+    @cached_property
+    def telling(self) -> Telling:
+        return Telling(self.title, self.summary)
+
+
+def _days_around(moment: datetime, hours: int) -> list[date]:
+    moment, window = moment.astimezone(UTC), timedelta(hours=hours)
+    first, last = (moment - window).date(), (moment + window).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 class ArticleQueries:
@@ -59,8 +81,9 @@ class ArticleQueries:
         recorded as read if and only if its articles are stored, whenever the process is stopped.
 
         An article is the same as a stored one (or an earlier one of the same batch) when it has the same
-        source and id, or else the same link, or else a near-identical headline (same words) published by
-        another source within ``STORY_HOURS``; the other source is then recorded as also carrying the story. The whole batch
+        source and id, or else the same link, or else a near-identical headline (same words) published within
+        ``STORY_HOURS``, or else (from another source) the same event in other words within ``SIMILAR_HOURS``
+        (``digests.stories``); another source is then recorded as also carrying the story. The whole batch
         is a handful of set-based statements, so that large ingests are not held up by the database.
         """
         items = list(items)
@@ -137,6 +160,10 @@ class ArticleQueries:
             session.execute(update(Topic), updates)
         session.connection().execute(insert(ArticleHeadline.__table__), [
             dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
+        word_rows = [dict(day=item.story[0].toordinal(), word=word, article_id=article_id)
+                     for item, article_id in zip(fresh, ids) for word in item.story_words]
+        if word_rows:
+            session.connection().execute(insert(StoryWord.__table__), word_rows)
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
@@ -216,14 +243,21 @@ class ArticleQueries:
 
 
 class _KnownStories:
-    """What a batch of new articles may repeat: the stored articles with the same links, source ids or
-    headline keys (fetched in a few queries), plus the batch's own earlier items."""
+    """What a batch of new articles may repeat: the stored articles with the same links, source ids, headline
+    keys or headline words (fetched in a few queries), plus the batch's own earlier items."""
 
     def __init__(self):
         # each maps to (ref, source): ref is a stored article's id, or -1 - the batch item's index
         self.links: dict[str, tuple[int, str]] = {}
         self.ids: dict[tuple[str, str], tuple[int, str]] = {}
         self.headlines: dict[tuple[date, str], list[tuple[int, str, datetime]]] = {}  # ... and published time
+        # the story index: headline word -> refs, and each ref's source and time, of the batch's days (stored
+        # articles) and of the batch itself; the tellings of the stored articles that are candidates
+        self.stored_words: dict[str, list[int]] = {}
+        self.batch_words: dict[str, list[int]] = {}
+        self.articles: dict[int, tuple[str, datetime]] = {}
+        self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
+        self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
 
     @classmethod
     def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
@@ -246,9 +280,56 @@ class _KnownStories:
                          .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
                 for row_id, source, published_at, key in session.execute(query):
                     known.headlines.setdefault((day, key), []).append((row_id, source, published_at))
+        known._load_candidates(session, [item for item in items if known._exact(item) is None])
         return known
 
-    def find(self, item: NewArticle) -> tuple[int, str] | None:
+    def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
+        """The stored articles sharing headline words with the batch's items: their ids by word (from the
+        index), then the source, time and telling of those that share enough words with an item."""
+        days = sorted({day.toordinal() for item in items for day in item.similar_days})
+        for chunk in chunks(sorted({word for item in items for word in item.story_words}), CHUNK):
+            query = select(StoryWord.word, StoryWord.article_id).where(StoryWord.day.in_(days),
+                                                                      StoryWord.word.in_(chunk))
+            for word, row_id in session.execute(query):
+                self.stored_words.setdefault(word, []).append(row_id)
+        if not self.stored_words:
+            return
+        sharing = {id(item): self._sharing(item, self.stored_words) for item in items}
+        wanted = sorted({ref for refs in sharing.values() for ref in refs[:2 * CANDIDATES]})
+        for chunk in chunks(wanted, CHUNK):
+            for row_id, source, published_at, title, summary in session.execute(
+                    select(Article.id, Article.source, Article.published_at, Article.title, Article.summary)
+                    .where(Article.id.in_(chunk))):
+                self.articles[row_id] = (source, published_at)
+                self.tellings[row_id] = Telling(title, summary)
+        for item in items:
+            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)][:2 * CANDIDATES])
+
+    @staticmethod
+    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
+        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, most first (every
+        merge of the labelled pairs shares three or more)."""
+        shared: dict[int, int] = {}
+        for word in item.story_words:
+            refs = index.get(word, ())
+            if len(refs) <= COMMON_WORD:
+                for ref in refs:
+                    shared[ref] = shared.get(ref, 0) + 1
+        return sorted((ref for ref, count in shared.items() if count >= SHARED_WORDS), key=shared.get, reverse=True)
+
+    def _eligible(self, item: NewArticle, refs: list[int]) -> list[int]:
+        """Of these, the other sources' articles published within ``SIMILAR_HOURS`` (``CANDIDATES`` at most)."""
+        found, window = [], timedelta(hours=SIMILAR_HOURS)
+        for ref in refs:
+            source, published_at = self.articles[ref]
+            if source != item.source and abs(published_at - item.published_at) <= window:
+                found.append(ref)
+                if len(found) == CANDIDATES:
+                    break
+        return found
+
+    def _exact(self, item: NewArticle) -> tuple[int, str] | None:
+        """The same source and id, the same link, or the same headline words within ``STORY_HOURS``."""
         if item.external_id and (item.source, item.external_id) in self.ids:
             return self.ids[(item.source, item.external_id)]
         if item.link in self.links:
@@ -257,9 +338,26 @@ class _KnownStories:
         for day in item.story_days:
             for ref, source, published_at in self.headlines.get((day, item.story[1]), ()):
                 gap = abs(published_at - item.published_at)
-                if source != item.source and gap <= timedelta(hours=STORY_HOURS):
+                if gap <= timedelta(hours=STORY_HOURS):
                     hits.append((gap, ref, source))
         return min(hits)[1:] if hits else None  # the closest in time
+
+    def find(self, item: NewArticle) -> tuple[int, str] | None:
+        return self._exact(item) or self._similar(item)
+
+    def _similar(self, item: NewArticle) -> tuple[int, str] | None:
+        """The most similar of the item's candidates, if it is similar enough to be the same story."""
+        best = None
+        candidates = self.stored_candidates.get(id(item), [])
+        if self.batch_words:
+            candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
+        for ref in candidates:
+            telling = self.tellings.get(ref)
+            if telling is not None:
+                score = similarity(item.telling, telling if isinstance(telling, Telling) else telling.telling)
+                if score >= SIMILAR and (best is None or score > best[0]):
+                    best = (score, ref)
+        return (best[1], self.articles[best[1]][0]) if best else None
 
     def add(self, item: NewArticle, ref: int) -> None:
         entry = (ref, item.source)
@@ -267,3 +365,8 @@ class _KnownStories:
         if item.external_id:
             self.ids[(item.source, item.external_id)] = entry
         self.headlines.setdefault(item.story, []).append((*entry, item.published_at))
+        for word in item.story_words:
+            self.batch_words.setdefault(word, []).append(ref)
+        if item.story_words:
+            self.articles[ref] = (item.source, item.published_at)
+            self.tellings[ref] = item

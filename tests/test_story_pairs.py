@@ -1,0 +1,69 @@
+"""The story matcher measured on pairs of real articles labelled by hand (tests/fixtures/story_pairs.tsv).
+
+The pairs come from ../shared/testdata/realfeeds: Google News' clusters of one event told by several outlets,
+the February 2026 feeds (NPR, ABC, Al-Monitor, Boston.com, The Week, ...), older feeds in French, Portuguese,
+Spanish, Italian, German, Russian, Slovak and Chinese, and hard negatives: the same topic or the same words
+and another event (a series' template headlines, two stories on Iran's nuclear talks, two stabbings).
+
+The matcher is judged as ingest uses it: within one source only an identical headline merges, across sources
+``same_story``. Measured at SIMILAR = 0.40: precision 1.00 (24 merges, none wrong), recall 0.35 (24 of 68;
+0.47 of the cross-source pairs). Most misses share one or two words at most ("Fed unleashes another big rate
+hike" / "Federal Reserve raises interest rates by 0.75%"), beyond any word matcher. The floors leave room
+for one wrong merge in twenty, not for a matcher that merges what it should not, or finds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from digests.links import headline_key
+from digests.stories import Telling, same_story
+
+PAIRS = Path(__file__).parent / "fixtures" / "story_pairs.tsv"
+PRECISION_FLOOR = 0.95
+RECALL_FLOOR = 0.30
+
+
+@dataclass
+class Pair:
+    same: bool
+    kind: str
+    lang: str
+    a: tuple[str, str, str]  # source, headline, lede
+    b: tuple[str, str, str]
+
+    def merged(self) -> bool:
+        (source_a, title_a, lede_a), (source_b, title_b, lede_b) = self.a, self.b
+        if source_a == source_b:
+            return headline_key(title_a) == headline_key(title_b)
+        return same_story(Telling(title_a, lede_a), Telling(title_b, lede_b))
+
+
+def load_pairs() -> list[Pair]:
+    lines = [line.rstrip("\n") for line in PAIRS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    header, *rows = [line.split("\t") for line in lines]
+    assert header[0] == "label" and all(len(row) == 9 for row in rows)
+    return [Pair(row[0] == "same", row[1], row[2], tuple(row[3:6]), tuple(row[6:9])) for row in rows]
+
+
+def test_the_labelled_set_has_hard_cases_in_several_languages():
+    pairs = load_pairs()
+    kinds = {pair.kind for pair in pairs}
+    assert {"paraphrase", "same-source", "hard-negative", "multilingual"} <= kinds
+    assert sum(pair.same for pair in pairs) >= 60 and sum(not pair.same for pair in pairs) >= 80
+    assert len({pair.lang for pair in pairs}) >= 8
+    assert all(len(text) <= 240 for pair in pairs for text in (*pair.a, *pair.b))  # short excerpts only
+
+
+def test_precision_and_recall_of_the_story_matcher():
+    pairs = load_pairs()
+    merged = [(pair, pair.merged()) for pair in pairs]
+    true_merges = sum(1 for pair, m in merged if m and pair.same)
+    wrong_merges = [pair for pair, m in merged if m and not pair.same]
+    precision = true_merges / (true_merges + len(wrong_merges))
+    recall = true_merges / sum(pair.same for pair in pairs)
+    print(f"\nstory pairs: precision {precision:.2f}, recall {recall:.2f} "
+          f"({true_merges} right merges, {len(wrong_merges)} wrong, {len(pairs)} pairs)")
+    assert precision >= PRECISION_FLOOR, [(pair.a[1], pair.b[1]) for pair in wrong_merges]
+    assert recall >= RECALL_FLOOR
