@@ -33,7 +33,7 @@ from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
 from digests.storage import NewArticle, Store
-from digests.summary import DEFAULT_SUMMARY_CHARS, shorten, summarize
+from digests.summary import DEFAULT_SUMMARY_CHARS, item_summary, shorten
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
         title=shorten(raw.title, 500),
         published_at=raw.published_at or now,
         text=text,
-        summary=summarize(text, summary_chars),
+        summary=item_summary(raw.title, text, html_to_text(raw.description), summary_chars),
         topics=[name[:200] for name in raw.categories] or [default_topic],
         external_id=raw.external_id[:200] if raw.external_id else None,
         author=raw.author[:200] if raw.author else None,
