@@ -104,9 +104,22 @@ class _Layout:
     def __init__(self):
         self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
         self.converter, self.hidden, self.text = _converter(), 0, []
+        self.fresh = dict(self.converter.__dict__)
+        self.containers = [name for name, value in self.fresh.items() if type(value) in (list, dict)]
+
+    def _reset_converter(self) -> None:
+        """The converter as new, for the next body: its state put back as it was made, with empty lists and
+        dicts of its own (a quarter of the cost of making one; only tags and text are fed to it, never HTML,
+        so the state of html2text's own HTML parser does not matter)."""
+        state = self.converter.__dict__
+        state.clear()
+        state.update(self.fresh)
+        for name in self.containers:
+            state[name] = type(self.fresh[name])()
 
     def markdown(self, html: str) -> str:
-        self.converter, self.hidden, self.text = _converter(), 0, []
+        self._reset_converter()
+        self.hidden, self.text = 0, []
         self.parser.feed(html)
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
@@ -246,26 +259,63 @@ _RELATED = re.compile(r"(?:related(?:\s+(?:articles?|stories|coverage|content|li
                       r"|à\s+lire\s+aussi|lire\s+aussi|sur\s+le\s+même\s+sujet|veja\s+também|leia\s+também|lesen\s+sie\s+auch"
                       r"|mehr\s+zum\s+thema|leggi\s+anche|vedi\s+anche|ver\s+también|lee\s+también|читайте\s+также"
                       r"|यह\s+भी\s+पढ़ें|ये\s+भी\s+पढ़ें)\s*(?:[:：»›>-].*)?", re.IGNORECASE)
+_RELATED_STARTS = frozenset(word[:4] for word in """related see also further read more articles à lire sur veja leia
+    lesen mehr leggi vedi ver lee читайте यह ये""".split())
 _LIST_ITEM = re.compile(r"• |\d{1,2}[.)] ")
 _PUBLISHER = re.compile(r"^\[[^\[\]\n]{2,40}\]\s*(?=\S)")  # "[allAfrica] On World Pulses Day ..."
 # how the source marks text it cut off: "...", "…", "[…]", "[...]", "(...)", at the very end
 _CUT_OFF = re.compile(r"(?:\s*[\[(](?:…|\.{3})[\])]|\s*(?:…|\.{3,}))\s*$")
+_CUT_MARKS = ("…", "...", "…]", "...]", "…)", "...)")
 _INNER_STOP = re.compile(r"^(.*\w[.!?])\w+$")  # "enguiçado.P": the sentence ends inside the cut word
+
+
+# The first words of the lines above: most lines start with none of them, and need no try of the expression.
+_BOILERPLATE_FIRST_WORDS = frozenset("""continue keep read full click leia saiba leer seguir sigue lire en weiterlesen
+    mehr zum continua leggi lees читать подробнее और पूरी مزید the der l'article l’article o la el l'articolo
+    l’articolo het advertisement ad ads anzeige werbung publicidade publicidad publicité pubblicità реклама विज्ञापन
+    sponsored paid featured presented brought share tweet email print pin copy follow subscribe sign image media
+    picture photo video scroll last updated published posted""".split())
 
 
 def is_boilerplate(line: str) -> bool:
     """Whether a line (or a sentence) is a feed's boilerplate: a link label, an ad slot, a share widget, ..."""
-    return len(line) <= 200 and _BOILERPLATE_LINE.fullmatch(line) is not None
+    if len(line) > 200 or not line:
+        return False
+    first = line[:24].split(None, 1)[0].lower().rstrip(".:!…»>›")
+    if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")):
+        return False
+    return _BOILERPLATE_LINE.fullmatch(line) is not None
 
 
 def _clean_line(line: str) -> str:
+    if len(line) > 200 and "(" not in line and not line.startswith(("Share", "share")):  # most prose
+        return line
     if is_boilerplate(line):
         return ""
     if line.startswith(("Share", "share")):
         line = _SHARE_PANEL.sub("", line)
-    if "(" in line and "redit" in line or "oto" in line or "ild" in line:
+    if "(" in line and ("redit" in line or "oto" in line or "ild" in line):
         line = _CREDIT.sub("", line)
     return line
+
+
+# Words one of which every boilerplate tail has, looked for as plain text first, since the tail's expression
+# is costly to try at every place of a paragraph: a "read more" link's, near the end; a "The post X appeared
+# first on Y" line's, anywhere in its reach.
+_READ_MORE_WORDS = ("read", "story", "click", "leia", "lendo", "saiba", "leer", "leyendo", "lire", "savoir", "lesen",
+                    "artikel", "legg", "lees", "читать", "подробнее", "पढ़ें", "پڑھیں")
+_POSTED_ON_WORDS = ("first on", "zuerst auf", "en premier sur", "primeiro em", "primero en", "proviene da",
+                    "primo su", "eerst op")
+_TAIL_REACH = 480  # characters: the longest tail ("The post <headline> appeared first on <site>.")
+_READ_MORE_REACH = 130
+
+
+def _without_tail(paragraph: str) -> str:
+    end = paragraph[-_TAIL_REACH:].lower()
+    near = end[-_READ_MORE_REACH:]
+    if not any(word in near for word in _READ_MORE_WORDS) and not any(words in end for words in _POSTED_ON_WORDS):
+        return paragraph
+    return paragraph[: max(0, len(paragraph) - _TAIL_REACH)] + _BOILERPLATE_TAIL.sub("", paragraph[-_TAIL_REACH:], count=1)
 
 
 def _is_list(lines: list[str]) -> bool:
@@ -275,9 +325,9 @@ def _is_list(lines: list[str]) -> bool:
 def _cut_off(text: str) -> str:
     """A text that the source cut off, ending with "…" after its last whole word (a word the cut ends inside,
     "cidad...", is left out; one where a sentence ends, "enguiçado.P...", ends with that sentence)."""
-    match = _CUT_OFF.search(text)
-    if not match:
+    if not text.endswith(_CUT_MARKS):
         return text
+    match = _CUT_OFF.search(text, len(text) - 16)
     kept = text[: match.start()].rstrip()
     if match.group()[:1].isspace() or not kept:  # "word …", "word [...]": the word is whole
         return kept.rstrip(" ,;:-–—") + ELLIPSIS if kept else ""
@@ -293,26 +343,27 @@ def _cut_off(text: str) -> str:
 ELLIPSIS = "…"
 
 
-def _without_boilerplate(paragraphs: list[str]) -> str:
+def _without_boilerplate(paragraphs: list[list[str]]) -> str:
+    """The text of paragraphs (given as their cleaned lines) without the boilerplate that takes paragraphs:
+    a "Related" heading and its links, a publisher's "[Name]" before the text, a tail after its last words."""
     kept: list[str] = []
     after_related = False
-    for paragraph in paragraphs:
-        lines = [line for line in map(_clean_line, paragraph.split("\n")) if line]
-        if not lines:
-            continue
+    for lines in paragraphs:
         if after_related and _is_list(lines):  # the links under a "Related" heading
             continue
         after_related = False
-        if len(lines[0]) <= 200 and _RELATED.fullmatch(lines[0]):
+        first = lines[0]
+        if len(first) <= 200 and first[:4].lower() in _RELATED_STARTS and _RELATED.fullmatch(first):
             after_related = len(lines) == 1 or _is_list(lines[1:])
             if after_related:
                 continue
-        kept.append("\n".join(lines))
+        kept.append("\n".join(lines) if len(lines) > 1 else first)
     if not kept:
         return ""
-    kept[0] = _PUBLISHER.sub("", kept[0], count=1)
-    kept[-1] = _BOILERPLATE_TAIL.sub("", kept[-1], count=1)
-    if len(kept) == 1 and _BOILERPLATE_LINE.fullmatch(kept[0]):  # a tail that was all there was
+    if kept[0].startswith("["):
+        kept[0] = _PUBLISHER.sub("", kept[0], count=1)
+    kept[-1] = _without_tail(kept[-1])
+    if len(kept) == 1 and is_boilerplate(kept[0]):  # a tail that was all there was
         return ""
     return _cut_off("\n\n".join(kept))
 
@@ -320,8 +371,9 @@ def _without_boilerplate(paragraphs: list[str]) -> str:
 def _plain_text(text: str) -> str:
     """A body with no markup at all (an Atom ``type="text"``, a CMS field typed as text): its blank lines are
     its paragraphs, which HTML reading would run together. Entities are decoded once, as in HTML."""
-    paragraphs = (" ".join(part.split()) for part in _BLANK_LINE.split(fix_mojibake(unescape(text)).translate(_TIDY)))
-    return _without_boilerplate([paragraph for paragraph in paragraphs if paragraph])
+    paragraphs = (_clean_line(" ".join(part.split()))
+                  for part in _BLANK_LINE.split(fix_mojibake(unescape(text)).translate(_TIDY)))
+    return _without_boilerplate([[paragraph] for paragraph in paragraphs if paragraph])
 
 
 def html_to_text(html: str) -> str:
@@ -331,7 +383,7 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html:
         return _plain_text(html)
-    paragraphs: list[str] = []
+    paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in fix_mojibake(_markdown(html.replace("\r", ""))).translate(_TIDY).split("\n"):
         if "  " in line or line.startswith(" ") or line.endswith(" "):
@@ -339,10 +391,12 @@ def html_to_text(html: str) -> str:
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
             line = _unmarkdown(line)
         if line:
-            current.append(line)
+            line = _clean_line(line)
+            if line:
+                current.append(line)
         elif current:
-            paragraphs.append("\n".join(current))
+            paragraphs.append(current)
             current = []
     if current:
-        paragraphs.append("\n".join(current))
+        paragraphs.append(current)
     return _without_boilerplate(paragraphs)

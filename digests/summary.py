@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from digests.cleaning import ELLIPSIS, is_boilerplate
 
@@ -41,12 +42,11 @@ _AGENCIES = ("Reuters|Reuters Breakingviews|Reuters Health|AP|AFP|AFP-JIJI|ANSA|
              "|AGENCIES|PRNewswire|PRNewswire-FirstCall|Business Wire|GLOBE NEWSWIRE|ACCESSWIRE|भाषा|वार्ता|एजेंसी")
 _AGENCY = rf"[(/]\s*(?:{_AGENCIES})(?:\s*[/,]\s*(?:{_AGENCIES}))?\s*[)/]"
 _DASH = r"(?:\s*(?:-{1,2}|[–—―:]|\.[-–—]|\.)(?=\s)|\s*-{1,2}(?=\w))"  # "-", "--", "—", ":", ".-" (EFE), "."
-# The words of a place and a date in a dateline: capitalised or upper-case words of any cased script, words
-# of uncased scripts, numbers, and the small words of place names ("upon", "de", "am").
-_PLACE_WORD = re.compile(r"^(?:[^\W\d_][\w.'’-]*|\d{1,4}[.,]?|\(?[A-Z]{1,3}\)?|de|da|do|del|di|la|le|am|an|upon|on"
-                         r"|sur|en|im|of|the|y|e|et|und)[,.:]?$")
+# The small words of place names and dates: "Newcastle upon Tyne", "Frankfurt am Main", "24 de septiembre".
+_SMALL_WORDS = frozenset("de da do del di la le am an upon on sur en im of the y e et und".split())
 # A place with an agency after it (known agencies only: "Tata Consultancy Services (TCS) reported" is a subject)
-_AGENCY_DATELINE = re.compile(rf"^\s*(?P<pre>[^()\n]{{0,80}}?)\s*{_AGENCY}{_DASH}?\s*")
+_AGENCY_AT = re.compile(rf"{_AGENCY}{_DASH}?\s*")
+_AGENCY_REACH = 90  # characters before the agency's credit
 # a place in capitals (any cased script, with a second city or a region), perhaps a date: then a dash or colon
 _CAPITALS_DATELINE = re.compile(
     rf"^\s*(?P<place>{_LETTERS}[\w.'’-]*(?:[ /-]{_LETTERS}[\w.'’-]*){{0,3}})"
@@ -64,12 +64,20 @@ _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|
 
 
 def _is_place_and_date(text: str) -> bool:
-    """Whether the words before an agency's credit can be a dateline: short, no sentence in them."""
-    words = text.replace("/", " ").split()
+    """Whether the words before an agency's credit can be a dateline: a few capitalised words (or words of a
+    script without case), numbers, and lower-case words only beside a number (a month: "24 set", "24 de
+    septiembre"): no sentence ("Police said on Monday (Reuters)" is none)."""
+    words = [word.strip(",.:;()") for word in text.replace("/", " ").split()]
     if len(words) > 10:
         return False
-    lower = sum(1 for word in words if word[:1].islower() and not _PLACE_WORD.match(word))
-    return lower <= 2 and all(_PLACE_WORD.match(word) or word[:1].islower() for word in words)
+    for index, word in enumerate(words):
+        if not word or word[0].isdigit() or word in _SMALL_WORDS:
+            continue
+        if not word[0].isalpha():
+            return False
+        if word[0].islower() and not any(other[:1].isdigit() for other in words[max(0, index - 2): index + 2]):
+            return False
+    return True
 
 
 def _is_upper_place(place: str) -> bool:
@@ -78,17 +86,45 @@ def _is_upper_place(place: str) -> bool:
     return len(letters) >= 2 and all(char.isupper() for char in letters)
 
 
+def _starts_sentence(text: str) -> bool:
+    """Whether a sentence can start here: its first letter is no lower-case one ("NASA - the agency said" is
+    no dateline), and it is no quotation that is all of its sentence (in "Obama: "We will win."" the name is
+    the speaker; in "Mangaluru: "We will win," said the minister." the place is the dateline)."""
+    for index, char in enumerate(text[:20]):
+        if char.isalpha():
+            return not char.islower()
+        if char in _QUOTE_OPENERS:
+            sentence = text[index: index + _LONGEST_QUOTE].split("\n", 1)[0]
+            closing = max(sentence.find(closer, 1) for closer in _QUOTE_CLOSERS)
+            return 0 < closing and _WORD_CHAR.search(sentence, closing + 1) is not None \
+                and not _ENDS_SENTENCE.match(sentence, closing - 1)
+    return True
+
+
 def _dateline_end(text: str) -> int:
-    """Where the dateline that ``text`` starts with ends (0 if it starts with none)."""
-    match = _AGENCY_DATELINE.match(text)
-    if match and _is_place_and_date(match.group("pre")):
-        return match.end()
-    match = _CAPITALS_DATELINE.match(text)
-    if match and _is_upper_place(match.group("place")):
-        return match.end()
-    for pattern in (_DATED_DATELINE, _ENGLISH_DATELINE, _PLACE_COLON):
+    """Where the dateline that ``text`` starts with ends (0 if it starts with none). Each form is tried only
+    where a cheap look at the start allows it: this runs on the first paragraphs of every article."""
+    head = text[:_AGENCY_REACH]
+    for opening in "(/":
+        at = head.find(opening)
+        match = _AGENCY_AT.match(text, at) if at >= 0 else None
+        if match and "\n" not in head[:at] and _is_place_and_date(head[:at]):
+            return match.end()
+    start = head[:40]
+    first_word = start.split(None, 1)[0].split(",")[0] if start.strip() else ""
+    if _is_upper_place(first_word):
+        match = _CAPITALS_DATELINE.match(text)
+        if match and _is_upper_place(match.group("place")) and _starts_sentence(text[match.end():]) and (
+                match.group("day") or match.group("region") or not match.group().rstrip().endswith(":")
+                or len(match.group("place")) >= 5 or " " in match.group("place")):  # "RBI: ..." is a subject
+            return match.end()
+    patterns = (_DATED_DATELINE, _ENGLISH_DATELINE) if "," in start and any(c.isdigit() for c in head) else ()
+    if ":" in start or "：" in start:
+        patterns += (_PLACE_COLON,)
+    for pattern in patterns:
         match = pattern.match(text)
-        if match:
+        if match and _starts_sentence(text[match.end():]) and not (
+                pattern is _PLACE_COLON and _is_upper_place(match.group())):  # "RBI: ..." is a subject
             return match.end()
     return 0
 
@@ -128,42 +164,53 @@ _ABBREVIATIONS = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al", "sgt", "cpl",
     "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
 }
-_LAST_WORD = re.compile(r"(?<![\w.])([\w.]+)\.$")  # the lookbehind: one try per word, not per character
-_SENTENCE_END = re.compile(r"[.!?…।۔。！？]+[\"'”’)\]»]*(?=\s|$)|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# a stop (with the quote or bracket it closes) before a space, or run into the next sentence: "April.Previously"
+_SENTENCE_END = re.compile(r"[.!?…।۔。！？]+[\"'”’)\]»]*(?:(?=\s|$)|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
+_CLOSERS = "\"'”’)]»"
+_QUOTE_OPENERS = "\"“„«"
+_QUOTE_CLOSERS = "\"”»"
+_OPENERS = "\"'“‘([«"
 
 
 def _ends_sentence(text: str, end: int, mark: str) -> bool:
-    following = text[end:].lstrip()
+    following = text[end: end + 8].lstrip()  # the next word is enough (not the rest of the text, copied)
     if following and following[0].islower():
         return False
     if mark.startswith("."):
-        before = text[max(0, end - 64): end - (len(mark) - len(mark.rstrip("\"'”’)]»")))]  # the last word is enough
-        word = _LAST_WORD.search(before)
-        if word:
-            token = word.group(1).lower()
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                return False
+        stop = end - (len(mark) - len(mark.rstrip(_CLOSERS))) - 1  # where the "." is
+        token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()  # "Mr", "U.S", "7"
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            return False
     return True
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences of ``text``, found as they are asked for."""
+    start = 0
+    quoting = '"' in text or "“" in text or "«" in text  # sentences do not end inside a quotation
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if end == start or not _ends_sentence(text, end, match.group()):
+            continue
+        if quoting and not _balanced(text[start:end]) and end - start <= _LONGEST_QUOTE:
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            yield sentence
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        yield rest
 
 
 def split_sentences(text: str, limit: int | None = None) -> list[str]:
     """The sentences of ``text``; with ``limit``, the first ``limit`` of them and then the rest as one."""
     sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
+    found = iter_sentences(text)
+    for sentence in found:
         if limit is not None and len(sentences) >= limit:
-            break
-        if match.end() == start:
-            continue
-        if _ends_sentence(text, match.end(), match.group() or ".") and (
-                _balanced(text[start: match.end()]) or match.end() - start > _LONGEST_QUOTE):
-            sentence = text[start: match.end()].strip()
-            if sentence:
-                sentences.append(sentence)
-            start = match.end()
-    rest = text[start:].strip()
-    if rest:
-        sentences.append(rest)
+            return [*sentences, " ".join([sentence, *found])]
+        sentences.append(sentence)
     return sentences
 
 
@@ -181,6 +228,13 @@ def shorten(text: str, budget: int) -> str:
 
 _ENDS_LIKE_PROSE = re.compile(r"[.!?…।۔。！？:：][\"'”’)\]»]*$")
 _ENDS_WITH_COLON = re.compile(r"\s*[:：]$")
+
+
+def _ends_with(pattern: re.Pattern, text: str) -> bool:
+    """Whether ``pattern`` (a stop and what may close after it) matches at the end of ``text``: tried on its
+    last characters only, where a search would try every place of a long paragraph."""
+    return pattern.search(text, max(0, len(text) - 8)) is not None
+
 _ENDS_SENTENCE = re.compile(r"[.!?।۔。！？][\"'”’)\]»]*$")
 _BYLINE_PARAGRAPH = re.compile(r"^(?:By|BY|Por|Par|Von|Door|Av|Af|Od|От)\s+[^.!?\n]{2,60}\.?$")
 _LIST_MARK = re.compile(r"^(?:• |\d{1,2}[.)] )")
@@ -190,63 +244,75 @@ _LEANS_BACK = re.compile(
     r"|he|she|it|they|him|her|his|its|their|them|this|that|these|those|there|here|such|the\s+(?:same|other|latter"
     r"|former)|mas|e|mais|et|aber|und|pero|y|ma|но|и|а|यह|वह|लेकिन|और)\b",
     re.IGNORECASE)
+_WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
-_LOOKAHEAD = 6  # sentences from the start that may fill the budget
+_LOOKAHEAD = 5  # sentences from the start that may fill the budget
+_SHORTEST = 12  # characters: no sentence fits in less room than that
 _MIN_WORDS = 5  # a shorter "sentence" after one passed over reads as a fragment
 _LONGEST_QUOTE = 400  # characters: a quotation still open after them was never closed; sentences end in it
 
 
-def _lede_paragraphs(text: str, budget: int) -> tuple[list[str], bool]:
+def _lede_paragraphs(text: str, budget: int) -> Iterator[tuple[str, bool]]:
     """The first paragraphs, from the first that reads as prose (a heading, a byline or a photo credit before
-    it, "Key highlights", "By Staff Reporter", "Photo: PTI", ends in no sentence mark and is no lede), and
-    whether they are all of the text. Lists keep the items that are sentences, without their marks; a list of
-    bare links or headlines gives none."""
-    paragraphs: list[str] = []
+    it, "Key highlights", "By Staff Reporter", "Photo: PTI", ends in no sentence mark and is no lede), each with
+    whether it ends the text. Lists give the items that are sentences, without their marks; a list of bare
+    links or headlines gives none. The first two lose their dateline (the second's: after a standfirst or a
+    list of key points)."""
+    window = text[: budget * 5]
+    parts = window.split("\n\n")
+    last = len(parts) - 1 if len(window) == len(text) else -1
+    counts = Counter(parts) if len(parts) > 1 else None
     labels: list[str] = []
-    size = 0
-    parts = text[: budget * 6].split("\n\n")
-    counts = Counter(parts)
+    given = 0
+    after_list = False
     for number, paragraph in enumerate(parts):
-        if counts[paragraph] > 1:
+        paragraph_as_written = paragraph
+        if counts and counts[paragraph] > 1:
             continue  # said more than once: a label ("Photos:", "此主题相关图片如下：") before what was left out
-        lines = paragraph.split("\n")
-        if all(_LIST_MARK.match(line) for line in lines):
-            paragraph = " ".join(_LIST_MARK.sub("", line) for line in lines if _ENDS_LIKE_PROSE.search(line))
-            if not paragraph:
-                continue
-        else:
+        if "\n" in paragraph:
+            lines = paragraph.split("\n")
+            if all(_LIST_MARK.match(line) for line in lines):
+                paragraph = " ".join(_LIST_MARK.sub("", line) for line in lines if _ends_with(_ENDS_LIKE_PROSE, line))
+            else:
+                paragraph = " ".join(lines)
+        elif _LIST_MARK.match(paragraph):
+            paragraph = _LIST_MARK.sub("", paragraph) if _ends_with(_ENDS_LIKE_PROSE, paragraph) else ""
+        if "  " in paragraph or paragraph[:1].isspace() or paragraph[-1:].isspace():
             paragraph = " ".join(paragraph.split())
-        if not paragraphs and number < 4 and number < len(parts) - 1 and (
-                _BYLINE_PARAGRAPH.match(paragraph) or not _ENDS_LIKE_PROSE.search(paragraph)):
+        if not paragraph:
+            continue
+        if not given and number < 4 and number != last and (
+                _BYLINE_PARAGRAPH.match(paragraph) or not _ends_with(_ENDS_LIKE_PROSE, paragraph)):
             labels.append(paragraph)  # a label before the first prose, unless there is no prose
             continue
-        paragraphs.append(paragraph)
-        size += len(paragraph)
-        if size > budget * 3:
-            return paragraphs, False
-    if not paragraphs and labels:
-        return labels[-1:], False
-    return paragraphs, len(text) <= budget * 6
+        if not given or after_list:
+            paragraph = strip_dateline(paragraph)
+        after_list = "\n" in paragraph_as_written or paragraph_as_written.startswith(("• ", "1. "))
+        given += 1
+        yield paragraph, number == last
+    if not given and labels:
+        yield labels[-1], False
 
 
-def _units(paragraphs: list[str], complete: bool, cut_off: bool) -> list[tuple[str, bool | None]]:
-    """The first sentences, each with whether it is whole: True; False for the end of a text the source cut
-    off; None for a heading inside the text (a paragraph with no sentence mark), where the lede must stop."""
-    units: list[tuple[str, bool | None]] = []
-    for number, paragraph in enumerate(paragraphs):
-        at_end = complete and number == len(paragraphs) - 1
-        sentences = split_sentences(paragraph)
-        for index, sentence in enumerate(sentences):
-            if not any(char.isalnum() for char in sentence) or is_boilerplate(sentence) or _ASIDE.match(sentence):
+def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
+    """The first sentences of the lede paragraphs, each with whether it is whole: True; False for the end of a
+    text the source cut off; None for a heading inside the text (a paragraph with no sentence mark), where the
+    lede must stop."""
+    cut_off = text.endswith(ELLIPSIS)
+    count = 0
+    for paragraph, at_end in _lede_paragraphs(text, budget):
+        sentences = list(iter_sentences(paragraph)) if at_end else iter_sentences(paragraph)
+        for sentence in sentences:
+            if not _WORD_CHAR.search(sentence) or is_boilerplate(sentence) or _ASIDE.match(sentence):
                 continue  # ". .", "Scroll down for video .", "(Twitch, Amazon)" inside a paragraph
-            if at_end and index == len(sentences) - 1:
+            if at_end and sentence is sentences[-1]:
                 whole = not cut_off  # the last sentence of all: whole unless cut off, even without its stop
             else:
-                whole = True if _ENDS_SENTENCE.search(sentence) else None
-            units.append((sentence, whole))
-            if len(units) >= _LOOKAHEAD:
-                return units
-    return units
+                whole = True if _ends_with(_ENDS_SENTENCE, sentence) else None
+            yield sentence, whole
+            count += 1
+            if count >= _LOOKAHEAD:
+                return
 
 
 def _balanced(sentence: str) -> bool:
@@ -257,19 +323,15 @@ def _balanced(sentence: str) -> bool:
 
 def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """Whole sentences from the start of ``text`` that fit in ``budget`` characters, in order."""
-    paragraphs, complete = _lede_paragraphs(text, budget)
-    paragraphs = [paragraph for paragraph in map(strip_dateline, paragraphs) if paragraph]
-    units = _units(paragraphs, complete, text.endswith(ELLIPSIS))
-    if not units:
-        return ""
-    first, whole = units[0]
+    units = _units(text, budget)
+    first, whole = next(units, ("", False))
     if len(first) > budget:
         return shorten(first.removesuffix(ELLIPSIS), budget)
-    if not whole:  # a standfirst without a stop, or a first sentence the source cut off: as it is
+    if not whole:  # nothing; a standfirst without a stop; a first sentence the source cut off: as it is
         return first
     chosen, size, passed_over = [first], len(first), False
-    for sentence, whole in units[1:]:
-        if whole is None:
+    for sentence, whole in units:
+        if whole is None or budget - size < _SHORTEST:
             break
         if not whole:
             continue
@@ -282,7 +344,7 @@ def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
             continue
         chosen.append(sentence)
         size += 1 + len(sentence)
-    if _ENDS_WITH_COLON.search(chosen[-1]):  # it announces what follows, which is not there
+    if chosen[-1].endswith((":", "：")):  # it announces what follows, which is not there
         if len(chosen) > 1 and _word_count(" ".join(chosen[:-1])) >= _MIN_WORDS:
             chosen.pop()
         else:
@@ -294,14 +356,19 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
 
+_CJK = re.compile("[\u3040-\u9fff]")
+
+
 def _word_count(text: str) -> int:
     """Words, counting two Chinese or Japanese characters as one (those scripts put no spaces between words)."""
-    return len(text.split()) + sum(1 for char in text if "\u3040" <= char <= "\u9fff") // 2
+    if text.isascii():
+        return text.count(" ") + 1 if text else 0  # the text's spaces are single ones
+    return len(text.split()) + len(_CJK.findall(text)) // 2
 
 
 def reads_as_lede(summary: str) -> bool:
     """Whole sentences of some length, not a fragment, label or cut-off excerpt."""
-    return _word_count(summary) >= _MIN_WORDS and bool(_ENDS_SENTENCE.search(summary))
+    return _word_count(summary) >= _MIN_WORDS and _ends_with(_ENDS_SENTENCE, summary)
 
 
 def _rank(summary: str) -> tuple[bool, bool, bool]:
@@ -313,10 +380,10 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
     """The summary of an item: from its own short description if it has one that reads as a lede (it is what
     the publisher wrote as the summary), else from its text if that gives a better one. A summary that only
     says the headline again (an aggregator's list of links, a bulletin named like its title) is none."""
-    headline = _words(title)
-
     def saying_more(summary: str) -> str:
-        return "" if _words(summary) <= headline else summary
+        if len(summary) > 2 * len(title) + 20:  # longer than any repetition of it
+            return summary
+        return "" if _words(summary) <= _words(title) else summary
 
     summary = saying_more(summarize(description, budget)) if description else ""
     if not reads_as_lede(summary):
