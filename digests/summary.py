@@ -246,7 +246,7 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE)
 _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
-_LOOKAHEAD = 5  # sentences from the start that may fill the budget
+_LOOKAHEAD = 6  # sentences from the start that may fill the budget
 _SHORTEST = 12  # characters: no sentence fits in less room than that
 _MIN_WORDS = 5  # a shorter "sentence" after one passed over reads as a fragment
 _LONGEST_QUOTE = 400  # characters: a quotation still open after them was never closed; sentences end in it

@@ -11,8 +11,7 @@ from tests.conftest import KOLKATA
 def test_sample_summary(sample_file):
     [article] = parse_file(sample_file, default_source="knn", source_tz=KOLKATA).articles
     summary = summarize(html_to_text(article.html))
-    # the first sentence; the next two do not fit beside it, and the one after them leans on what came before
-    # ("During the proceedings, both sides ..."); the next one that stands on its own fills the budget
+    # the first sentence; the next four do not fit beside it; the sixth does, and stands on its own
     assert summary == (
         "India and Russia convened the 11th Session of their Working Group on Modernisation and Industrial "
         "Cooperation on Wednesday at Vanijya Bhawan in New Delhi. The meeting highlighted several key areas of "
