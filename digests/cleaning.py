@@ -103,7 +103,9 @@ class _Layout:
 
     def __init__(self):
         self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
-        self.converter, self.hidden, self.text = _converter(), 0, []
+        self.converter, self.hidden, self.text, self.item = _converter(), 0, [], None
+        self.item_depth = self.item_links = self.in_link = 0
+        self.item_text = False
         self.fresh = dict(self.converter.__dict__)
         self.containers = [name for name, value in self.fresh.items() if type(value) in (list, dict)]
 
@@ -119,7 +121,7 @@ class _Layout:
 
     def markdown(self, html: str) -> str:
         self._reset_converter()
-        self.hidden, self.text = 0, []
+        self.hidden, self.text, self.item = 0, [], None
         self.parser.feed(html)
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
@@ -133,8 +135,61 @@ class _Layout:
         self._flush()
         self.converter.handle_tag(tag, attrib, start)
 
-    # the parser's events
+    # the parser's events; a list item is held back until its end: one that is only a link (a "related"
+    # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
+        if self.item is not None:
+            self.item.append((True, tag, dict(attrib)))
+            if tag == "li":
+                self.item_depth += 1
+            elif tag == "a":
+                self.item_links += 1
+                self.in_link += 1
+        elif tag == "li" and not self.hidden:
+            self.item, self.item_depth, self.item_links, self.in_link, self.item_text = [(True, tag, dict(attrib))], 1, 0, 0, False
+        else:
+            self._start(tag, attrib)
+
+    def end(self, tag: str) -> None:
+        if self.item is None:
+            self._end(tag)
+            return
+        self.item.append((False, tag, None))
+        if tag == "a":
+            self.in_link -= 1
+        elif tag == "li":
+            self.item_depth -= 1
+            if not self.item_depth:
+                self._item_done()
+
+    def data(self, text: str) -> None:
+        if self.item is None:
+            if not self.hidden:
+                self.text.append(text)
+            return
+        self.item.append((None, text, None))
+        if not self.in_link and not self.item_text and _LETTER.search(text):
+            self.item_text = True
+
+    def close(self) -> None:
+        if self.item is not None:
+            self._item_done()
+        self._flush()
+
+    def _item_done(self) -> None:
+        events, self.item = self.item, None
+        if self.item_links and not self.item_text:
+            return  # nothing but a link
+        for opening, name, attrib in events:
+            if opening is None:
+                if not self.hidden:
+                    self.text.append(name)
+            elif opening:
+                self._start(name, attrib)
+            else:
+                self._end(name)
+
+    def _start(self, tag: str, attrib) -> None:
         if self.hidden or tag in NEVER_TEXT or (tag not in STYLE_ONLY and attrib and _is_widget(attrib)):
             self.hidden += 1
         elif tag in CELLS:
@@ -142,7 +197,7 @@ class _Layout:
         elif tag not in STYLE_ONLY:
             self._tag("div" if tag in BLOCKS else tag, dict(attrib), True)
 
-    def end(self, tag: str) -> None:
+    def _end(self, tag: str) -> None:
         if self.hidden:
             self.hidden -= 1
         elif tag in CELLS:
@@ -150,12 +205,8 @@ class _Layout:
         elif tag not in STYLE_ONLY:
             self._tag("div" if tag in BLOCKS else tag, {}, False)
 
-    def data(self, text: str) -> None:
-        if not self.hidden:
-            self.text.append(text)
 
-    def close(self) -> None:
-        self._flush()
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _is_widget(attrib) -> bool:
@@ -230,16 +281,17 @@ _BOILERPLATE_LINE = re.compile(
       | (?:{_POSTED_ON})\s*\.?
       | (?:advertisement|ads?|anzeige|werbung|publicidade|publicidad|publicité|pubblicità|реклама|विज्ञापन
            |sponsored(?:\s+content|\s+post)?|paid\s+(?:content|post|partner\w*)|featured\s+advertiser
-           |(?:sponsored|presented|brought\s+to\s+you)\s+by\s+[^.!?]{1,60})\s*[.:]?
+           |(?:sponsored|presented|brought\s+to\s+you)\s+by\s+[^.!?]{{1,60}})\s*[.:]?
       | (?:share|share\s+this(?:\s+(?:article|story|post|page))?|share\s+on\s+\w+|tweet|email|print|pin\s+it
-           |copy\s+(?:this\s+)?link|follow\s+us\s+on\s+[\w ,&]{1,40}|subscribe\s+to\s+our\s+newsletter
+           |copy\s+(?:this\s+)?link|follow\s+us\s+on\s+[\w ,&]{{1,40}}|subscribe\s+to\s+our\s+newsletter
            |sign\s+up\s+for\s+our\s+newsletter)\s*[.:!]?
       | (?:image|media|picture|photo|video)\s+(?:copyright|caption)\b.*
       | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device
       | scroll\s+down\s+for\s+(?:video|more)s?\s*\.?
-      | click\s+here\b.{0,100}
-      | (?:last\s+updated|updated|published|posted)(?:\s+at|\s+on)?:?\s+(?=[^\d\n]{0,20}\d)[\w ,:./+-]{1,40}
+      | click\s+here\b.{{0,100}}
+      | (?:last\s+updated|updated|published|posted)(?:\s+at|\s+on)?:?\s+(?=[^\d\n]{{0,20}}\d)[\w ,:./+-]{{1,40}}
       | https?://\S+
+      | \[(\w+)\b[^\]]{{0,80}}\][^\[\]]{{0,80}}\[/\1\] | \[\w+\b[^\]]{{0,80}}/?\]  # a CMS shortcode: "[PDN]852550[/PDN]"
     """, re.IGNORECASE | re.VERBOSE)
 # Boilerplate at the end of a paragraph, after its text: "... whole sentence. Continue reading...", "... cidad...
 # Leia mais no Massa News!", "excerpt. The post Headline appeared first on Site."
@@ -275,6 +327,7 @@ _BOILERPLATE_FIRST_WORDS = frozenset("""continue keep read full click leia saiba
     l’articolo het advertisement ad ads anzeige werbung publicidade publicidad publicité pubblicità реклама विज्ञापन
     sponsored paid featured presented brought share tweet email print pin copy follow subscribe sign image media
     picture photo video scroll last updated published posted""".split())
+_SHORTCODE = re.compile(r"\[\w")
 
 
 def is_boilerplate(line: str) -> bool:
@@ -282,7 +335,8 @@ def is_boilerplate(line: str) -> bool:
     if len(line) > 200 or not line:
         return False
     first = line[:24].split(None, 1)[0].lower().rstrip(".:!…»>›")
-    if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")):
+    if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")) \
+            and not _SHORTCODE.match(line):
         return False
     return _BOILERPLATE_LINE.fullmatch(line) is not None
 

@@ -59,6 +59,7 @@ _ENGLISH_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_DAY}\s+(?=[A-Z])")
 # Indian papers' "Bengaluru:", "New Delhi:", "नई दिल्ली:": one or two words of a place and a colon
 _PLACE_COLON = re.compile(rf"^\s*(?:[A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)?|{_LETTERS}+(?:\s{_LETTERS}+)?)\s*:\s+"
                           rf"(?=[\W\d]*[^\W\d_])")
+_PLACE_ABBREVIATIONS = frozenset({"UAE", "USA", "US", "UK", "EU", "UN", "NYC", "DC", "HK", "KSA"})
 _BYLINE = re.compile(r"^(?:By|BY|Por|POR|Par|PAR|Von|VON|Door|Av|Af|Od|От)\s+")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|&|de|da|dos|van|von|der|al|el|bin)$")
 
@@ -116,7 +117,8 @@ def _dateline_end(text: str) -> int:
         match = _CAPITALS_DATELINE.match(text)
         if match and _is_upper_place(match.group("place")) and _starts_sentence(text[match.end():]) and (
                 match.group("day") or match.group("region") or not match.group().rstrip().endswith(":")
-                or len(match.group("place")) >= 5 or " " in match.group("place")):  # "RBI: ..." is a subject
+                or len(match.group("place")) >= 5 or " " in match.group("place")
+                or match.group("place") in _PLACE_ABBREVIATIONS):  # "RBI: ..." is a subject, "UAE: ..." a place
             return match.end()
     patterns = (_DATED_DATELINE, _ENGLISH_DATELINE) if "," in start and any(c.isdigit() for c in head) else ()
     if ":" in start or "：" in start:
@@ -227,6 +229,7 @@ def shorten(text: str, budget: int) -> str:
 
 
 _ENDS_LIKE_PROSE = re.compile(r"[.!?…।۔。！？:：][\"'”’)\]»]*$")
+_ENDS_LIKE_AN_ITEM = re.compile(r"[.!?…।۔。！？:：;；,，][\"'”’)\]»]*$")  # a list's items may end in ";" or ","
 _ENDS_WITH_COLON = re.compile(r"\s*[:：]$")
 
 
@@ -272,11 +275,11 @@ def _lede_paragraphs(text: str, budget: int) -> Iterator[tuple[str, bool]]:
         if "\n" in paragraph:
             lines = paragraph.split("\n")
             if all(_LIST_MARK.match(line) for line in lines):
-                paragraph = " ".join(_LIST_MARK.sub("", line) for line in lines if _ends_with(_ENDS_LIKE_PROSE, line))
+                paragraph = " ".join(_LIST_MARK.sub("", line) for line in lines if _ends_with(_ENDS_LIKE_AN_ITEM, line))
             else:
                 paragraph = " ".join(lines)
         elif _LIST_MARK.match(paragraph):
-            paragraph = _LIST_MARK.sub("", paragraph) if _ends_with(_ENDS_LIKE_PROSE, paragraph) else ""
+            paragraph = _LIST_MARK.sub("", paragraph) if _ends_with(_ENDS_LIKE_AN_ITEM, paragraph) else ""
         if "  " in paragraph or paragraph[:1].isspace() or paragraph[-1:].isspace():
             paragraph = " ".join(paragraph.split())
         if not paragraph:
@@ -308,7 +311,7 @@ def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
             if at_end and sentence is sentences[-1]:
                 whole = not cut_off  # the last sentence of all: whole unless cut off, even without its stop
             else:
-                whole = True if _ends_with(_ENDS_SENTENCE, sentence) else None
+                whole = True if _ends_with(_ENDS_SENTENCE, sentence) or sentence.endswith((":", "：")) else None
             yield sentence, whole
             count += 1
             if count >= _LOOKAHEAD:
@@ -325,6 +328,8 @@ def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """Whole sentences from the start of ``text`` that fit in ``budget`` characters, in order."""
     units = _units(text, budget)
     first, whole = next(units, ("", False))
+    if whole and first.endswith(("!", "！")) and _word_count(first) <= 3:  # "Dear customers!" is no lede
+        first, whole = next(units, (first, whole))
     if len(first) > budget:
         return shorten(first.removesuffix(ELLIPSIS), budget)
     if not whole:  # nothing; a standfirst without a stop; a first sentence the source cut off: as it is
@@ -347,6 +352,8 @@ def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     if chosen[-1].endswith((":", "：")):  # it announces what follows, which is not there
         if len(chosen) > 1 and _word_count(" ".join(chosen[:-1])) >= _MIN_WORDS:
             chosen.pop()
+        elif _word_count(" ".join(chosen)) < _MIN_WORDS:
+            return ""  # a label ("Product details:") before what was left out
         else:
             chosen[-1] = _ENDS_WITH_COLON.sub("", chosen[-1]) + ELLIPSIS
     return " ".join(chosen)
