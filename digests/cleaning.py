@@ -105,7 +105,7 @@ class _Layout:
         self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
         self.converter, self.hidden, self.text, self.item = _converter(), 0, [], None
         self.item_depth = self.item_links = self.in_link = 0
-        self.item_text = False
+        self.item_text = self.replaying = False
         self.fresh = dict(self.converter.__dict__)
         self.containers = [name for name, value in self.fresh.items() if type(value) in (list, dict)]
 
@@ -121,7 +121,7 @@ class _Layout:
 
     def markdown(self, html: str) -> str:
         self._reset_converter()
-        self.hidden, self.text, self.item = 0, [], None
+        self.hidden, self.text, self.item, self.replaying = 0, [], None, False
         self.parser.feed(html)
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
@@ -138,72 +138,65 @@ class _Layout:
     # the parser's events; a list item is held back until its end: one that is only a link (a "related"
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
-        if self.item is not None:
-            self.item.append((True, tag, dict(attrib)))
-            if tag == "li":
-                self.item_depth += 1
-            elif tag == "a":
-                self.item_links += 1
-                self.in_link += 1
-        elif tag == "li" and not self.hidden:
-            self.item, self.item_depth, self.item_links, self.in_link, self.item_text = [(True, tag, dict(attrib))], 1, 0, 0, False
-        else:
-            self._start(tag, attrib)
-
-    def end(self, tag: str) -> None:
-        if self.item is None:
-            self._end(tag)
-            return
-        self.item.append((False, tag, None))
-        if tag == "a":
-            self.in_link -= 1
-        elif tag == "li":
-            self.item_depth -= 1
-            if not self.item_depth:
-                self._item_done()
-
-    def data(self, text: str) -> None:
-        if self.item is None:
-            if not self.hidden:
-                self.text.append(text)
-            return
-        self.item.append((None, text, None))
-        if not self.in_link and not self.item_text and _LETTER.search(text):
-            self.item_text = True
-
-    def close(self) -> None:
-        if self.item is not None:
-            self._item_done()
-        self._flush()
-
-    def _item_done(self) -> None:
-        events, self.item = self.item, None
-        if self.item_links and not self.item_text:
-            return  # nothing but a link
-        for opening, name, attrib in events:
-            if opening is None:
-                if not self.hidden:
-                    self.text.append(name)
-            elif opening:
-                self._start(name, attrib)
-            else:
-                self._end(name)
-
-    def _start(self, tag: str, attrib) -> None:
-        if self.hidden or tag in NEVER_TEXT or (tag not in STYLE_ONLY and attrib and _is_widget(attrib)):
+        if self.item is not None or tag == "li" and not self.replaying and not self.hidden:
+            self._hold(True, tag, dict(attrib))
+        elif self.hidden or tag in NEVER_TEXT or (tag not in STYLE_ONLY and attrib and _is_widget(attrib)):
             self.hidden += 1
         elif tag in CELLS:
             self.text.append(" ")  # "2024" and "5 crore" in two cells must not read "20245 crore"
         elif tag not in STYLE_ONLY:
-            self._tag("div" if tag in BLOCKS else tag, dict(attrib), True)
+            self._tag("div" if tag in BLOCKS else tag, attrib, True)  # a dict of its own, or an empty mapping
 
-    def _end(self, tag: str) -> None:
-        if self.hidden:
+    def end(self, tag: str) -> None:
+        if self.item is not None:
+            self._hold(False, tag, None)
+        elif self.hidden:
             self.hidden -= 1
         elif tag in CELLS:
             self.text.append(" ")
         elif tag not in STYLE_ONLY:
             self._tag("div" if tag in BLOCKS else tag, {}, False)
+
+    def data(self, text: str) -> None:
+        if self.item is not None:
+            self._hold(None, text, None)
+        elif not self.hidden:
+            self.text.append(text)
+
+    def close(self) -> None:
+        if self.item is not None:
+            self._replay()
+        self._flush()
+
+    def _hold(self, opening: bool | None, name: str, attrib) -> None:
+        """Keep an event of a list item (``opening``: True, False, or None for text) until the item ends."""
+        if self.item is None:
+            self.item, self.item_depth, self.item_links, self.in_link, self.item_text = [], 0, 0, 0, False
+        self.item.append((opening, name, attrib))
+        if opening is None:
+            if not self.in_link and not self.item_text and _LETTER.search(name):
+                self.item_text = True
+        elif name == "a":
+            self.in_link += 1 if opening else -1
+            self.item_links += opening
+        elif name == "li":
+            self.item_depth += 1 if opening else -1
+            if not self.item_depth:
+                self._replay()
+
+    def _replay(self) -> None:
+        events, self.item = self.item, None
+        if self.item_links and not self.item_text:
+            return  # nothing but a link
+        self.replaying = True
+        for opening, name, attrib in events:
+            if opening is None:
+                self.data(name)
+            elif opening:
+                self.start(name, attrib)
+            else:
+                self.end(name)
+        self.replaying = False
 
 
 _LETTER = re.compile(r"[^\W\d_]")

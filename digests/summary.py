@@ -148,15 +148,9 @@ def _byline_end(text: str) -> int:
 
 
 def strip_dateline(text: str) -> str:
-    """``text`` without the byline and dateline it starts with (and without a second, as in "(CNN) --" after
-    a place)."""
+    """``text`` without the byline and the dateline it starts with."""
     text = text[_byline_end(text):]
-    for _ in range(2):
-        end = _dateline_end(text)
-        if not end:
-            break
-        text = text[end:]
-    return text
+    return text[_dateline_end(text):]
 
 
 _ABBREVIATIONS = {
@@ -167,23 +161,20 @@ _ABBREVIATIONS = {
     "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
 }
 # a stop (with the quote or bracket it closes) before a space, or run into the next sentence: "April.Previously"
-_SENTENCE_END = re.compile(r"[.!?…।۔。！？]+[\"'”’)\]»]*(?:(?=\s|$)|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
+# A stop (with the quote or bracket it closes) before a space and a word that is not in lower case, or run into
+# the next sentence ("April.Previously"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
+_SENTENCE_END = re.compile(r"([.!?…।۔。！？]+)[\"'”’)\]»]*(?:(?=\s+(?![a-zß-öø-ÿα-ωа-яё])|\s*$)"
+                           r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
 _CLOSERS = "\"'”’)]»"
 _QUOTE_OPENERS = "\"“„«"
 _QUOTE_CLOSERS = "\"”»"
 _OPENERS = "\"'“‘([«"
 
 
-def _ends_sentence(text: str, end: int, mark: str) -> bool:
-    following = text[end: end + 8].lstrip()  # the next word is enough (not the rest of the text, copied)
-    if following and following[0].islower():
-        return False
-    if mark.startswith("."):
-        stop = end - (len(mark) - len(mark.rstrip(_CLOSERS))) - 1  # where the "." is
-        token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()  # "Mr", "U.S", "7"
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            return False
-    return True
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the "." at ``stop`` ends an abbreviation or an initial ("Mr.", "U.S.", "J.") rather than a sentence."""
+    token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
 def iter_sentences(text: str) -> Iterator[str]:
@@ -192,7 +183,7 @@ def iter_sentences(text: str) -> Iterator[str]:
     quoting = '"' in text or "“" in text or "«" in text  # sentences do not end inside a quotation
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        if end == start or not _ends_sentence(text, end, match.group()):
+        if end == start or match.group(1)[0] == "." and _is_abbreviation(text, match.start(1) + len(match.group(1)) - 1):
             continue
         if quoting and not _balanced(text[start:end]) and end - start <= _LONGEST_QUOTE:
             continue
@@ -306,7 +297,8 @@ def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
     for paragraph, at_end in _lede_paragraphs(text, budget):
         sentences = list(iter_sentences(paragraph)) if at_end else iter_sentences(paragraph)
         for sentence in sentences:
-            if not _WORD_CHAR.search(sentence) or is_boilerplate(sentence) or _ASIDE.match(sentence):
+            if not _WORD_CHAR.search(sentence) or len(sentence) < 120 and (
+                    is_boilerplate(sentence) or _ASIDE.match(sentence)):
                 continue  # ". .", "Scroll down for video .", "(Twitch, Amazon)" inside a paragraph
             if at_end and sentence is sentences[-1]:
                 whole = not cut_off  # the last sentence of all: whole unless cut off, even without its stop
@@ -392,7 +384,9 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
             return summary
         return "" if _words(summary) <= _words(title) else summary
 
-    summary = saying_more(summarize(description, budget)) if description else ""
+    if not description:
+        return saying_more(summarize(text, budget))
+    summary = saying_more(summarize(description, budget))
     if not reads_as_lede(summary):
         from_text = saying_more(summarize(text, budget))
         if _rank(from_text) >= _rank(summary):
