@@ -335,8 +335,6 @@ def is_boilerplate(line: str) -> bool:
 
 
 def _clean_line(line: str) -> str:
-    if len(line) > 200 and "(" not in line and not line.startswith(("Share", "share")):  # most prose
-        return line
     if is_boilerplate(line):
         return ""
     if line.startswith(("Share", "share")):
@@ -438,7 +436,8 @@ def html_to_text(html: str) -> str:
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
             line = _unmarkdown(line)
         if line:
-            line = _clean_line(line)
+            if len(line) <= 200 or "(" in line or line.startswith(("Share", "share")):
+                line = _clean_line(line)
             if line:
                 current.append(line)
         elif current:

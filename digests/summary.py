@@ -18,7 +18,6 @@ full ``content:encoded``) is the summary when it reads as one: it is what the pu
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 
 from digests.cleaning import ELLIPSIS, is_boilerplate
@@ -241,6 +240,7 @@ _LEANS_BACK = re.compile(
 _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
 _LOOKAHEAD = 6  # sentences from the start that may fill the budget
+_LABEL_LENGTH = 100  # characters: a label is shorter
 _SHORTEST = 12  # characters: no sentence fits in less room than that
 _MIN_WORDS = 5  # a shorter "sentence" after one passed over reads as a fragment
 _LONGEST_QUOTE = 400  # characters: a quotation still open after them was never closed; sentences end in it
@@ -255,13 +255,12 @@ def _lede_paragraphs(text: str, budget: int) -> Iterator[tuple[str, bool]]:
     window = text[: budget * 5]
     parts = window.split("\n\n")
     last = len(parts) - 1 if len(window) == len(text) else -1
-    counts = Counter(parts) if len(parts) > 1 else None
     labels: list[str] = []
     given = 0
     after_list = False
     for number, paragraph in enumerate(parts):
         paragraph_as_written = paragraph
-        if counts and counts[paragraph] > 1:
+        if len(paragraph) < _LABEL_LENGTH and parts.count(paragraph) > 1:
             continue  # said more than once: a label ("Photos:", "此主题相关图片如下：") before what was left out
         if "\n" in paragraph:
             lines = paragraph.split("\n")
