@@ -6,6 +6,13 @@ time in Python. On the way, the parts that are never text (scripts, styles, fram
 are the inline tags that only style text. The Markdown html2text would add is then taken off again, so the
 stored text has no ``**``, ``[...](...)`` or ``\\_`` in it. Entities are decoded exactly once, by lxml;
 nothing decodes html2text's output again.
+
+What is never the article's own text is left out too: captions (``<figcaption>``) and the blocks that feeds
+wrap around it (share bars, "related" lists, ad and sponsor slots, told by their class or id), then, as
+text, the lines that are boilerplate in any of the usual languages ("Continue reading", "The post X appeared
+first on Y", "Related: ...", "Advertisement", a share widget's labels, a bare URL). Mojibake (UTF-8 read as
+Latin-1 or windows-1252, C1 controls) is repaired with ftfy, only where a cheap test finds a sign of it.
+A text the source itself cut off ("...", "[…]") ends with "…" after a whole word.
 """
 
 from __future__ import annotations
@@ -14,11 +21,19 @@ import re
 import threading
 from html import unescape
 
+import ftfy
 import html2text
 from lxml import etree
 
 NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
-                        "svg", "math", "head", "form", "button", "select", "textarea", "video", "audio", "canvas"})
+                        "svg", "math", "head", "form", "button", "select", "textarea", "video", "audio", "canvas",
+                        "figcaption"})
+# Blocks that feeds and CMSs put around the article, told by a word of their class or id: FeedBurner's
+# "feedflare" and Feedsportal's "mf-related"/"mf-viral" bars, share and social buttons, "related" lists, ad,
+# sponsor and newsletter slots, WordPress and other captions and photo credits.
+_WIDGET = re.compile(r"(?:^|[\s_-])(?:feedflare|mf-related|mf-viral|share|sharing|sharedaddy|social|related|sponsor"
+                     r"|sponsored|advert|advertisement|ads?|adv|promo|newsletter|outpost-pub-container|caption"
+                     r"|wp-caption-text|credit|credits)(?:$|[\s_-])", re.IGNORECASE)
 # Blocks html2text does not know (it knows <p> and <div>): passed on as <div>, or their text would run into
 # the next block's ("Photo: PTIIndia's exports rose").
 BLOCKS = frozenset({"article", "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption",
@@ -36,8 +51,9 @@ _QUOTE = re.compile(r"^(?:>\s?)+")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _RULE = re.compile(r"^\s*(?:\* ?){3,}$|^\s*-{3,}\s*$")
 # Invisible characters go; every other kind of space becomes a plain one (so a line needs folding only
-# where it has two spaces together, or one at an end).
-_TIDY = str.maketrans({**dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+# where it has two spaces together, or one at an end). The zero-width (non-)joiners stay: they are spelling in
+# Hindi, Urdu and Persian ("क्‍यों") and hold emoji sequences together.
+_TIDY = str.maketrans({**dict.fromkeys("\u200b\u2060\ufeff\u00ad"),
                        **dict.fromkeys("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
                                        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000", " ")})
 
@@ -87,10 +103,25 @@ class _Layout:
 
     def __init__(self):
         self.parser = etree.HTMLParser(target=self, remove_comments=True, remove_pis=True, no_network=True)
-        self.converter, self.hidden, self.text = _converter(), 0, []
+        self.converter, self.hidden, self.text, self.item = _converter(), 0, [], None
+        self.item_depth = self.item_links = self.in_link = 0
+        self.item_text = self.replaying = False
+        self.fresh = dict(self.converter.__dict__)
+        self.containers = [name for name, value in self.fresh.items() if type(value) in (list, dict)]
+
+    def _reset_converter(self) -> None:
+        """The converter as new, for the next body: its state put back as it was made, with empty lists and
+        dicts of its own (a quarter of the cost of making one; only tags and text are fed to it, never HTML,
+        so the state of html2text's own HTML parser does not matter)."""
+        state = self.converter.__dict__
+        state.clear()
+        state.update(self.fresh)
+        for name in self.containers:
+            state[name] = type(self.fresh[name])()
 
     def markdown(self, html: str) -> str:
-        self.converter, self.hidden, self.text = _converter(), 0, []
+        self._reset_converter()
+        self.hidden, self.text, self.item, self.replaying = 0, [], None, False
         self.parser.feed(html)
         self.parser.close()
         return self.converter.optwrap(self.converter.finish())
@@ -104,17 +135,22 @@ class _Layout:
         self._flush()
         self.converter.handle_tag(tag, attrib, start)
 
-    # the parser's events
+    # the parser's events; a list item is held back until its end: one that is only a link (a "related"
+    # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
-        if self.hidden or tag in NEVER_TEXT:
+        if self.item is not None or tag == "li" and not self.replaying and not self.hidden:
+            self._hold(True, tag, dict(attrib))
+        elif self.hidden or tag in NEVER_TEXT or (tag not in STYLE_ONLY and attrib and _is_widget(attrib)):
             self.hidden += 1
         elif tag in CELLS:
             self.text.append(" ")  # "2024" and "5 crore" in two cells must not read "20245 crore"
         elif tag not in STYLE_ONLY:
-            self._tag("div" if tag in BLOCKS else tag, dict(attrib), True)
+            self._tag("div" if tag in BLOCKS else tag, attrib, True)  # a dict of its own, or an empty mapping
 
     def end(self, tag: str) -> None:
-        if self.hidden:
+        if self.item is not None:
+            self._hold(False, tag, None)
+        elif self.hidden:
             self.hidden -= 1
         elif tag in CELLS:
             self.text.append(" ")
@@ -122,11 +158,53 @@ class _Layout:
             self._tag("div" if tag in BLOCKS else tag, {}, False)
 
     def data(self, text: str) -> None:
-        if not self.hidden:
+        if self.item is not None:
+            self._hold(None, text, None)
+        elif not self.hidden:
             self.text.append(text)
 
     def close(self) -> None:
+        if self.item is not None:
+            self._replay()
         self._flush()
+
+    def _hold(self, opening: bool | None, name: str, attrib) -> None:
+        """Keep an event of a list item (``opening``: True, False, or None for text) until the item ends."""
+        if self.item is None:
+            self.item, self.item_depth, self.item_links, self.in_link, self.item_text = [], 0, 0, 0, False
+        self.item.append((opening, name, attrib))
+        if opening is None:
+            if not self.in_link and not self.item_text and _LETTER.search(name):
+                self.item_text = True
+        elif name == "a":
+            self.in_link += 1 if opening else -1
+            self.item_links += opening
+        elif name == "li":
+            self.item_depth += 1 if opening else -1
+            if not self.item_depth:
+                self._replay()
+
+    def _replay(self) -> None:
+        events, self.item = self.item, None
+        if self.item_links and not self.item_text:
+            return  # nothing but a link
+        self.replaying = True
+        for opening, name, attrib in events:
+            if opening is None:
+                self.data(name)
+            elif opening:
+                self.start(name, attrib)
+            else:
+                self.end(name)
+        self.replaying = False
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _is_widget(attrib) -> bool:
+    names = attrib.get("class"), attrib.get("id")
+    return any(name and _WIDGET.search(name) for name in names)
 
 
 _layouts = threading.local()  # an lxml parser serves one thread at a time; making one per body costs more
@@ -156,32 +234,215 @@ def _unmarkdown(line: str) -> str:
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
+# ftfy as a repairer only: nothing that would change correct text (entities are decoded already, curly quotes,
+# ligatures, full-width forms and Unicode normal forms stay as written).
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, fix_latin_ligatures=False, fix_character_width=False,
+                             uncurl_quotes=False, fix_line_breaks=False, normalization=None, explain=False)
+_CP1252_HIGH = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"  # what windows-1252 makes of the bytes 0x80-0x9F
+# The signs of mojibake, cheap to look for: a C1 control; a UTF-8 lead byte read as Latin-1/windows-1252
+# (Ã Â â Ð Ñ ...) followed by a continuation byte read the same way ("Ã©", "â€™", "Ð¾"); and UTF-8 Cyrillic
+# read as windows-1251 ("Р" or "С" followed by what 0x80-0xBF are there: "РѕСЃ").
+_MOJIBAKE_SIGN = re.compile(f"[\x80-\x9f]|[\xc2-\xf4][\xa0-\xbf{_CP1252_HIGH}]"
+                            "|[РС][\u0402-\u040f\u0452-\u045f\u2018-\u203a\u00a0-\u00bb\u0490\u0491\u2116]")
+
+
+def fix_mojibake(text: str) -> str:
+    """``text`` with double-encoded UTF-8 and C1 control characters repaired by ftfy; correct text as it is.
+
+    ftfy costs about a quarter of the HTML conversion itself, so it only runs where a cheap test (ASCII, then
+    one regular expression) finds a sign of mojibake: most text has none."""
+    if text.isascii() or not _MOJIBAKE_SIGN.search(text):
+        return text
+    return ftfy.fix_text(text, _FTFY)
+
+
+# Boilerplate, as whole lines (a link or a label in a paragraph of its own), in the languages of the usual
+# feeds. Matched case-insensitively against the start of a line; a line is left out if the match is all of it.
+_READ_MORE = (r"continue reading|keep reading|read more|read full (?:article|story)|read the (?:full|whole|rest)\b[^.!?]*"
+              r"|read on|full story|click here to read\b[^.!?]*|leia mais|leia a (?:matéria|reportagem|notícia) completa"
+              r"|continue lendo|saiba mais|leer más|seguir leyendo|sigue leyendo|lire la suite|lire l['’]article"
+              r"|en savoir plus|weiterlesen|mehr lesen|zum artikel|continua a leggere|leggi (?:tutto|di più|l['’]articolo)"
+              r"|lees meer|lees verder|читать далее|читать полностью|подробнее|और पढ़ें|पूरी खबर पढ़ें|مزید پڑھیں")
+_POSTED_ON = (r"the post .{1,300}? appeared first on .{1,120}?|der beitrag .{1,300}? erschien zuerst auf .{1,120}?"
+              r"|l['’]article .{1,300}? est apparu en premier sur .{1,120}?|o post .{1,300}? apareceu primeiro em .{1,120}?"
+              r"|(?:la entrada|el post) .{1,300}? (?:se publicó primero en|apareció primero en) .{1,120}?"
+              r"|l['’]articolo .{1,300}? (?:proviene da|sembra essere il primo su) .{1,120}?"
+              r"|het bericht .{1,300}? verscheen eerst op .{1,120}?")
+_READ_MORE, _POSTED_ON = (pattern.replace(" ", r"\s+") for pattern in (_READ_MORE, _POSTED_ON))  # for re.VERBOSE
+_BOILERPLATE_LINE = re.compile(
+    rf"""(?:{_READ_MORE})\s*(?:[.…!»>›→]+|\(.{{0,40}}\)|(?:no|em|on|at|in|auf|sur|su|en)\s.{{1,40}}|\W*)\s*
+      | (?:{_POSTED_ON})\s*\.?
+      | (?:advertisement|ads?|anzeige|werbung|publicidade|publicidad|publicité|pubblicità|реклама|विज्ञापन
+           |sponsored(?:\s+content|\s+post)?|paid\s+(?:content|post|partner\w*)|featured\s+advertiser
+           |(?:sponsored|presented|brought\s+to\s+you)\s+by\s+[^.!?]{{1,60}})\s*[.:]?
+      | (?:share|share\s+this(?:\s+(?:article|story|post|page))?|share\s+on\s+\w+|tweet|email|print|pin\s+it
+           |copy\s+(?:this\s+)?link|follow\s+us\s+on\s+[\w ,&]{{1,40}}|subscribe\s+to\s+our\s+newsletter
+           |sign\s+up\s+for\s+our\s+newsletter)\s*[.:!]?
+      | (?:image|media|picture|photo|video)\s+(?:copyright|caption)\b.*
+      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device
+      | scroll\s+down\s+for\s+(?:video|more)s?\s*\.?
+      | click\s+here\b.{{0,100}}
+      | (?:last\s+updated|updated|published|posted)(?:\s+at|\s+on)?:?\s+(?=[^\d\n]{{0,20}}\d)[\w ,:./+-]{{1,40}}
+      | https?://\S+
+      | \[(\w+)\b[^\]]{{0,80}}\][^\[\]]{{0,80}}\[/\1\] | \[\w+\b[^\]]{{0,80}}/?\]  # a CMS shortcode: "[PDN]852550[/PDN]"
+    """, re.IGNORECASE | re.VERBOSE)
+# Boilerplate at the end of a paragraph, after its text: "... whole sentence. Continue reading...", "... cidad...
+# Leia mais no Massa News!", "excerpt. The post Headline appeared first on Site."
+_BOILERPLATE_TAIL = re.compile(
+    rf"""(?:(?<=[.!?…"”’»)\]])|(?<=\.\.\.))\s+(?:
+        (?:{_READ_MORE})\s*(?:[.…!»>›→]+|\(.{{0,40}}\)|(?:no|em|on|at|in|auf|sur|su|en)\s.{{1,40}}|\W*)
+      | (?:{_POSTED_ON})\s*\.?
+    )\s*$""", re.IGNORECASE | re.VERBOSE)
+# "Share this with Email Facebook ... Copy this link" (the BBC's share panel), wherever it starts a line
+_SHARE_PANEL = re.compile(r"^Share this with\b.{0,200}?Copy this link\s*(?:These are external links and will open "
+                          r"in a new window\s*)?", re.IGNORECASE)
+# a photo credit in brackets: "(Image credit: Kevin Frayer)", "(Photo: AFP)"
+_CREDIT = re.compile(r"\s*\((?:image|photo|picture|foto|bild)(?:\s+credits?)?\s*:[^()]{1,80}\)", re.IGNORECASE)
+# "Related: ...", "See also", "Articles en rapport": a line of its own, with the list of links that follows
+_RELATED = re.compile(r"(?:related(?:\s+(?:articles?|stories|coverage|content|links|posts|news|reading))?|see\s+also"
+                      r"|(?:also|further)\s+read(?:ing)?|read\s+also|more\s+on\s+this(?:\s+story)?|articles\s+en\s+rapport"
+                      r"|à\s+lire\s+aussi|lire\s+aussi|sur\s+le\s+même\s+sujet|veja\s+também|leia\s+também|lesen\s+sie\s+auch"
+                      r"|mehr\s+zum\s+thema|leggi\s+anche|vedi\s+anche|ver\s+también|lee\s+también|читайте\s+также"
+                      r"|यह\s+भी\s+पढ़ें|ये\s+भी\s+पढ़ें)\s*(?:[:：»›>-].*)?", re.IGNORECASE)
+_RELATED_STARTS = frozenset(word[:4] for word in """related see also further read more articles à lire sur veja leia
+    lesen mehr leggi vedi ver lee читайте यह ये""".split())
+_LIST_ITEM = re.compile(r"• |\d{1,2}[.)] ")
+_PUBLISHER = re.compile(r"^\[[^\[\]\n]{2,40}\]\s*(?=\S)")  # "[allAfrica] On World Pulses Day ..."
+# how the source marks text it cut off: "...", "…", "[…]", "[...]", "(...)", at the very end
+_CUT_OFF = re.compile(r"(?:\s*[\[(](?:…|\.{3})[\])]|\s*(?:…|\.{3,}))\s*$")
+_CUT_MARKS = ("…", "...", "…]", "...]", "…)", "...)")
+_INNER_STOP = re.compile(r"^(.*\w[.!?])\w+$")  # "enguiçado.P": the sentence ends inside the cut word
+
+
+# The first words of the lines above: most lines start with none of them, and need no try of the expression.
+_BOILERPLATE_FIRST_WORDS = frozenset("""continue keep read full click leia saiba leer seguir sigue lire en weiterlesen
+    mehr zum continua leggi lees читать подробнее और पूरी مزید the der l'article l’article o la el l'articolo
+    l’articolo het advertisement ad ads anzeige werbung publicidade publicidad publicité pubblicità реклама विज्ञापन
+    sponsored paid featured presented brought share tweet email print pin copy follow subscribe sign image media
+    picture photo video scroll last updated published posted""".split())
+_SHORTCODE = re.compile(r"\[\w")
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether a line (or a sentence) is a feed's boilerplate: a link label, an ad slot, a share widget, ..."""
+    if len(line) > 200 or not line:
+        return False
+    first = line[:24].split(None, 1)[0].lower().rstrip(".:!…»>›")
+    if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")) \
+            and not _SHORTCODE.match(line):
+        return False
+    return _BOILERPLATE_LINE.fullmatch(line) is not None
+
+
+def _clean_line(line: str) -> str:
+    if is_boilerplate(line):
+        return ""
+    if line.startswith(("Share", "share")):
+        line = _SHARE_PANEL.sub("", line)
+    if "(" in line and ("redit" in line or "oto" in line or "ild" in line):
+        line = _CREDIT.sub("", line)
+    return line
+
+
+# Words one of which every boilerplate tail has, looked for as plain text first, since the tail's expression
+# is costly to try at every place of a paragraph: a "read more" link's, near the end; a "The post X appeared
+# first on Y" line's, anywhere in its reach.
+_READ_MORE_WORDS = ("read", "story", "click", "leia", "lendo", "saiba", "leer", "leyendo", "lire", "savoir", "lesen",
+                    "artikel", "legg", "lees", "читать", "подробнее", "पढ़ें", "پڑھیں")
+_POSTED_ON_WORDS = ("first on", "zuerst auf", "en premier sur", "primeiro em", "primero en", "proviene da",
+                    "primo su", "eerst op")
+_TAIL_REACH = 480  # characters: the longest tail ("The post <headline> appeared first on <site>.")
+_READ_MORE_REACH = 130
+
+
+def _without_tail(paragraph: str) -> str:
+    end = paragraph[-_TAIL_REACH:].lower()
+    near = end[-_READ_MORE_REACH:]
+    if not any(word in near for word in _READ_MORE_WORDS) and not any(words in end for words in _POSTED_ON_WORDS):
+        return paragraph
+    return paragraph[: max(0, len(paragraph) - _TAIL_REACH)] + _BOILERPLATE_TAIL.sub("", paragraph[-_TAIL_REACH:], count=1)
+
+
+def _is_list(lines: list[str]) -> bool:
+    return all(_LIST_ITEM.match(line) for line in lines)
+
+
+def _cut_off(text: str) -> str:
+    """A text that the source cut off, ending with "…" after its last whole word (a word the cut ends inside,
+    "cidad...", is left out; one where a sentence ends, "enguiçado.P...", ends with that sentence)."""
+    if not text.endswith(_CUT_MARKS):
+        return text
+    match = _CUT_OFF.search(text, len(text) - 16)
+    kept = text[: match.start()].rstrip()
+    if match.group()[:1].isspace() or not kept:  # "word …", "word [...]": the word is whole
+        return kept.rstrip(" ,;:-–—") + ELLIPSIS if kept else ""
+    head, _, last = kept.rpartition(" ")
+    sentence = _INNER_STOP.match(last)
+    if sentence:
+        return f"{head} {sentence.group(1)}".lstrip()
+    if not head or last[-1:] in ".!?":  # one word only, or a sentence that ended: leave it whole
+        return kept + ("" if last[-1:] in ".!?" else ELLIPSIS)
+    return head.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+ELLIPSIS = "…"
+
+
+def _without_boilerplate(paragraphs: list[list[str]]) -> str:
+    """The text of paragraphs (given as their cleaned lines) without the boilerplate that takes paragraphs:
+    a "Related" heading and its links, a publisher's "[Name]" before the text, a tail after its last words."""
+    kept: list[str] = []
+    after_related = False
+    for lines in paragraphs:
+        if after_related and _is_list(lines):  # the links under a "Related" heading
+            continue
+        after_related = False
+        first = lines[0]
+        if len(first) <= 200 and first[:4].lower() in _RELATED_STARTS and _RELATED.fullmatch(first):
+            after_related = len(lines) == 1 or _is_list(lines[1:])
+            if after_related:
+                continue
+        kept.append("\n".join(lines) if len(lines) > 1 else first)
+    if not kept:
+        return ""
+    if kept[0].startswith("["):
+        kept[0] = _PUBLISHER.sub("", kept[0], count=1)
+    kept[-1] = _without_tail(kept[-1])
+    if len(kept) == 1 and is_boilerplate(kept[0]):  # a tail that was all there was
+        return ""
+    return _cut_off("\n\n".join(kept))
+
 
 def _plain_text(text: str) -> str:
     """A body with no markup at all (an Atom ``type="text"``, a CMS field typed as text): its blank lines are
     its paragraphs, which HTML reading would run together. Entities are decoded once, as in HTML."""
-    paragraphs = (" ".join(part.split()) for part in _BLANK_LINE.split(unescape(text).translate(_TIDY)))
-    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+    paragraphs = (_clean_line(" ".join(part.split()))
+                  for part in _BLANK_LINE.split(fix_mojibake(unescape(text)).translate(_TIDY)))
+    return _without_boilerplate([[paragraph] for paragraph in paragraphs if paragraph])
 
 
 def html_to_text(html: str) -> str:
-    """Plain text with paragraphs separated by one blank line and single spaces inside lines."""
+    """Plain text with paragraphs separated by one blank line and single spaces inside lines, without the
+    feed's boilerplate and with mojibake repaired."""
     if not html or not html.strip():
         return ""
     if "<" not in html:
         return _plain_text(html)
-    paragraphs: list[str] = []
+    paragraphs: list[list[str]] = []
     current: list[str] = []
-    for line in _markdown(html.replace("\r", "")).translate(_TIDY).split("\n"):
+    for line in fix_mojibake(_markdown(html.replace("\r", ""))).translate(_TIDY).split("\n"):
         if "  " in line or line.startswith(" ") or line.endswith(" "):
             line = " ".join(line.split())
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
             line = _unmarkdown(line)
         if line:
-            current.append(line)
+            if len(line) <= 200 or "(" in line or line.startswith(("Share", "share")):
+                line = _clean_line(line)
+            if line:
+                current.append(line)
         elif current:
-            paragraphs.append("\n".join(current))
+            paragraphs.append(current)
             current = []
     if current:
-        paragraphs.append("\n".join(current))
-    return "\n\n".join(paragraphs)
+        paragraphs.append(current)
+    return _without_boilerplate(paragraphs)

@@ -7,6 +7,10 @@ expansion, no local file and no network, whatever the feed is. feedparser also d
 declared, sniffed legacy encodings). Its HTML sanitiser and relative-URI rewriting are off: they cost
 three times the parse itself, and the HTML is never kept or shown, only turned into text by ``cleaning``,
 which leaves out scripts, styles, frames and every attribute.
+
+Media RSS's ``<media:description>`` is a photo's or a video's caption, not the item's: feedparser reads it as
+the item's description (or content), so here it is kept apart as ``media_description`` and never becomes the
+body or the summary (``<media:text>``, ``<media:credit>`` and ``<media:title>`` never did).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 import feedparser
+from feedparser.namespaces import mediarss
 
-from digests.cleaning import html_to_text
+from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.summary import shorten
 from digests.topics import is_person_scheme, name_in_order
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
@@ -37,6 +42,19 @@ HEAD_BYTES = 16384  # enough for a declaration, comments and a DOCTYPE before th
 QUICK_HEAD_BYTES = 1024  # enough for most documents: tried first
 _UNFINISHED = re.compile(r"<[!?]")  # a declaration, comment or DOCTYPE that the head cut short
 _AFTER_NAME = frozenset(" \t\r\n>/")
+
+
+def _start_media_description(self, attrs_d) -> None:
+    self.push("media_description", 1)
+
+
+def _end_media_description(self) -> None:
+    self.pop("media_description")
+
+
+# feedparser's parsers take these methods from its Media RSS mixin, looked up when each element is met
+mediarss.Namespace._start_media_description = _start_media_description
+mediarss.Namespace._end_media_description = _end_media_description
 
 
 def _head_text(data: bytes, size: int) -> str:
@@ -119,14 +137,28 @@ def _plain(value: str, content_type: str = "") -> str:
     return " ".join(value.split())
 
 
+def _as_html(detail: Mapping) -> str:
+    value = detail["value"]
+    return value if "html" in detail.get("type", "text/html") else html.escape(value)
+
+
 def entry_body(entry: Mapping) -> str:
     """The entry's HTML body: its full content if it has one, else its summary/description."""
     candidates = [*entry.get("content", []), entry.get("summary_detail")]
     for detail in candidates:
         if detail and detail.get("value", "").strip():
-            value = detail["value"]
-            return value if "html" in detail.get("type", "text/html") else html.escape(value)
+            return _as_html(detail)
     return ""
+
+
+def entry_description(entry: Mapping, body: str) -> str:
+    """The entry's own short description (RSS ``<description>``, Atom ``<summary>``) as HTML, when its body is
+    another, fuller text; else ''. It may give the better summary: it is what the publisher wrote as one."""
+    detail = entry.get("summary_detail")
+    if not detail or not detail.get("value", "").strip():
+        return ""
+    description = _as_html(detail)
+    return "" if description == body else description
 
 
 def feed_languages(channel: Mapping) -> tuple[str, ...]:
@@ -188,11 +220,13 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
     body = entry_body(entry)
     # not title_detail's value: feedparser may leave a nested <title> (an <image>'s) there
     title_type = (entry.get("title_detail") or {}).get("type", "")
-    title = _plain(entry.get("title", ""), title_type) or shorten(html_to_text(body), 120)
+    title = fix_mojibake(_plain(entry.get("title", ""), title_type)) or shorten(html_to_text(body), 120)
     link = entry_link(entry, feed_link, body)
     guid = entry.get("id") or ""
     if not title:
         return "missing <title> (and no text to take one from)"
+    if is_boilerplate(title) and not html_to_text(body):  # "Featured Advertiser" over an ad's image
+        return f"an advertisement, not an article ({title!r})"
     if not link:
         return "missing <link>"
     categories = [_category(tag) for tag in entry.get("tags", [])]
@@ -204,6 +238,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         published_at=entry_date(entry, source_tz, languages),
         feed_date=feed_date,
         categories=[name for name in categories if name],
-        author=" ".join(entry.get("author", "").split()) or None,
+        author=fix_mojibake(" ".join(entry.get("author", "").split())) or None,
         html=body,
+        description=entry_description(entry, body),
     )

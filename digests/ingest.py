@@ -33,7 +33,7 @@ from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
 from digests.storage import NewArticle, Store
-from digests.summary import DEFAULT_SUMMARY_CHARS, shorten, summarize
+from digests.summary import DEFAULT_SUMMARY_CHARS, item_summary, shorten
 from digests.topics import BUILT_IN, DEFAULT_TOPIC, TopicRules  # noqa: F401 - DEFAULT_TOPIC: for items without one
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
         published_at=published_at,
         date_known=date_known,
         text=text,
-        summary=summarize(text, summary_chars),
+        summary=item_summary(raw.title, text, html_to_text(raw.description), summary_chars),
         topics=[name[:200] for name in rules.topics(raw.categories)],
         external_id=raw.external_id[:200] if raw.external_id else None,
         author=raw.author[:200] if raw.author else None,

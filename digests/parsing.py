@@ -18,6 +18,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from digests.cleaning import fix_mojibake
+
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
 # Field names as the operators' CMS writes them, with the usual aliases, in order of preference.
@@ -25,6 +27,7 @@ TITLE_FIELDS = ("title", "headline")
 LINK_FIELDS = ("link", "url")
 DATE_FIELDS = ("pubDate", "date", "published", "updated")
 BODY_FIELDS = ("fulldesc", "description", "content", "body", "summary")
+DESCRIPTION_FIELDS = ("description", "summary")  # a short description beside a fuller body
 ID_FIELDS = ("id", "guid")
 
 
@@ -41,6 +44,7 @@ class RawArticle:
     categories: list[str] = field(default_factory=list)
     author: str | None = None
     html: str = ""
+    description: str = ""  # the item's own short description (HTML) when ``html`` is a fuller text; else ''
 
 
 @dataclass
@@ -310,19 +314,22 @@ def _read_article(element, *, default_source: str, source_tz: tzinfo) -> tuple[R
         return None, "missing <title>"
     if not link:
         return None, "missing <link>"
-    bodies = (_inner_html(e) for name in BODY_FIELDS for e in fields.get(name, []))
-    body = next((html for html in bodies if html.strip()), "")
+    bodies = ((name, _inner_html(e)) for name in BODY_FIELDS for e in fields.get(name, []))
+    body_field, body = next(((name, html) for name, html in bodies if html.strip()), ("", ""))
+    descriptions = (_inner_html(e) for name in DESCRIPTION_FIELDS if name != body_field for e in fields.get(name, []))
+    description = next((html for html in descriptions if html.strip() and html != body), "")
     categories = [_text(e) for e in fields.get("category", []) if _text(e)]
     return (
         RawArticle(
             source=_first_text(fields, ("source",)) or default_source,
-            title=title,
+            title=fix_mojibake(title),
             link=link,
             external_id=_first_text(fields, ID_FIELDS) or None,
             published_at=parse_date(_first_text(fields, DATE_FIELDS), source_tz),
             categories=categories,
-            author=_first_text(fields, ("author", "creator")) or None,
+            author=fix_mojibake(_first_text(fields, ("author", "creator"))) or None,
             html=body,
+            description=description,
         ),
         "",
     )

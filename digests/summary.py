@@ -1,75 +1,208 @@
-"""Build the lede: one or two complete sentences from the start of the article, within a character budget.
+"""Build the lede: whole sentences from the start of the article, in order, within a character budget.
 
-The dateline that wire copy starts with (``New Delhi, Aug 7 (KNN)``, ``LONDON (Reuters) -``) is taken off
-first. A first sentence longer than the budget is cut at a word boundary and ends with an ellipsis; the
-summary is never cut inside a word.
+What comes before the story's first sentence is taken off first: headings, labels and photo credits in
+paragraphs of their own, bylines ("By ...", "Por ... e ..."), and the dateline that wire copy starts with,
+in the styles of the world's agencies (``LONDON (Reuters) -``, ``AMMAN/BEIRUT (Reuters) -``, ``MADRI, 24 SET
+(ANSA) -``, ``New Delhi, Aug 7 (KNN)``, ``(CNN) --``, ``Bengaluru:``). An acronym that starts a sentence ("RBI
+keeps ...", "NASA launched ...") is no dateline: a place without an agency or a date needs a dash or a colon
+after it, and a capital after that.
+
+Then sentences are taken in the article's order while they fit. One that does not fit is passed over for a
+shorter one after it only if that one can stand on its own (it does not open with "But", "He", "This", ...)
+and still comes from the lede paragraphs; a first sentence longer than the budget is cut at a word boundary
+and ends with an ellipsis, so the summary is never cut inside a word. A text the source cut off ("…" at its
+end) gives its whole sentences only. The item's own short description (an RSS ``<description>`` beside its
+full ``content:encoded``) is the summary when it reads as one: it is what the publisher wrote for the purpose.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+from digests.cleaning import ELLIPSIS, is_boilerplate
 
 DEFAULT_SUMMARY_CHARS = 300
-ELLIPSIS = "…"
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
 _PLACE = r"[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,3}"
-_CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s[A-Z][A-Z.'’-]+){0,3}"  # LONDON, NEW DELHI
-_AGENCY = r"\([A-Z][\w .&/-]{0,30}\)"
 _DAY = rf"(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:\s*,?\s*\d{{4}})?"  # Aug 7, 7 August 2025
-# Without a date, only a place in capitals counts: "Tata Consultancy Services (TCS) reported" is a subject.
-_DATELINE = re.compile(
-    rf"""^\s*(?:
-        {_PLACE}\s*,\s*{_DAY}\s*(?:{_AGENCY})?\s*[-–—:]?      # New Delhi, Aug 7 (KNN)
-      | {_CAPITALS}\s*{_AGENCY}\s*[-–—:]?                     # LONDON (Reuters) -
-      | {_CAPITALS}\s*[-–—:]                                  # WASHINGTON —
-    )(?:\s+|(?<=\))(?=\w))""",  # "(KNN)India": no space after the agency
-    re.VERBOSE,
-)
+_LETTERS = r"[^\W\d_]"
+# A date in any language: "Aug 7", "7 August 2025", "24 SET", "24 Set 2018", "24 сентября", "Sept. 24, 2018",
+# "24.09.2018"; told from a place's name by its number.
+_ANY_DAY = (rf"(?:\d{{1,2}}\.?\s+(?:de\s+)?{_LETTERS}{{3,12}}\.?(?:\s+(?:de\s+)?\d{{4}})?"
+            rf"|{_LETTERS}{{3,12}}\.?\s+\d{{1,2}}(?:\s*,?\s*\d{{4}})?|\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}})")
+# News agencies, as their credit is written after the dateline: "(Reuters)", "(AP)", "/PRNewswire/", "(भाषा)".
+_AGENCIES = ("Reuters|Reuters Breakingviews|Reuters Health|AP|AFP|AFP-JIJI|ANSA|ANSAmed|EFE|dpa|DPA|PTI|IANS|ANI|UNI"
+             "|KNN|Xinhua|XINHUA|UPI|Bloomberg|CNN|CNN Business|BBC|TASS|ТАСС|RIA Novosti|РИА Новости|Interfax"
+             "|Интерфакс|Kyodo|Jiji|Yonhap|Anadolu|AA|Bernama|Antara|AAP|CP|APA|SDA|ATS|Belga|ANP|NTB|TT|STT|Lusa"
+             "|Agência Brasil|Europa Press|IRNA|WAM|SPA|MENA|QNA|KUNA|PAP|ČTK|CTK|TASR|MTI|BTA|HINA|Tanjug|Sputnik"
+             "|Notimex|Prensa Latina|APP|BSS|UNB|PNA|VNA|KCNA|NAN|Fars|Tasnim|TNN|ENS|IANSlife|Agencies|agencies"
+             "|AGENCIES|PRNewswire|PRNewswire-FirstCall|Business Wire|GLOBE NEWSWIRE|ACCESSWIRE|भाषा|वार्ता|एजेंसी")
+_AGENCY = rf"[(/]\s*(?:{_AGENCIES})(?:\s*[/,]\s*(?:{_AGENCIES}))?\s*[)/]"
+_DASH = r"(?:\s*(?:-{1,2}|[–—―:]|\.[-–—]|\.)(?=\s)|\s*-{1,2}(?=\w))"  # "-", "--", "—", ":", ".-" (EFE), "."
+# The small words of place names and dates: "Newcastle upon Tyne", "Frankfurt am Main", "24 de septiembre".
+_SMALL_WORDS = frozenset("de da do del di la le am an upon on sur en im of the y e et und".split())
+# A place with an agency after it (known agencies only: "Tata Consultancy Services (TCS) reported" is a subject)
+_AGENCY_AT = re.compile(rf"{_AGENCY}{_DASH}?\s*")
+_AGENCY_REACH = 90  # characters before the agency's credit
+# a place in capitals (any cased script, with a second city or a region), perhaps a date: then a dash or colon
+_CAPITALS_DATELINE = re.compile(
+    rf"^\s*(?P<place>{_LETTERS}[\w.'’-]*(?:[ /-]{_LETTERS}[\w.'’-]*){{0,3}})"
+    rf"(?:\s*,\s*(?P<region>[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*){{0,2}}))?"
+    rf"(?:\s*,\s*(?P<day>{_ANY_DAY}))?\s*(?:-{{1,2}}|[–—―:])\s+(?=[\W\d]*[^\W\d_])")
+# a place and a date in any language, then a dash or colon: "Quito, 24 Set 2018 -", "Mumbai, November 3, 2025:"
+_DATED_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_ANY_DAY}\s*(?:-{{1,2}}|[–—―:])\s+")
+# the sample's style, with an English month and no mark after it: "New Delhi, Aug 7 India and Russia met."
+_ENGLISH_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_DAY}\s+(?=[A-Z])")
+# Indian papers' "Bengaluru:", "New Delhi:", "नई दिल्ली:": one or two words of a place and a colon
+_PLACE_COLON = re.compile(rf"^\s*(?:[A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)?|{_LETTERS}+(?:\s{_LETTERS}+)?)\s*:\s+"
+                          rf"(?=[\W\d]*[^\W\d_])")
+_PLACE_ABBREVIATIONS = frozenset({"UAE", "USA", "US", "UK", "EU", "UN", "NYC", "DC", "HK", "KSA"})
+_BYLINE = re.compile(r"^(?:By|BY|Por|POR|Par|PAR|Von|VON|Door|Av|Af|Od|От)\s+")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|&|de|da|dos|van|von|der|al|el|bin)$")
+
+
+def _is_place_and_date(text: str) -> bool:
+    """Whether the words before an agency's credit can be a dateline: a few capitalised words (or words of a
+    script without case), numbers, and lower-case words only beside a number (a month: "24 set", "24 de
+    septiembre"): no sentence ("Police said on Monday (Reuters)" is none)."""
+    words = [word.strip(",.:;()") for word in text.replace("/", " ").split()]
+    if len(words) > 10:
+        return False
+    for index, word in enumerate(words):
+        if not word or word[0].isdigit() or word in _SMALL_WORDS:
+            continue
+        if not word[0].isalpha():
+            return False
+        if word[0].islower() and not any(other[:1].isdigit() for other in words[max(0, index - 2): index + 2]):
+            return False
+    return True
+
+
+def _is_upper_place(place: str) -> bool:
+    """"WASHINGTON", "AMMAN/BEIRUT", "BRASÍLIA", "МОСКВА": a place written in capitals, two letters or more."""
+    letters = [char for char in place if char.isalpha()]
+    return len(letters) >= 2 and all(char.isupper() for char in letters)
+
+
+def _starts_sentence(text: str) -> bool:
+    """Whether a sentence can start here: its first letter is no lower-case one ("NASA - the agency said" is
+    no dateline), and it is no quotation that is all of its sentence (in "Obama: "We will win."" the name is
+    the speaker; in "Mangaluru: "We will win," said the minister." the place is the dateline)."""
+    for index, char in enumerate(text[:20]):
+        if char.isalpha():
+            return not char.islower()
+        if char in _QUOTE_OPENERS:
+            sentence = text[index: index + _LONGEST_QUOTE].split("\n", 1)[0]
+            closing = max(sentence.find(closer, 1) for closer in _QUOTE_CLOSERS)
+            return 0 < closing and _WORD_CHAR.search(sentence, closing + 1) is not None \
+                and not _ENDS_SENTENCE.match(sentence, closing - 1)
+    return True
+
+
+def _dateline_end(text: str) -> int:
+    """Where the dateline that ``text`` starts with ends (0 if it starts with none). Each form is tried only
+    where a cheap look at the start allows it: this runs on the first paragraphs of every article."""
+    head = text[:_AGENCY_REACH]
+    for opening in "(/":
+        at = head.find(opening)
+        match = _AGENCY_AT.match(text, at) if at >= 0 else None
+        if match and "\n" not in head[:at] and _is_place_and_date(head[:at]):
+            return match.end()
+    start = head[:40]
+    first_word = start.split(None, 1)[0].split(",")[0] if start.strip() else ""
+    if _is_upper_place(first_word):
+        match = _CAPITALS_DATELINE.match(text)
+        if match and _is_upper_place(match.group("place")) and _starts_sentence(text[match.end():]) and (
+                match.group("day") or match.group("region") or not match.group().rstrip().endswith(":")
+                or len(match.group("place")) >= 5 or " " in match.group("place")
+                or match.group("place") in _PLACE_ABBREVIATIONS):  # "RBI: ..." is a subject, "UAE: ..." a place
+            return match.end()
+    patterns = (_DATED_DATELINE, _ENGLISH_DATELINE) if "," in start and any(c.isdigit() for c in head) else ()
+    if ":" in start or "：" in start:
+        patterns += (_PLACE_COLON,)
+    for pattern in patterns:
+        match = pattern.match(text)
+        if match and _starts_sentence(text[match.end():]) and not (
+                pattern is _PLACE_COLON and _is_upper_place(match.group())):  # "RBI: ..." is a subject
+            return match.end()
+    return 0
+
+
+def _byline_end(text: str) -> int:
+    """Where a byline that runs into the dateline ends: "Por Matt Spetalnick e Jason Szep WASHINGTON (Reuters) -"."""
+    start = _BYLINE.match(text)
+    if not start:
+        return 0
+    words = text[start.end(): start.end() + 200].split(" ")
+    position = start.end()
+    for count, word in enumerate(words[:8], start=1):
+        if not _NAME_WORD.match(word):
+            return 0
+        position += len(word) + 1
+        if count >= 2 and _dateline_end(text[position:]):
+            return position
+    return 0
+
+
+def strip_dateline(text: str) -> str:
+    """``text`` without the byline and the dateline it starts with."""
+    text = text[_byline_end(text):]
+    return text[_dateline_end(text):]
+
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "nos", "rs", "co", "corp", "ltd", "inc", "vs",
     "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "govt", "gov", "sen", "rep", "gen", "col", "lt", "capt", "mt",
     "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al", "sgt", "cpl",
+    "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
 }
-_LAST_WORD = re.compile(r"(?<![\w.])([\w.]+)\.$")  # the lookbehind: one try per word, not per character
-_SENTENCE_END = re.compile(r"[.!?…।。！？]+[\"'”’)\]]*(?=\s|$)")
+# a stop (with the quote or bracket it closes) before a space, or run into the next sentence: "April.Previously"
+# A stop (with the quote or bracket it closes) before a space and a word that is not in lower case, or run into
+# the next sentence ("April.Previously"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
+_SENTENCE_END = re.compile(r"([.!?…।۔。！？]+)[\"'”’)\]»]*(?:(?=\s+(?![a-zß-öø-ÿα-ωа-яё])|\s*$)"
+                           r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
+_CLOSERS = "\"'”’)]»"
+_QUOTE_OPENERS = "\"“„«"
+_QUOTE_CLOSERS = "\"”»"
+_OPENERS = "\"'“‘([«"
 
 
-def strip_dateline(text: str) -> str:
-    return _DATELINE.sub("", text, count=1)
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the "." at ``stop`` ends an abbreviation or an initial ("Mr.", "U.S.", "J.") rather than a sentence."""
+    token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
-def _ends_sentence(text: str, end: int, mark: str) -> bool:
-    following = text[end:].lstrip()
-    if following and following[0].islower():
-        return False
-    if mark.startswith("."):
-        before = text[max(0, end - 64): end - (len(mark) - len(mark.rstrip("\"'”’)]")))]  # the last word is enough
-        word = _LAST_WORD.search(before)
-        if word:
-            token = word.group(1).lower()
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                return False
-    return True
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences of ``text``, found as they are asked for."""
+    start = 0
+    quoting = '"' in text or "“" in text or "«" in text  # sentences do not end inside a quotation
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if end == start or match.group(1)[0] == "." and _is_abbreviation(text, match.start(1) + len(match.group(1)) - 1):
+            continue
+        if quoting and not _balanced(text[start:end]) and end - start <= _LONGEST_QUOTE:
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            yield sentence
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        yield rest
 
 
 def split_sentences(text: str, limit: int | None = None) -> list[str]:
     """The sentences of ``text``; with ``limit``, the first ``limit`` of them and then the rest as one."""
     sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
+    found = iter_sentences(text)
+    for sentence in found:
         if limit is not None and len(sentences) >= limit:
-            break
-        if _ends_sentence(text, match.end(), match.group()):
-            sentence = text[start : match.end()].strip()
-            if sentence:
-                sentences.append(sentence)
-            start = match.end()
-    rest = text[start:].strip()
-    if rest:
-        sentences.append(rest)
+            return [*sentences, " ".join([sentence, *found])]
+        sentences.append(sentence)
     return sentences
 
 
@@ -85,33 +218,176 @@ def shorten(text: str, budget: int) -> str:
     return cut.rstrip(" ,;:-–—") + ELLIPSIS if cut else ELLIPSIS
 
 
-_ENDS_LIKE_PROSE = re.compile(r"[.!?…।。！？:][\"'”’)\]]*$")
+_ENDS_LIKE_PROSE = re.compile(r"[.!?…।۔。！？:：][\"'”’)\]»]*$")
+_ENDS_LIKE_AN_ITEM = re.compile(r"[.!?…।۔。！？:：;；,，][\"'”’)\]»]*$")  # a list's items may end in ";" or ","
+_ENDS_WITH_COLON = re.compile(r"\s*[:：]$")
 
 
-def _without_leading_labels(text: str, budget: int) -> str:
-    """The text from its first paragraph that reads as prose: a heading, a byline or a photo credit before it
-    ("Key highlights", "By Staff Reporter", "Photo: PTI") ends in no sentence mark, and is no lede."""
-    start = 0
-    for _ in range(3):
-        end = text.find("\n\n", start, start + budget)
-        if end < 0 or _ENDS_LIKE_PROSE.search(text, start, end):
-            break
-        start = end + 2
-    return text[start:]
+def _ends_with(pattern: re.Pattern, text: str) -> bool:
+    """Whether ``pattern`` (a stop and what may close after it) matches at the end of ``text``: tried on its
+    last characters only, where a search would try every place of a long paragraph."""
+    return pattern.search(text, max(0, len(text) - 8)) is not None
+
+_ENDS_SENTENCE = re.compile(r"[.!?।۔。！？][\"'”’)\]»]*$")
+_BYLINE_PARAGRAPH = re.compile(r"^(?:By|BY|Por|Par|Von|Door|Av|Af|Od|От)\s+[^.!?\n]{2,60}\.?$")
+_LIST_MARK = re.compile(r"^(?:• |\d{1,2}[.)] )")
+# A sentence that leans on the one before it cannot follow a sentence passed over: "But ...", "He said ...".
+_LEANS_BACK = re.compile(
+    r"^[\"'“‘]?(?:but|and|or|so|yet|also|however|still|meanwhile|instead|then|thus|therefore|moreover|besides"
+    r"|he|she|it|they|him|her|his|its|their|them|this|that|these|those|there|here|such|the\s+(?:same|other|latter"
+    r"|former)|mas|e|mais|et|aber|und|pero|y|ma|но|и|а|यह|वह|लेकिन|और)\b",
+    re.IGNORECASE)
+_WORD_CHAR = re.compile(r"\w")
+_ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
+_LOOKAHEAD = 6  # sentences from the start that may fill the budget
+_LABEL_LENGTH = 100  # characters: a label is shorter
+_SHORTEST = 12  # characters: no sentence fits in less room than that
+_MIN_WORDS = 5  # a shorter "sentence" after one passed over reads as a fragment
+_LONGEST_QUOTE = 400  # characters: a quotation still open after them was never closed; sentences end in it
+
+
+def _lede_paragraphs(text: str, budget: int) -> Iterator[tuple[str, bool]]:
+    """The first paragraphs, from the first that reads as prose (a heading, a byline or a photo credit before
+    it, "Key highlights", "By Staff Reporter", "Photo: PTI", ends in no sentence mark and is no lede), each with
+    whether it ends the text. Lists give the items that are sentences, without their marks; a list of bare
+    links or headlines gives none. The first two lose their dateline (the second's: after a standfirst or a
+    list of key points)."""
+    window = text[: budget * 5]
+    parts = window.split("\n\n")
+    last = len(parts) - 1 if len(window) == len(text) else -1
+    labels: list[str] = []
+    given = 0
+    after_list = False
+    for number, paragraph in enumerate(parts):
+        paragraph_as_written = paragraph
+        if len(paragraph) < _LABEL_LENGTH and parts.count(paragraph) > 1:
+            continue  # said more than once: a label ("Photos:", "此主题相关图片如下：") before what was left out
+        if "\n" in paragraph:
+            lines = paragraph.split("\n")
+            if all(_LIST_MARK.match(line) for line in lines):
+                paragraph = " ".join(_LIST_MARK.sub("", line) for line in lines if _ends_with(_ENDS_LIKE_AN_ITEM, line))
+            else:
+                paragraph = " ".join(lines)
+        elif _LIST_MARK.match(paragraph):
+            paragraph = _LIST_MARK.sub("", paragraph) if _ends_with(_ENDS_LIKE_AN_ITEM, paragraph) else ""
+        if "  " in paragraph or paragraph[:1].isspace() or paragraph[-1:].isspace():
+            paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if not given and number < 4 and number != last and (
+                _BYLINE_PARAGRAPH.match(paragraph) or not _ends_with(_ENDS_LIKE_PROSE, paragraph)):
+            labels.append(paragraph)  # a label before the first prose, unless there is no prose
+            continue
+        if not given or after_list:
+            paragraph = strip_dateline(paragraph)
+        after_list = "\n" in paragraph_as_written or paragraph_as_written.startswith(("• ", "1. "))
+        given += 1
+        yield paragraph, number == last
+    if not given and labels:
+        yield labels[-1], False
+
+
+def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
+    """The first sentences of the lede paragraphs, each with whether it is whole: True; False for the end of a
+    text the source cut off; None for a heading inside the text (a paragraph with no sentence mark), where the
+    lede must stop."""
+    cut_off = text.endswith(ELLIPSIS)
+    count = 0
+    for paragraph, at_end in _lede_paragraphs(text, budget):
+        sentences = list(iter_sentences(paragraph)) if at_end else iter_sentences(paragraph)
+        for sentence in sentences:
+            if not _WORD_CHAR.search(sentence) or len(sentence) < 120 and (
+                    is_boilerplate(sentence) or _ASIDE.match(sentence)):
+                continue  # ". .", "Scroll down for video .", "(Twitch, Amazon)" inside a paragraph
+            if at_end and sentence is sentences[-1]:
+                whole = not cut_off  # the last sentence of all: whole unless cut off, even without its stop
+            else:
+                whole = True if _ends_with(_ENDS_SENTENCE, sentence) or sentence.endswith((":", "：")) else None
+            yield sentence, whole
+            count += 1
+            if count >= _LOOKAHEAD:
+                return
+
+
+def _balanced(sentence: str) -> bool:
+    """Whether a sentence holds whole quotations: not the end of one that began in the sentence before."""
+    return sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”") and \
+        sentence.count("«") == sentence.count("»")
 
 
 def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
-    """The first one or two sentences of ``text`` that fit in ``budget`` characters."""
-    text = _without_leading_labels(text, budget)
-    # The start is all a lede needs: sentences ending past twice the budget are cut by ``shorten`` or left
-    # out either way, and sentence marks are judged by the character after them, well inside the window.
-    lede = " ".join(strip_dateline(text[: budget * 4]).split())
-    if not lede:
-        return ""
-    sentences = split_sentences(lede[: budget * 2], limit=2)
-    summary = sentences[0]
-    if len(summary) > budget:
-        return shorten(summary, budget)
-    if len(sentences) > 1 and len(summary) + 1 + len(sentences[1]) <= budget:
-        summary = f"{summary} {sentences[1]}"
+    """Whole sentences from the start of ``text`` that fit in ``budget`` characters, in order."""
+    units = _units(text, budget)
+    first, whole = next(units, ("", False))
+    if whole and first.endswith(("!", "！")) and _word_count(first) <= 3:  # "Dear customers!" is no lede
+        first, whole = next(units, (first, whole))
+    if len(first) > budget:
+        return shorten(first.removesuffix(ELLIPSIS), budget)
+    if not whole:  # nothing; a standfirst without a stop; a first sentence the source cut off: as it is
+        return first
+    chosen, size, passed_over = [first], len(first), False
+    for sentence, whole in units:
+        if whole is None or budget - size < _SHORTEST:
+            break
+        if not whole:
+            continue
+        if size + 1 + len(sentence) > budget:
+            passed_over = True
+            continue
+        if passed_over and (_LEANS_BACK.match(sentence) or _word_count(sentence) < _MIN_WORDS):
+            continue
+        if not _balanced(sentence):  # the end of a quotation too long to be kept whole
+            continue
+        chosen.append(sentence)
+        size += 1 + len(sentence)
+    if chosen[-1].endswith((":", "：")):  # it announces what follows, which is not there
+        if len(chosen) > 1 and _word_count(" ".join(chosen[:-1])) >= _MIN_WORDS:
+            chosen.pop()
+        elif _word_count(" ".join(chosen)) < _MIN_WORDS:
+            return ""  # a label ("Product details:") before what was left out
+        else:
+            chosen[-1] = _ENDS_WITH_COLON.sub("", chosen[-1]) + ELLIPSIS
+    return " ".join(chosen)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+_CJK = re.compile("[\u3040-\u9fff]")
+
+
+def _word_count(text: str) -> int:
+    """Words, counting two Chinese or Japanese characters as one (those scripts put no spaces between words)."""
+    if text.isascii():
+        return text.count(" ") + 1 if text else 0  # the text's spaces are single ones
+    return len(text.split()) + len(_CJK.findall(text)) // 2
+
+
+def reads_as_lede(summary: str) -> bool:
+    """Whole sentences of some length, not a fragment, label or cut-off excerpt."""
+    return _word_count(summary) >= _MIN_WORDS and _ends_with(_ENDS_SENTENCE, summary)
+
+
+def _rank(summary: str) -> tuple[bool, bool, bool]:
+    """How good a summary is: a lede; else whole (not cut off); else long enough to say something."""
+    return reads_as_lede(summary), bool(summary) and not summary.endswith(ELLIPSIS), _word_count(summary) >= _MIN_WORDS
+
+
+def item_summary(title: str, text: str, description: str = "", budget: int = DEFAULT_SUMMARY_CHARS) -> str:
+    """The summary of an item: from its own short description if it has one that reads as a lede (it is what
+    the publisher wrote as the summary), else from its text if that gives a better one. A summary that only
+    says the headline again (an aggregator's list of links, a bulletin named like its title) is none."""
+    def saying_more(summary: str) -> str:
+        if len(summary) > 2 * len(title) + 20:  # longer than any repetition of it
+            return summary
+        return "" if _words(summary) <= _words(title) else summary
+
+    if not description:
+        return saying_more(summarize(text, budget))
+    summary = saying_more(summarize(description, budget))
+    if not reads_as_lede(summary):
+        from_text = saying_more(summarize(text, budget))
+        if _rank(from_text) >= _rank(summary):
+            summary = from_text
     return summary

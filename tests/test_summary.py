@@ -11,8 +11,11 @@ from tests.conftest import KOLKATA
 def test_sample_summary(sample_file):
     [article] = parse_file(sample_file, default_source="knn", source_tz=KOLKATA).articles
     summary = summarize(html_to_text(article.html))
-    assert summary.startswith("India and Russia convened the 11th Session of their Working Group")
-    assert summary.endswith("in New Delhi.")
+    # the first sentence; the next four do not fit beside it; the sixth does, and stands on its own
+    assert summary == (
+        "India and Russia convened the 11th Session of their Working Group on Modernisation and Industrial "
+        "Cooperation on Wednesday at Vanijya Bhawan in New Delhi. The meeting highlighted several key areas of "
+        "cooperation, with particular emphasis on aerospace science and technology initiatives.")
     assert len(summary) <= 300
 
 
