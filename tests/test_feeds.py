@@ -13,6 +13,7 @@ import pytest
 
 from digests.cleaning import html_to_text
 from digests.feeds import entry_article
+from digests.parsing import ENCODING_REFUSED
 from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from tests.conftest import KOLKATA, SHARED
@@ -302,3 +303,125 @@ def test_rss_envelope_carries_the_doctype():
                            "<data>&x;</data>")
     assert '<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>' in wrapped
     assert "<description>&x;</description>" in wrapped
+
+
+# Documents whose entity declaration hides from a byte check in their encoding, generated here (../shared is
+# read-only): the declaration written so that only a parser reading the declared encoding sees "<!ENTITY".
+HIDDEN_DOCTYPE = '<!DOCTYPE {root} [<!ENTITY leak "EXPANDED">]>'
+ATTACK_BODIES = {
+    "article": ("root", "<root><title>t &leak;</title><link>https://attack.example/1</link>"
+                        "<description>d &leak;</description></root>"),
+    "rss": ("rss", '<rss version="2.0"><channel><title>c</title><link>https://attack.example/</link><item>'
+                   "<title>t &leak;</title><link>https://attack.example/1</link><description>d &leak;</description>"
+                   "</item></channel></rss>"),
+    "atom": ("feed", '<feed xmlns="http://www.w3.org/2005/Atom"><title>c</title><entry><title>t &leak;</title>'
+                     '<link href="https://attack.example/1"/><id>urn:a:1</id><summary>d &leak;</summary></entry></feed>'),
+}
+HIDING = {  # declared encoding -> how "<!ENTITY" is written in it
+    "utf-7": lambda text: text.replace("<!ENTITY", "+ADw-!ENTITY"),  # "+ADw-" is "<"
+    "UNICODE-1-1-UTF-7": lambda text: text.replace("<!ENTITY", "+ADwAIQ-ENTITY"),
+    "UTF7": lambda text: text.replace("<!ENTITY", "+ADw-!ENTITY"),  # Python's name, not lxml's
+    "csUnicode11UTF7": lambda text: text.replace("<!ENTITY", "+ADw-!ENTITY"),  # lxml's name, not Python's
+    "iso-2022-jp": lambda text: text.replace("<!ENTITY", "<!EN\x1b(BTITY"),  # a redundant switch to ASCII
+    "HZ-GB-2312": lambda text: text.replace("<!ENTITY", "<!EN~\nTITY"),  # "~\n" is a line continuation
+    "JAVA": lambda text: text.replace("<!ENTITY", "\\u003c!ENTITY"),  # only lxml's iconv knows it
+    "unicode_escape": lambda text: text.replace("<!ENTITY", "\\x3c!ENTITY"),  # only Python knows it
+}
+
+
+def hidden_declaration(kind: str, encoding: str, declared: str | None = None) -> bytes:
+    root, body = ATTACK_BODIES[kind]
+    head = f'<?xml version="1.0" encoding="{declared or encoding}"?>'
+    return (head + HIDING[encoding](HIDDEN_DOCTYPE.format(root=root)) + body).encode("ascii")
+
+
+def by_byte_order(text: str, order: str) -> bytes:
+    """UCS-4 in one of the byte orders that lxml detects but Python has no codec for (2143, 3412)."""
+    big = text.encode("utf-32-be")
+    return b"".join(bytes(big[start + int(place) - 1] for place in order) for start in range(0, len(big), 4))
+
+
+def assert_refused_for_encoding(result, name: str):
+    assert result.articles == [] and "EXPANDED" not in _shown(result)
+    assert [r.reason for r in result.rejections] == [ENCODING_REFUSED.format(name)]
+
+
+@pytest.mark.parametrize("kind", ATTACK_BODIES)
+@pytest.mark.parametrize("encoding", HIDING)
+def test_a_declaration_hidden_by_its_encoding_is_refused_before_any_parser_sees_it(kind, encoding, no_network):
+    """As it is (article XML) and wrapped in RSS and Atom: refused for the encoding, naming it."""
+    assert "<!ENTITY" not in hidden_declaration(kind, encoding).decode("ascii")  # hidden from a byte check
+    assert_refused_for_encoding(parse(hidden_declaration(kind, encoding)), encoding)
+
+
+@pytest.mark.parametrize("kind", ATTACK_BODIES)
+def test_utf7_is_refused_outright_and_however_it_is_reached(kind, no_network):
+    root, body = ATTACK_BODIES[kind]
+    harmless = f'<?xml version="1.0" encoding="utf-7"?>{body.replace("&leak;", "+AOk-")}'.encode()
+    assert_refused_for_encoding(parse(harmless), "utf-7")  # no entity at all: still refused
+    behind_a_bom = b"\xef\xbb\xbf" + hidden_declaration(kind, "utf-7")  # lxml reads UTF-8, feedparser UTF-7
+    assert_refused_for_encoding(parse(behind_a_bom), "utf-7")
+    # a second encoding= in the declaration: lxml refuses the declaration, feedparser reads the last one
+    second = hidden_declaration(kind, "utf-7", declared="utf-8\" standalone='yes' x=\"encoding='utf-7'")
+    assert_refused_for_encoding(parse(second), "utf-7")
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+@pytest.mark.parametrize("charset", ["utf-7", "utf 7", "UTF7"])
+def test_an_http_charset_naming_utf7_is_refused_for_feeds(kind, charset, no_network):
+    """The HTTP charset decides how feedparser decodes a feed, whatever the document declares."""
+    document = hidden_declaration(kind, "utf-7", declared="utf-8")
+    result = parse(document, headers={"Content-Type": f"application/rss+xml; charset={charset}"})
+    assert result.articles == [] and "EXPANDED" not in _shown(result)
+    [rejection] = result.rejections
+    assert rejection.reason.endswith("encoding is not accepted: markup can hide in it from the entity check")
+    assert "7 encoding" in rejection.reason
+
+
+@pytest.mark.parametrize("kind", ATTACK_BODIES)
+@pytest.mark.parametrize(("encode", "name"), [
+    (lambda text: text.replace('"utf-8"', '"cp037"').encode("cp037"), "EBCDIC"),  # "<?xm" as EBCDIC bytes
+    (lambda text: text.replace('"utf-8"', '"cp500"').encode("cp500"), "EBCDIC"),
+    (lambda text: text.replace('"utf-8"', '"cp500"')[:38].encode() + text[38:].encode("cp500"), "cp500"),
+    (lambda text: by_byte_order(text.replace(' encoding="utf-8"', ""), "2143"), "UCS-4 (byte order 2143)"),
+    (lambda text: by_byte_order(text.replace(' encoding="utf-8"', ""), "3412"), "UCS-4 (byte order 3412)"),
+])
+def test_encodings_that_write_markup_in_other_bytes_are_refused(kind, encode, name, no_network):
+    root, body = ATTACK_BODIES[kind]
+    text = '<?xml version="1.0" encoding="utf-8"?>' + HIDDEN_DOCTYPE.format(root=root) + body
+    document = encode(text)
+    assert b"<!ENTITY" not in document
+    assert_refused_for_encoding(parse(document), name)
+
+
+READABLE = [("shift_jis", "\u6771\u4eac\u306e\u5929\u6c17"), ("euc-kr", "\uc11c\uc6b8"), ("gb18030", "\u5317\u4eac"),
+            ("big5", "\u53f0\u5317"), ("koi8-r", "\u041c\u043e\u0441\u043a\u0432\u0430"), ("utf-32", "caf\u00e9"),
+            ("utf-16-le", "caf\u00e9"), ("utf-8-sig", "caf\u00e9")]
+
+
+@pytest.mark.parametrize(("kind", "encoding", "title"), [
+    *[("article", encoding, title) for encoding, title in READABLE],
+    *[("rss", encoding, title) for encoding, title in READABLE],
+    # feedparser's codecs only: "\\" and "~" are yen and overline, "%" an Arabic percent, "<!ENTITY" itself
+    ("rss", "shift_jis_2004", "\u6771\u4eac"), ("rss", "cp864", "\ufeb3"),
+])
+def test_encodings_the_check_can_read_are_still_read(kind, encoding, title):
+    """Refusing what can hide markup must not refuse real news text in the encodings it is written in."""
+    root, body = ATTACK_BODIES[kind]
+    declared = {"utf-16-le": "utf-16", "utf-8-sig": "utf-8"}.get(encoding, encoding)
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + body.replace("t &leak;", title).replace("&leak;", "x")
+    data = text.encode(encoding)
+    if encoding == "utf-16-le":
+        data = b"\xff\xfe" + data
+    [article] = parse(data).articles
+    assert article.title == title
+
+
+@pytest.mark.parametrize("kind", ["article", "rss"])
+@pytest.mark.parametrize("label", ["utf8mb4", "x-mac-roman", "base64", "rot13"])
+def test_a_label_neither_parser_reads_text_in_is_read_as_utf8_not_refused(kind, label):
+    """Unknown to both, or a codec that is no text encoding: lxml and feedparser both fall back to UTF-8."""
+    root, body = ATTACK_BODIES[kind]
+    text = f'<?xml version="1.0" encoding="{label}"?>' + body.replace("t &leak;", "Caf\u00e9").replace("&leak;", "x")
+    [article] = parse(text.encode()).articles
+    assert article.title == "Caf\u00e9"

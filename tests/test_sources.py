@@ -78,6 +78,23 @@ def test_http_charset_and_redirects(store, server, fetcher):
     assert store.latest(1)[0].title == "Caf\u00e9 cr\u00e8me"  # the HTTP charset beats the wrong declaration
 
 
+def test_an_http_charset_cannot_route_a_document_into_utf7(store, server, fetcher):
+    """Served as UTF-7, "+ADw-!ENTITY" is an entity declaration to feedparser: the feed is refused for its
+    encoding. Article XML is read as it declares itself (lxml never sees the HTTP charset): no entity there."""
+    hidden = '<!DOCTYPE {} [+ADw-!ENTITY leak "EXPANDED">]>'
+    feed = rss(title="t &amp;leak;").replace(b"?>", b"?>" + hidden.format("rss").encode(), 1)
+    article = ('<?xml version="1.0" encoding="utf-8"?>' + hidden.format("root")
+               + "<root><title>t &leak;</title><link>https://wire.example/a</link></root>").encode()
+    utf7 = {"Content-Type": "application/xml; charset=utf-7"}
+    server.routes["/feed"], server.routes["/article"] = Route(feed, headers=utf7), Route(article, headers=utf7)
+    report = poll(store, Source(server.url("/feed"), name="feed"), fetcher)
+    assert [r.reason for r in report.rejected] == [
+        "the utf-7 encoding is not accepted: markup can hide in it from the entity check"]
+    report = poll(store, Source(server.url("/article"), name="article"), fetcher)
+    assert report.new == 0 and "not well-formed XML" in report.rejected[0].reason
+    assert store.article_count() == 0
+
+
 @pytest.mark.parametrize(("route", "reason"), [
     (Route(status=500), "HTTP 500"),
     (Route(redirect_to="/bad"), "too many redirects"),
