@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from bot.formatting import MAX_MESSAGE_LENGTH, article_html, digest_messages, html_to_plain, pack_messages, visible_length
 from digests.digest import Section
 from digests.models import Article, ArticleTopic
-from tests.fakebotapi import parse_html, utf16_length
+from tests.fakebotapi import FakeBotAPI, parse_html, utf16_length
 
 
 def make_article(number: int, title: str = "Title", summary: str = "Summary.", topic: str = "Global") -> Article:
@@ -57,3 +57,47 @@ def test_one_oversized_block_is_shortened_not_dropped():
 
 def test_html_to_plain_for_the_console():
     assert html_to_plain('<b><a href="https://x.org/?a=1&amp;b=2">A &amp; B</a></b>') == "A & B (https://x.org/?a=1&b=2)"
+
+
+EMOJI = "\U0001F4F0"  # one character, two UTF-16 code units (outside the Basic Multilingual Plane)
+
+
+def test_visible_length_counts_non_bmp_characters_and_entities_as_telegram_does():
+    assert visible_length(EMOJI * 3 + " &amp; &#128240;") == 11
+    assert visible_length('<b><a href="https://x.org/?a=1&amp;b=2">' + EMOJI + "</a></b>") == 2
+
+
+def test_blocks_join_up_to_the_limit_with_the_separator_counted():
+    first = EMOJI * 1000 + "x" * 47  # 2047 units, 1047 characters
+    assert pack_messages([first, first]) == [first + "\n\n" + first]  # 2047 + 2 + 2047 = 4096: one message
+    second = first + "y"  # 2048 units
+    assert pack_messages([first, second]) == [first, second]  # 4097 with the separator: two
+    assert pack_messages([first, second], separator="\n") == [first + "\n" + second]  # 4096 again
+
+
+def test_blocks_of_non_bmp_characters_are_split_by_their_utf16_length():
+    block = EMOJI * 1500  # 3000 units in 1500 characters: two of them are 3002 characters but 6002 units
+    assert pack_messages([block, block, block]) == [block, block, block]
+
+
+def test_an_oversized_block_of_non_bmp_characters_is_shortened_within_the_limit():
+    [message] = pack_messages([(EMOJI + " ") * 3000])
+    assert message.endswith("…") and MAX_MESSAGE_LENGTH // 2 < visible_length(message) <= MAX_MESSAGE_LENGTH
+
+
+def test_a_digest_full_of_emoji_is_split_into_parts_telegram_accepts_and_no_part_is_left_half_empty():
+    fake = FakeBotAPI()
+    sections = [Section(topic, [make_article(i, title=f"{EMOJI} Story {i} " + "𝕏" * 60, summary=EMOJI * 140,
+                                             topic=topic) for i in range(number, number + 25)])
+                for number, topic in ((0, "Global 🌍"), (100, "Markets 📈"))]
+    messages = digest_messages(sections, ZoneInfo("UTC"), date(2025, 8, 7))
+    assert len(messages) >= 4
+    for message in messages:
+        plain, _ = fake._check_text({"text": message, "parse_mode": "HTML"})  # what Telegram would refuse
+        assert utf16_length(plain) <= MAX_MESSAGE_LENGTH
+    for message, following in zip(messages, messages[1:]):  # split only when the next article did not fit
+        next_block = following.split("\n\n<b><a href")[0] if following.startswith("<b>■") else following.split(
+            "\n\n")[0]
+        assert visible_length(message + "\n\n" + next_block) > MAX_MESSAGE_LENGTH
+    joined = "\n\n".join(messages)
+    assert all(f"Story {i} " in joined for i in [*range(25), *range(100, 125)])
