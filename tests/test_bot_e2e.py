@@ -44,6 +44,15 @@ async def test_latest_and_topic_show_headline_date_and_link(running_bot, reader,
         assert "New Delhi, Aug 7 (KNN)" not in answer.plain
 
 
+async def test_a_link_with_quotes_angle_brackets_and_ampersands_stays_one_working_link(running_bot, reader, store,
+                                                                                     tmp_path):
+    link = 'https://example.org/news/"quoted"<b>&amp;?a=1&b=<2>&c="3"'
+    write_article(tmp_path, 1, title='Tom & "Jerry" <live>', link=link)
+    ingest_folder(store, tmp_path)
+    [answer] = await reader.ask("/latest")
+    assert answer.links == [('Tom & "Jerry" <live>', link)]  # the fake refuses a malformed href outright
+
+
 async def test_latest_counts(running_bot, reader, store, tmp_path):
     for number in range(1, 26):
         write_article(tmp_path / "news", number, when=days_ago(number / 24))
