@@ -23,8 +23,8 @@ _DATELINE = re.compile(
         {_PLACE}\s*,\s*{_DAY}\s*(?:{_AGENCY})?\s*[-–—:]?      # New Delhi, Aug 7 (KNN)
       | {_CAPITALS}\s*{_AGENCY}\s*[-–—:]?                     # LONDON (Reuters) -
       | {_CAPITALS}\s*[-–—:]                                  # WASHINGTON —
-    )(?:\s+|(?<=\))(?=\w))""",  # "(KNN)India": no space after the agency
-    re.VERBOSE,
+    )(?:\s+|(?<=\))(?=\w))(?![\sa-z])""",  # "(KNN)India": no space after the agency
+    re.VERBOSE,  # the lede starts as a sentence: "RBI (Reserve Bank of India) keeps" is a subject, no dateline
 )
 
 _ABBREVIATIONS = {

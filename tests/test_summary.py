@@ -71,3 +71,30 @@ def test_text_without_spaces_is_cut_between_characters():
 def test_headings_bylines_and_credits_before_the_text_are_not_the_lede(labels):
     assert summarize(f"{labels}\n\nNew Delhi, Aug 7 (KNN) The ministry said exports grew. Imports fell.") == \
         "The ministry said exports grew. Imports fell."
+
+
+@pytest.mark.parametrize("lede", [
+    "RBI keeps repo rate unchanged.",
+    "GST collections rose 12 per cent in July.",
+    "NASA launched a probe to Europa.",
+    "ISRO launched PSLV-C60 on Monday.",
+    "US-India trade talks resumed.",
+    # an acronym spelled out, or set off by dashes, is the subject, not a place and its agency
+    "RBI (Reserve Bank of India) keeps the repo rate unchanged.",
+    "NASA (Space Agency)  launched a probe.",
+    "GST (Goods and Services Tax) collections rose in July.",
+    "SEBI - the market regulator - tightened the rules.",
+])
+def test_an_acronym_opening_the_lede_is_not_a_dateline(lede):
+    assert summarize(lede) == " ".join(lede.split())
+
+
+@pytest.mark.parametrize(("text", "lede"), [
+    ("MUMBAI (Reuters) - RBI keeps repo rate unchanged.", "RBI keeps repo rate unchanged."),
+    ("NEW DELHI (PTI): GST collections rose 12 per cent.", "GST collections rose 12 per cent."),
+    ("WASHINGTON — NASA launched a probe.", "NASA launched a probe."),
+    ("Mumbai, Aug 7 (KNN) RBI keeps repo rate unchanged.", "RBI keeps repo rate unchanged."),
+    ("NEW YORK, Aug 7 (Reuters) - Stocks fell.", "Stocks fell."),
+])
+def test_a_dateline_before_an_acronym_is_taken_off(text, lede):
+    assert summarize(text) == lede
