@@ -190,6 +190,7 @@ class FakeBotAPI:
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
+    flood_times: list[float] = field(default_factory=list)  # arrival (time.monotonic) of each 429
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat -> its administrators (getChatMember)
     chat_types: dict[int, str] = field(default_factory=dict)  # chat -> its type, where a test set it
     forums: set[int] = field(default_factory=set)  # supergroups with topics (threads)
@@ -449,6 +450,7 @@ class FakeBotAPI:
             if broken:
                 self.flood_errors += 1
                 self.floods.append((broken, chat_id))
+                self.flood_times.append(now)
                 raise ApiError(429, f"Too Many Requests: retry after {self.limits.retry_after}",
                                {"retry_after": self.limits.retry_after})
             self._recent.append(now)
@@ -515,7 +517,7 @@ class FakeInProcess:
         self.base_url = self._pipe.recv()
 
     def stats(self) -> dict:
-        """Ends the server: the accepted (arrival, chat) pairs and the 429s it answered."""
+        """Ends the server: the accepted (arrival, chat) pairs, the 429s it answered and when."""
         self._pipe.send("stats")
         stats = self._pipe.recv()
         self._process.join(10)
@@ -531,5 +533,6 @@ def _serve_until_asked(limits: FloodLimits | None, pipe) -> None:
     pipe.send(fake.start())
     pipe.recv()
     with fake._lock:
-        pipe.send({"accepted_times": list(fake.accepted_times), "floods": list(fake.floods)})
+        pipe.send({"accepted_times": list(fake.accepted_times), "floods": list(fake.floods),
+                   "flood_times": list(fake.flood_times)})
     fake.stop()
