@@ -192,6 +192,7 @@ class FakeBotAPI:
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
     flood_times: list[float] = field(default_factory=list)  # arrival (time.monotonic) of each 429
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat -> its administrators (getChatMember)
+    creators: dict[int, int] = field(default_factory=dict)  # chat -> the user who created it (status "creator")
     chat_types: dict[int, str] = field(default_factory=dict)  # chat -> its type, where a test set it
     forums: set[int] = field(default_factory=set)  # supergroups with topics (threads)
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> its chat id (getChat)
@@ -490,9 +491,12 @@ class FakeBotAPI:
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
     def api_getChatMember(self, params):  # noqa: N802
-        """Administrator (or plain member) as ``admins`` says; the bot itself is an administrator where listed."""
+        """Creator, administrator or plain member as ``creators`` and ``admins`` say (the bot itself is an
+        administrator where listed). A creator is no administrator in Telegram's answer: its own status."""
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False, "first_name": "Reader"}
+        if self.creators.get(chat_id) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in self.admins.get(chat_id, set()):
             return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
                     "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
