@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram import Bot
 
 from bot.alerts import alert_failing_sources
+from bot.app import make_delivery_bot
 from digests.fetching import Fetcher, next_attempt
 from digests.ingest import ingest
 from digests.sources import Source, SourcesFileError, load_sources_file
@@ -138,7 +138,7 @@ async def test_a_day_of_failures_alerts_each_admin_once(store, server, fetcher, 
     server.routes["/down"] = Route(status=500)
     source = Source(server.url("/down"), name="down <wire>")
     poll(store, source, fetcher)
-    async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+    async with make_delivery_bot(settings) as bot:  # the bot's own defaults: HTML
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=23)) == 0
         poll(store, source, fetcher, now=T0 + timedelta(hours=24))
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=24)) == 1
@@ -146,8 +146,9 @@ async def test_a_day_of_failures_alerts_each_admin_once(store, server, fetcher, 
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=30)) == 0
     for admin in (501, 502):
         [message] = fake_api.messages_to(admin)
-        assert "down &lt;wire&gt;" in message.text or "down <wire>" in message.text
-        assert "HTTP 500" in message.text and source.location in message.text
+        assert message.params["parse_mode"] == "HTML" and "<b>down &lt;wire&gt;</b>" in message.text
+        assert message.plain.startswith("⚠️ Source down <wire> has been failing since 2026-03-01 12:00 UTC")
+        assert "HTTP 500" in message.plain and source.location in message.plain
 
 
 def test_sources_file(tmp_path):
