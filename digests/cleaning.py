@@ -19,6 +19,8 @@ from lxml import etree
 
 NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template",
                         "svg", "math", "head", "form", "button", "select", "textarea", "video", "audio", "canvas"})
+# Empty in HTML, but lxml reports the text after it as inside it, up to its parent's end: not hidden alone.
+VOID_NEVER_TEXT = frozenset({"embed"})
 # Blocks html2text does not know (it knows <p> and <div>): passed on as <div>, or their text would run into
 # the next block's ("Photo: PTIIndia's exports rose").
 BLOCKS = frozenset({"article", "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption",
@@ -106,6 +108,8 @@ class _Layout:
 
     # the parser's events
     def start(self, tag: str, attrib) -> None:
+        if tag in VOID_NEVER_TEXT and not self.hidden:
+            return
         if self.hidden or tag in NEVER_TEXT:
             self.hidden += 1
         elif tag in CELLS:
@@ -114,6 +118,8 @@ class _Layout:
             self._tag("div" if tag in BLOCKS else tag, dict(attrib), True)
 
     def end(self, tag: str) -> None:
+        if tag in VOID_NEVER_TEXT and not self.hidden:
+            return
         if self.hidden:
             self.hidden -= 1
         elif tag in CELLS:
