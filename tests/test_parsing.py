@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from digests.parsing import parse_bytes, parse_date, parse_file, read_capped
-from tests.conftest import KOLKATA, SHARED, article_xml
+from tests.conftest import KOLKATA, SHARED, article_xml, need_shared
 
 
 def parse(data: str | bytes, **kw):
@@ -107,9 +107,7 @@ ATTACKS = SHARED / "testdata" / "xml-attacks"
     "payloadsallthethings/billion_laughs_dos.xml", "payloadsallthethings/classic_xxe_b64_data_uri_param_entity.xml",
 ])
 def test_shared_xml_attacks_are_refused(name):
-    path = ATTACKS / name
-    if not path.is_file():
-        pytest.skip(f"{path} is absent (../shared/testdata is not here)")
+    path = need_shared(ATTACKS / name, "an XML attack file of ../shared/testdata")
     result = parse_file(path, default_source="f", source_tz=KOLKATA)
     assert result.articles == []
     assert result.rejections
