@@ -3,12 +3,16 @@
 
 The first call makes a virtual environment in ``.venv`` and installs the project into it (again whenever
 ``pyproject.toml`` changes). Any other arguments go to the ``newsdigest`` command: ``python3 dev.py chat``.
+``python3 dev.py mutate [module ...]`` runs mutation testing (mutmut, the ``mutate`` extra) on demand.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,9 +25,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed-from"
 
 
-def ensure_environment() -> None:
+def ensure_environment(extras: str = "test") -> None:
+    """``.venv`` with the project and ``extras`` installed, as ``pyproject.toml`` now says."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.is_file() and STAMP.read_text() == wanted:
+    installed = STAMP.read_text().split() if STAMP.is_file() else []
+    if installed[:1] == [wanted] and set(extras.split(",")) <= set(installed[1:]):
         return
     if not (BIN / "python").exists():
         print("Creating the virtual environment in .venv ...", flush=True)
@@ -33,11 +39,68 @@ def ensure_environment() -> None:
             sys.exit(f"Could not create .venv ({error}). On Debian or Ubuntu: apt-get install python3-venv")
     print("Installing newsdigest and its dependencies ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(wanted)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[{extras}]"], check=True)
+    STAMP.write_text(" ".join([wanted, *extras.split(",")]))
+
+
+# mutate: each module with the tests that can catch its bugs (the fewer, the faster a run); ``only``: the
+# functions to mutate where not all of the module is meant (mutant names, as fnmatch patterns).
+MUTATE = {
+    "formatting": {"module": "bot/formatting.py", "tests": ["tests/test_formatting.py", "tests/test_stories.py"]},
+    "delivery": {"module": "bot/delivery.py", "tests": ["tests/test_delivery.py"],
+                 # its mutants are not in the subprocess that test starts: it would only cost time
+                 "skip": ["tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates"]},
+    "commands": {"module": "bot/commands.py", "tests": ["tests/test_commands.py"],  # the permission checks
+                 "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*"]},
+    "parsing": {"module": "digests/parsing.py", "tests": ["tests/test_parsing.py", "tests/test_feeds.py"]},
+    "summary": {"module": "digests/summary.py", "tests": ["tests/test_summary.py"]},
+}
+
+
+def mutate(names: list[str]) -> int:
+    """Mutation testing with mutmut, one module at a time, in ``.mutate/<name>`` (a copy of the code and tests:
+    the work tree is never touched). Prints the killed and surviving mutants of each and their share."""
+    ensure_environment("test,mutate")
+    chosen = [name for name in MUTATE if not names or name in names or MUTATE[name]["module"] in names]
+    unknown = [name for name in names if name not in MUTATE and name not in (m["module"] for m in MUTATE.values())]
+    if unknown or not chosen:
+        print(f"Unknown module {' '.join(unknown)}; choose from {', '.join(MUTATE)}", file=sys.stderr)
+        return 2
+    lines = []
+    for name in chosen:
+        spec = MUTATE[name]
+        work = ROOT / ".mutate" / name
+        work.mkdir(parents=True, exist_ok=True)
+        for folder in ("bot", "digests", "tests"):
+            shutil.rmtree(work / folder, ignore_errors=True)
+            shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        settings = {"source_paths": ["bot", "digests"], "only_mutate": [spec["module"]],
+                    "pytest_add_cli_args_test_selection": spec["tests"],
+                    "pytest_add_cli_args": [arg for test in spec.get("skip", []) for arg in ("--deselect", test)]}
+        config = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+        (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n[tool.mutmut]\n" + config + "\n")
+        env = {**os.environ, "NEWSDIGEST_SHARED": str(ROOT.parent / "shared")}
+        mutmut = str(BIN / "mutmut")
+        subprocess.call([mutmut, "run", "--max-children", "2", *spec.get("only", [])], cwd=work, env=env)
+        results = subprocess.run([mutmut, "results", "--all", "true"], cwd=work, env=env, capture_output=True,
+                                 text=True).stdout
+        prefix = spec["module"].removesuffix(".py").replace("/", ".") + "."
+        statuses = {found[0]: found[1] for found in re.findall(r"^\s*(\S+): (.+)$", results, re.MULTILINE)
+                    if found[0].startswith(prefix)
+                    and (not spec.get("only") or any(fnmatch.fnmatch(found[0], p) for p in spec["only"]))}
+        killed = sum(status == "killed" for status in statuses.values())
+        others = sorted(f"  {mutant}: {status}" for mutant, status in statuses.items() if status != "killed")
+        share = f"{100 * killed / len(statuses):.0f}%" if statuses else "-"
+        lines.append(f"{name} ({spec['module']}): {len(statuses)} mutants, {killed} killed, "
+                     f"{len(statuses) - killed} not ({share} killed)")
+        print("\n".join([lines[-1], *others]), flush=True)
+    print("\n".join(["", *lines]))
+    return 0
 
 
 def main(args: list[str]) -> int:
+    if args[:1] == ["mutate"]:
+        return mutate(args[1:])
     ensure_environment()
     if args[:1] == ["test"]:
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *args[1:]], cwd=ROOT)

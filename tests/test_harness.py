@@ -17,7 +17,8 @@ def test_tests_that_read_shared_data_skip_or_fail_where_it_is_absent(tmp_path, r
     feedparser suite (one case where the folder is absent) skip, or fail as .ci/run wants."""
     shutil.copytree(ROOT / "tests", tmp_path / "repo" / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "repo")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSDIGEST_REQUIRE_SHARED": required}
+    env = {**{k: v for k, v in os.environ.items() if k != "NEWSDIGEST_SHARED"}, "PYTHONPATH": str(ROOT),
+           "NEWSDIGEST_REQUIRE_SHARED": required}
     selected = ["tests/test_summary.py::test_sample_summary",
                 "tests/test_parsing.py::test_shared_xml_attacks_are_refused[defusedxml/xmlbomb.xml]",
                 "tests/test_feeds.py::test_feedparser_suite"]
