@@ -51,7 +51,7 @@ MUTATE = {
                  # its mutants are not in the subprocess that test starts: it would only cost time
                  "skip": ["tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates"]},
     "commands": {"module": "bot/commands.py", "tests": ["tests/test_commands.py"],  # the permission checks
-                 "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*"]},
+                 "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*", "*Commands*press__mutmut_*"]},
     "parsing": {"module": "digests/parsing.py", "tests": ["tests/test_parsing.py", "tests/test_feeds.py"]},
     "summary": {"module": "digests/summary.py", "tests": ["tests/test_summary.py"]},
 }

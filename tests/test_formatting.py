@@ -3,10 +3,11 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.formatting import MAX_MESSAGE_LENGTH, article_html, digest_messages, html_to_plain, pack_messages, visible_length
+from bot.formatting import (MAX_MESSAGE_LENGTH, article_html, article_list_messages, digest_messages, html_to_plain,
+                            pack_messages, visible_length)
 from digests.digest import Section
-from digests.models import Article, ArticleTopic
-from tests.fakebotapi import FakeBotAPI, parse_html, utf16_length
+from digests.models import AlsoSource, Article, ArticleTopic
+from tests.fakebotapi import FakeBotAPI, parse_entities, parse_html, utf16_length
 
 
 def make_article(number: int, title: str = "Title", summary: str = "Summary.", topic: str = "Global") -> Article:
@@ -101,3 +102,48 @@ def test_a_digest_full_of_emoji_is_split_into_parts_telegram_accepts_and_no_part
         assert visible_length(message + "\n\n" + next_block) > MAX_MESSAGE_LENGTH
     joined = "\n\n".join(messages)
     assert all(f"Story {i} " in joined for i in [*range(25), *range(100, 125)])
+
+
+def test_a_digest_reads_header_count_and_topic_headings_as_written():
+    global_news = [make_article(1, title="Rice exports rise", summary="Up 5 per cent."),
+                   make_article(2, title="Steel output up", summary="", topic="Global")]
+    msme = [make_article(3, title="Loans for MSMEs", summary="Cheaper credit.", topic="MSME")]
+    msme[0].also = [AlsoSource(source="ani"), AlsoSource(source="pti")]
+    [message] = digest_messages([Section("Global", global_news), Section("MSME", msme)], ZoneInfo("Asia/Kolkata"),
+                                date(2025, 8, 7))
+    assert parse_html(message) == (
+        "📰 Your news digest · 7 Aug 2025\n3 new articles\n\n"
+        "■ Global\n\nRice exports rise\n7 Aug 2025\nUp 5 per cent.\n\nSteel output up\n7 Aug 2025\n\n"
+        "■ MSME\n\nLoans for MSMEs\n7 Aug 2025\nCheaper credit.\nAlso: ani, pti")
+    assert message.startswith("<b>📰 Your news digest · 7 Aug 2025</b>\n3 new articles\n\n<b>■ Global</b>\n\n<b><a href=")
+    [single] = digest_messages([Section("MSME", msme)], ZoneInfo("UTC"), date(2025, 8, 7))
+    assert parse_html(single).startswith("📰 Your news digest · 7 Aug 2025\n1 new article\n\n■ MSME")
+
+
+def test_an_article_list_has_its_title_then_each_article_with_its_topic():
+    articles = [make_article(1, title="Rice exports rise", topic="Global"), make_article(2, title="Loans", topic="MSME")]
+    [message] = article_list_messages("Latest news", articles, ZoneInfo("UTC"), with_topic=True)
+    assert parse_html(message) == ("Latest news\n\nRice exports rise\n7 Aug 2025 · Global\nSummary.\n\n"
+                                   "Loans\n7 Aug 2025 · MSME\nSummary.")
+    assert message.startswith("<b>Latest news</b>\n\n<b><a href=\"https://x.org/1?a=1&amp;b=2\">Rice exports rise</a></b>")
+    [without] = article_list_messages("Latest in MSME", articles[1:], ZoneInfo("UTC"), with_topic=False)
+    assert parse_html(without) == "Latest in MSME\n\nLoans\n7 Aug 2025\nSummary."
+    many = article_list_messages("Latest news", [make_article(n, summary="S" * 900) for n in range(12)],
+                                 ZoneInfo("UTC"), with_topic=True)
+    assert len(many) == 3 and many[0].startswith("<b>Latest news</b>") and not many[1].startswith("<b>Latest")
+
+
+def test_a_link_with_quotes_stays_inside_its_attribute_and_every_topic_is_named():
+    article = make_article(1, title="Q&A")
+    article.link = 'https://x.org/a"b\'c<d>'
+    article.topics.append(ArticleTopic(key="msme", name="MSME", published_at=article.published_at))
+    html = article_html(article, ZoneInfo("UTC"), with_topic=True)
+    assert 'href="https://x.org/a&quot;b&#x27;c&lt;d&gt;"' in html
+    plain, entities = parse_entities(html)
+    assert plain.splitlines()[:2] == ["Q&A", "7 Aug 2025 · Global, MSME"]
+    assert [e["url"] for e in entities if e["type"] == "text_link"] == ['https://x.org/a"b\'c<d>']
+
+
+def test_a_block_exactly_at_the_limit_is_sent_whole():
+    assert pack_messages(["x" * MAX_MESSAGE_LENGTH]) == ["x" * MAX_MESSAGE_LENGTH]
+    assert pack_messages(["x" * (MAX_MESSAGE_LENGTH + 1)])[0].endswith("…")

@@ -4,7 +4,7 @@ import pytest
 
 from digests.cleaning import html_to_text
 from digests.parsing import parse_file
-from digests.summary import ELLIPSIS, split_sentences, strip_dateline, summarize
+from digests.summary import ELLIPSIS, shorten, split_sentences, strip_dateline, summarize
 from tests.conftest import KOLKATA
 
 
@@ -98,3 +98,46 @@ def test_an_acronym_opening_the_lede_is_not_a_dateline(lede):
 ])
 def test_a_dateline_before_an_acronym_is_taken_off(text, lede):
     assert summarize(text) == lede
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("It rose. and then it fell. Then it stopped.", ["It rose. and then it fell.", "Then it stopped."]),  # lowercase
+    ("Prof. Rao spoke. Next.", ["Prof. Rao spoke.", "Next."]),  # an abbreviation at the very start
+    ('They met "Dr." Rao later. Next.', ['They met "Dr." Rao later.', "Next."]),  # inside quotes
+    ("Author J. K. Rowling spoke. Next.", ["Author J. K. Rowling spoke.", "Next."]),  # initials
+    ("It rose. Go on", ["It rose.", "Go on"]),
+])
+def test_sentence_ends(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+def test_split_sentences_stops_after_its_limit():
+    assert split_sentences("Aa bb. Cc dd. Ee ff. Gg hh.", limit=2) == ["Aa bb.", "Cc dd.", "Ee ff. Gg hh."]
+
+
+@pytest.mark.parametrize(("text", "budget", "cut"), [
+    ("x" * 10, 10, "x" * 10),  # exactly the budget: whole
+    ("aaaa bbbb cc dd", 12, "aaaa bbbb…"),  # "aaaa bbbb cc…" would be 13
+    ("aa bb cc dd ee", 9, "aa bb cc…"),  # the last space in the budget, not the first
+    ("a bbbbbbbbbbbbbb", 10, "a…"),  # a one-letter first word is still a word
+    ("aa bb, cc dd ee", 8, "aa bb…"),  # no dangling comma
+    ("NEW TAX rules apply", 10, "NEW TAX…"),  # only punctuation and spaces are taken off the end
+])
+def test_shorten_cuts_at_the_last_word_boundary_within_the_budget(text, budget, cut):
+    assert shorten(text, budget) == cut and len(cut) <= budget
+
+
+def test_at_most_three_labels_are_skipped_and_a_long_first_paragraph_is_the_lede():
+    assert summarize("One\n\nTwo\n\nThree\n\nFour\n\nThe text.") == "Four The text."
+    assert summarize("Key highlights\n\nExports grew.\n\nImports fell.") == "Exports grew. Imports fell."
+    long_heading = "word " * 100 + "\n\nThe text."
+    assert summarize(long_heading, 100).startswith("word word") and summarize(long_heading, 100).endswith(ELLIPSIS)
+
+
+@pytest.mark.parametrize(("text", "budget", "summary"), [
+    ("Exports grew fast.", 18, "Exports grew fast."),  # exactly the budget
+    ("Aa bb. Cc dd.", 13, "Aa bb. Cc dd."),  # two sentences, a space between, exactly the budget
+    ("Aa bb. Cc dd.", 12, "Aa bb."),  # one character over: only the first
+])
+def test_summary_budget_boundaries(text, budget, summary):
+    assert summarize(text, budget) == summary
