@@ -51,7 +51,8 @@ MUTATE = {
                  # its mutants are not in the subprocess that test starts: it would only cost time
                  "skip": ["tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates"]},
     "commands": {"module": "bot/commands.py", "tests": ["tests/test_commands.py"],  # the permission checks
-                 "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*", "*Commands*press__mutmut_*"]},
+                 # press: its first statement, the guard (mutants 1 to 4); the rest is what each button does
+                 "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*", "*Commands*press__mutmut_[1-4]"]},
     "parsing": {"module": "digests/parsing.py", "tests": ["tests/test_parsing.py", "tests/test_feeds.py"]},
     "summary": {"module": "digests/summary.py", "tests": ["tests/test_summary.py"]},
 }
@@ -78,6 +79,13 @@ def mutate(names: list[str]) -> int:
                     "pytest_add_cli_args_test_selection": spec["tests"],
                     "pytest_add_cli_args": [arg for test in spec.get("skip", []) for arg in ("--deselect", test)]}
         config = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+        # mutmut reuses a mutant's result while its function is unchanged: not once the tests or settings change
+        tests = hashlib.sha256(config.encode())
+        for path in [*spec["tests"], "tests/conftest.py", "tests/fakebotapi.py", "tests/feedserver.py"]:
+            tests.update((ROOT / path).read_bytes())
+        if not (work / ".tests-hash").is_file() or (work / ".tests-hash").read_text() != tests.hexdigest():
+            shutil.rmtree(work / "mutants", ignore_errors=True)
+            (work / ".tests-hash").write_text(tests.hexdigest())
         (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n[tool.mutmut]\n" + config + "\n")
         env = {**os.environ, "NEWSDIGEST_SHARED": str(ROOT.parent / "shared")}
         mutmut = str(BIN / "mutmut")
