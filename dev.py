@@ -48,8 +48,10 @@ def ensure_environment(extras: str = "test") -> None:
 MUTATE = {
     "formatting": {"module": "bot/formatting.py", "tests": ["tests/test_formatting.py", "tests/test_stories.py"]},
     "delivery": {"module": "bot/delivery.py", "tests": ["tests/test_delivery.py"],
-                 # its mutants are not in the subprocess that test starts: it would only cost time
-                 "skip": ["tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates"]},
+                 "skip": [  # the mutants are not in the process this one starts: it would only cost time
+                          "tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates",
+                          # its 10% timing margin does not hold under mutmut's tracing of every call
+                          "tests/test_delivery.py::test_limits_never_exceeded_and_every_chat_gets_its_digest_once"]},
     "commands": {"module": "bot/commands.py", "tests": ["tests/test_commands.py"],  # the permission checks
                  # press: its first statement, the guard (mutants 1 to 4); the rest is what each button does
                  "only": ["*Commands*changes__mutmut_*", "*Commands*handle__mutmut_*", "*Commands*press__mutmut_[1-4]"]},
@@ -89,15 +91,19 @@ def mutate(names: list[str]) -> int:
         (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + "\n[tool.mutmut]\n" + config + "\n")
         env = {**os.environ, "NEWSDIGEST_SHARED": str(ROOT.parent / "shared")}
         mutmut = str(BIN / "mutmut")
-        subprocess.call([mutmut, "run", "--max-children", "2", *spec.get("only", [])], cwd=work, env=env)
+        if subprocess.call([mutmut, "run", "--max-children", "2", *spec.get("only", [])], cwd=work, env=env):
+            lines.append(f"{name} ({spec['module']}): mutmut stopped (a test fails without any mutant? see above)")
+            print(lines[-1], flush=True)
+            continue
         results = subprocess.run([mutmut, "results", "--all", "true"], cwd=work, env=env, capture_output=True,
                                  text=True).stdout
         prefix = spec["module"].removesuffix(".py").replace("/", ".") + "."
         statuses = {found[0]: found[1] for found in re.findall(r"^\s*(\S+): (.+)$", results, re.MULTILINE)
                     if found[0].startswith(prefix)
                     and (not spec.get("only") or any(fnmatch.fnmatch(found[0], p) for p in spec["only"]))}
-        killed = sum(status == "killed" for status in statuses.values())
-        others = sorted(f"  {mutant}: {status}" for mutant, status in statuses.items() if status != "killed")
+        caught = ("killed", "timeout")  # a mutant that makes a test hang is caught too
+        killed = sum(status in caught for status in statuses.values())
+        others = sorted(f"  {mutant}: {status}" for mutant, status in statuses.items() if status not in caught)
         share = f"{100 * killed / len(statuses):.0f}%" if statuses else "-"
         lines.append(f"{name} ({spec['module']}): {len(statuses)} mutants, {killed} killed, "
                      f"{len(statuses) - killed} not ({share} killed)")

@@ -109,12 +109,14 @@ def test_a_digest_reads_header_count_and_topic_headings_as_written():
                    make_article(2, title="Steel output up", summary="", topic="Global")]
     msme = [make_article(3, title="Loans for MSMEs", summary="Cheaper credit.", topic="MSME")]
     msme[0].also = [AlsoSource(source="ani"), AlsoSource(source="pti")]
+    for article in [*global_news, *msme]:
+        article.published_at = datetime(2025, 8, 7, 20, 0, tzinfo=UTC)  # 8 Aug in India
     [message] = digest_messages([Section("Global", global_news), Section("MSME", msme)], ZoneInfo("Asia/Kolkata"),
                                 date(2025, 8, 7))
     assert parse_html(message) == (
         "📰 Your news digest · 7 Aug 2025\n3 new articles\n\n"
-        "■ Global\n\nRice exports rise\n7 Aug 2025\nUp 5 per cent.\n\nSteel output up\n7 Aug 2025\n\n"
-        "■ MSME\n\nLoans for MSMEs\n7 Aug 2025\nCheaper credit.\nAlso: ani, pti")
+        "■ Global\n\nRice exports rise\n8 Aug 2025\nUp 5 per cent.\n\nSteel output up\n8 Aug 2025\n\n"
+        "■ MSME\n\nLoans for MSMEs\n8 Aug 2025\nCheaper credit.\nAlso: ani, pti")
     assert message.startswith("<b>📰 Your news digest · 7 Aug 2025</b>\n3 new articles\n\n<b>■ Global</b>\n\n<b><a href=")
     [single] = digest_messages([Section("MSME", msme)], ZoneInfo("UTC"), date(2025, 8, 7))
     assert parse_html(single).startswith("📰 Your news digest · 7 Aug 2025\n1 new article\n\n■ MSME")
@@ -126,8 +128,9 @@ def test_an_article_list_has_its_title_then_each_article_with_its_topic():
     assert parse_html(message) == ("Latest news\n\nRice exports rise\n7 Aug 2025 · Global\nSummary.\n\n"
                                    "Loans\n7 Aug 2025 · MSME\nSummary.")
     assert message.startswith("<b>Latest news</b>\n\n<b><a href=\"https://x.org/1?a=1&amp;b=2\">Rice exports rise</a></b>")
-    [without] = article_list_messages("Latest in MSME", articles[1:], ZoneInfo("UTC"), with_topic=False)
-    assert parse_html(without) == "Latest in MSME\n\nLoans\n7 Aug 2025\nSummary."
+    articles[1].published_at = datetime(2025, 8, 7, 20, 0, tzinfo=UTC)
+    [without] = article_list_messages("Latest in MSME", articles[1:], ZoneInfo("Asia/Kolkata"), with_topic=False)
+    assert parse_html(without) == "Latest in MSME\n\nLoans\n8 Aug 2025\nSummary."  # the reader's day
     many = article_list_messages("Latest news", [make_article(n, summary="S" * 900) for n in range(12)],
                                  ZoneInfo("UTC"), with_topic=True)
     assert len(many) == 3 and many[0].startswith("<b>Latest news</b>") and not many[1].startswith("<b>Latest")
