@@ -194,12 +194,11 @@ def refused_encoding(data: bytes, *names: str | None) -> str | None:
     declaration = _LEADING_DECLARATION.match(data)
     declared = _ANY_ENCODING_NAME.findall(declaration.group()) if declaration else []
     for name in (*(name.decode("latin-1") for name in declared), *names):
-        if name and not _checkable(name):
+        if name and not _checkable_cached(name):
             return ENCODING_REFUSED.format(name)
     return None
 
 
-@functools.lru_cache(maxsize=64)
 def _checkable(name: str) -> bool:
     """Whether "<!ENTITY" in text read in this encoding is in the bytes as ``declares_entities`` looks for it.
 
@@ -211,18 +210,22 @@ def _checkable(name: str) -> bool:
     try:
         codec = codecs.lookup(name)
         b"  ".decode(codec.name, "replace")  # a LookupError for codecs that are not text ones (base64, zlib)
-    except (LookupError, ValueError):
+    except LookupError:
         return not _lxml_reads(name)
+    except ValueError:  # a NUL in the name; a codec without "replace" (idna)
+        return False
     if codec.name in _WIDE:
         return True
     decoder = codecs.getincrementaldecoder(codec.name)
-    alone = [decoder("replace").decode(bytes([byte])) for byte in range(256)]
+    try:
+        alone = [decoder("replace").decode(bytes([byte])) for byte in range(256)]
+    except UnicodeError:  # punycode fails even so
+        return False
     return (all(len(text) == 1 for text in alone[:0x80])
             and all(alone.count(letter) == 1 and alone[ord(letter)] == letter for letter in _ENTITY_DECLARATION)
             and not any(char.isascii() for text in alone[0x80:] for char in text))
 
 
-@functools.lru_cache(maxsize=64)
 def _lxml_reads(name: str) -> bool:
     """Whether lxml (its iconv) reads documents declared in this encoding."""
     probe = b'<?xml version="1.0" encoding="' + name.encode("latin-1", "replace") + b'"?><a/>'
@@ -231,6 +234,9 @@ def _lxml_reads(name: str) -> bool:
     except etree.XMLSyntaxError:
         return False
     return True
+
+
+_checkable_cached = functools.lru_cache(maxsize=64)(_checkable)  # not a decorator: mutmut mutates only plain defs
 
 
 _DECLARED_AT_START = re.compile(rb"^\s*<\?xml[^>]*" + _DECLARED_ENCODING.pattern)  # in the XML declaration

@@ -124,6 +124,7 @@ async def test_server_error_burst_is_survived(fake_api, settings, store, tmp_pat
     report = await send_now(settings, store)
     assert report.retries == 6 and report.postponed == 0
     assert parts_per_chat(fake_api) == Counter({chat: 1 for chat in range(1, 11)})
+    assert not any("allow_paid_broadcast" in params for params in fake_api.calls("sendMessage"))  # not paid
 
 
 async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
@@ -262,3 +263,16 @@ async def test_killed_midway_then_restarted_delivers_the_rest_without_duplicates
         assert set(session.scalars(select(Delivery.status))) == {"sent"}
         messages = [json.loads(r.messages) for r in session.scalars(select(Rendering))]
     assert len(messages) == 1 and [s.text for s in fake_api.messages_to(5)] == messages[0]
+
+
+async def test_paid_broadcast_asks_for_it_on_every_message_and_the_report_says_what_happened(fake_api, settings, store,
+                                                                                          tmp_path):
+    subscribe(store, 71, 72, -73)
+    news(store, tmp_path)
+    fake_api.fail_next = [502]
+    report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    assert Limits.paid() == Limits(messages_per_second=950.0, paid_broadcast=True, concurrency=64)
+    assert [params.get("allow_paid_broadcast") for params in fake_api.calls("sendMessage")] == [True] * 4
+    assert report.summary_line().startswith("3 digests delivered in 3 messages (")
+    assert report.summary_line().endswith(" s); 0 flood waits, 1 retries, 0 chats deactivated, 0 migrated, "
+                                          "0 failed, 0 postponed")

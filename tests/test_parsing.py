@@ -169,6 +169,8 @@ def test_encodings(data, title):
     ('<?xml version="1.0"?><!DOCTYPE root [<!ENTITY a "x">]><root/>', "the document declares XML entities, which are not allowed"),
     ('<?xml version="1.0" encoding="utf-7"?><root/>',
      "the utf-7 encoding is not accepted: markup can hide in it from the entity check"),
+    ('<?xml version="1.0" encoding="punycode"?><root/>',  # a codec that fails even with "replace": no crash
+     "the punycode encoding is not accepted: markup can hide in it from the entity check"),
 ])
 def test_each_rejection_names_the_file_and_says_exactly_why(data, reason):
     result = parse(data)
@@ -245,3 +247,18 @@ def test_the_parser_itself_expands_nothing_and_loads_no_dtd(tmp_path):
     assert outer.getroottree().docinfo.externalDTD is None
     with pytest.raises(etree.XMLSyntaxError):  # no text node over 10 MB (lxml's huge_tree off)
         etree.fromstring(b"<r>" + b"x" * (11 << 20) + b"</r>", _hardened_parser())
+
+
+@pytest.mark.parametrize(("name", "checkable"), [
+    *[(name, True) for name in ("utf-8", "UTF-8", "utf-8-sig", "ascii", "latin-1", "windows-1252", "cp1251",
+                                "koi8-r", "shift_jis", "shift_jis_2004", "euc-kr", "gb18030", "big5", "cp864",
+                                "utf-16", "utf-16-le", "UTF-32BE",
+                                "utf8mb4", "x-mac-roman", "base64")],  # neither parser reads text in these
+    *[(name, False) for name in ("utf-7", "UTF7", "unicode-1-1-utf-7", "iso-2022-jp", "iso2022_kr", "hz", "cp037",
+                                 "cp500", "unicode_escape", "raw_unicode_escape", "punycode", "idna",
+                                 "csUnicode11UTF7", "JAVA", "C99", "ISO-2022-CN")],  # the last four: lxml's only
+])
+def test_which_encodings_the_entity_check_can_read(name, checkable):
+    from digests.parsing import _checkable
+
+    assert _checkable(name) is checkable
