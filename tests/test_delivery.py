@@ -1,10 +1,13 @@
 """Digest delivery against the fake Bot API enforcing Telegram's limits: paced, retried, exactly once."""
 
+import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
+import time as time_module
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -12,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import make_delivery_bot
-from bot.delivery import DigestService, Limits, plan_due
+from bot.delivery import DigestService, FanOut, Limits, plan_due
 from digests.ingest import ingest
 from digests.models import Delivery, Rendering
 from digests.schedule import Schedule
@@ -276,3 +280,44 @@ async def test_paid_broadcast_asks_for_it_on_every_message_and_the_report_says_w
     assert report.summary_line().startswith("3 digests delivered in 3 messages (")
     assert report.summary_line().endswith(" s); 0 flood waits, 1 retries, 0 chats deactivated, 0 migrated, "
                                           "0 failed, 0 postponed")
+
+
+async def test_a_crash_while_sending_is_logged_and_a_clean_run_logs_no_error(fake_api, settings, store, tmp_path,
+                                                                             caplog):
+    subscribe(store, 81)
+    news(store, tmp_path)
+    async with make_delivery_bot(settings) as bot:
+        service = DigestService(bot, store, SCHEDULE, QUICK)
+        assert (await service.run_once(send_now=True)).delivered == 1
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        with store.engine.begin() as connection:  # the database loses a table under the running sender
+            connection.exec_driver_sql("ALTER TABLE deliveries RENAME TO deliveries_gone")
+        service.tick()
+        with pytest.raises(OperationalError, match="no such table"):
+            await service.wait()
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.getMessage() == "Digest sending failed" and "no such table" in str(record.exc_info[1])
+
+
+async def test_a_message_telegram_refuses_fails_that_digest_and_the_chat_stays_subscribed(fake_api, settings, store,
+                                                                                        tmp_path):
+    subscribe(store, 91, 92)
+    news(store, tmp_path)
+    fake_api.fail_next = [400]  # a Bad Request that is not "chat not found"
+    report = await send_now(settings, store)
+    assert (report.failed, report.deactivated, report.delivered) == (1, 0, 1)
+    assert store.subscriber(91).active and store.subscriber(92).active
+
+
+async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst(store):
+    """Turns come one interval apart, and one late turn may follow at once: the rolling one-second window is
+    what keeps that burst from making a sixth message in a second at five a second."""
+    fan_out = FanOut(None, store, Limits(messages_per_second=5))
+    times = []
+
+    async def turn():
+        await fan_out._pace()
+        times.append(time_module.monotonic())
+
+    await asyncio.gather(*(turn() for _ in range(12)))
+    assert max(sum(1 for other in times if moment - 1.0 < other <= moment) for moment in times) <= 5
