@@ -127,10 +127,10 @@ def parse_entities(text: str) -> tuple[str, list[dict]]:
                 raise BadRequest(f"can't parse entities: unmatched end tag at byte offset {match.start()}")
             _, start, attrs, order = stack.pop()
             if units > start:  # Telegram drops empty entities
-                entity = {"type": ENTITY_TYPES[tag], "offset": start, "length": units - start, "order": order}
+                found = {"type": ENTITY_TYPES[tag], "offset": start, "length": units - start, "order": order}
                 if tag == "a":
-                    entity["url"] = attrs["href"]
-                entities.append(entity)
+                    found["url"] = attrs["href"]
+                entities.append(found)
             continue
         attrs = {m.group(1).lower(): _attribute_value(next((g for g in m.groups()[1:] if g is not None), ""))
                  for m in _ATTR.finditer(match.group("attrs"))}
