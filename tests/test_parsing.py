@@ -262,3 +262,16 @@ def test_which_encodings_the_entity_check_can_read(name, checkable):
     from digests.parsing import _checkable
 
     assert _checkable(name) is checkable
+
+
+def test_a_document_broken_in_its_bytes_and_its_markup_is_one_rejection():
+    [rejection] = parse(b"<root><title>caf\xe9</title>").rejections  # not UTF-8, and cut off
+    assert rejection.reason.startswith("not well-formed XML: ")
+
+
+def test_bytes_windows_1252_leaves_undefined_are_replaced_not_fatal():
+    declared = b'<?xml version="1.0" encoding="iso-8859-1"?><root><title>Caf\xe9 \x81 \x80</title><link>https://x.org/e</link></root>'
+    [article] = parse(declared).articles  # read as windows-1252, where 0x81 is undefined
+    assert article.title == "Caf\u00e9 \ufffd \u20ac"
+    [article] = parse(declared.split(b"?>", 1)[1]).articles  # undeclared, and not UTF-8
+    assert article.title == "Caf\u00e9 \ufffd \u20ac"
