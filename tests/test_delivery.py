@@ -321,3 +321,16 @@ async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst(sto
 
     await asyncio.gather(*(turn() for _ in range(12)))
     assert max(sum(1 for other in times if moment - 1.0 < other <= moment) for moment in times) <= 5
+
+
+async def test_a_message_left_in_flight_by_a_crash_counts_as_sent_and_says_so(store, tmp_path, caplog):
+    subscribe(store, 95)
+    news(store, tmp_path)
+    now = datetime.now(UTC)
+    plan_due(store, SCHEDULE, now, send_now=True)
+    [delivery] = store.pending_deliveries(now)
+    assert store.claim_part(delivery.id, 0)  # handed to Telegram, then the process died
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        DigestService(None, store, SCHEDULE)
+    assert "1 digest messages were being sent when the bot stopped; counted as sent" in caplog.messages
+    assert store.delivery(95, SCHEDULE.local_day(now)).status == "sent"
