@@ -103,13 +103,15 @@ async def test_a_429_is_waited_out_for_its_retry_after_by_every_chat_and_nothing
 
 
 async def test_blocked_and_vanished_chats_are_deactivated_and_come_back_with_start(
-        fake_api, settings, store, tmp_path, running_bot):
+        fake_api, settings, store, tmp_path, running_bot, caplog):
     subscribe(store, 11, 12, 13)
     news(store, tmp_path)
     fake_api.blocked_chats.add(12)
     fake_api.missing_chats.add(13)
-    report = await send_now(settings, store)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        report = await send_now(settings, store)
     assert report.deactivated == 2 and report.delivered == 1
+    assert "Chat 12 is gone (Forbidden: bot was blocked by the user): subscription deactivated" in caplog.messages
     assert store.subscriber(12).active is False and "blocked" in store.subscriber(12).inactive_reason
     assert "chat not found" in store.subscriber(13).inactive_reason.lower()
     tried = len(fake_api.calls("sendMessage"))
@@ -146,6 +148,8 @@ async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, sto
     fake_api.fail_next = [502] * QUICK.attempts_per_run
     report = await send_now(settings, store)
     assert report.postponed == 1 and fake_api.accepted_times == []
+    waiting = store.delivery(31, SCHEDULE.local_day(datetime.now(UTC)))
+    assert (waiting.status, waiting.last_error, waiting.attempts) == ("pending", "Bad Gateway", QUICK.attempts_per_run)
     later = datetime.now(UTC) + timedelta(seconds=QUICK.next_run_delay + 1)
     async with make_delivery_bot(settings) as bot:
         second = await DigestService(bot, store, SCHEDULE, QUICK).run_once(now=later)
@@ -153,13 +157,13 @@ async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, sto
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_subscription(fake_api, settings, store, tmp_path):
-    subscribe(store, -500, topics=None)
+    subscribe(store, -500, -600, topics=None)
     news(store, tmp_path)
-    fake_api.migrated_chats[-500] = -100500
+    fake_api.migrated_chats.update({-500: -100500, -600: -100600})
     report = await send_now(settings, store)
-    assert report.migrated == 1 and report.delivered == 1
+    assert report.migrated == 2 and report.delivered == 2
     assert store.subscriber(-500) is None and store.subscriber(-100500).active
-    assert parts_per_chat(fake_api) == Counter({-100500: 1})
+    assert parts_per_chat(fake_api) == Counter({-100500: 1, -100600: 1})
     assert store.delivery(-100500, SCHEDULE.local_day(datetime.now(UTC))).status == "sent"
 
 
@@ -307,6 +311,8 @@ async def test_a_message_telegram_refuses_fails_that_digest_and_the_chat_stays_s
     report = await send_now(settings, store)
     assert (report.failed, report.deactivated, report.delivered) == (1, 0, 1)
     assert store.subscriber(91).active and store.subscriber(92).active
+    failed = store.delivery(91, SCHEDULE.local_day(datetime.now(UTC)))
+    assert (failed.status, failed.last_error) == ("failed", "Bad Request")
 
 
 async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst(store):
@@ -334,3 +340,14 @@ async def test_a_message_left_in_flight_by_a_crash_counts_as_sent_and_says_so(st
         DigestService(None, store, SCHEDULE)
     assert "1 digest messages were being sent when the bot stopped; counted as sent" in caplog.messages
     assert store.delivery(95, SCHEDULE.local_day(now)).status == "sent"
+
+
+async def test_two_parts_to_one_chat_keep_its_interval_a_group_the_longer_one(fake_api, settings, store, tmp_path):
+    subscribe(store, 1, -1001)
+    news(store, tmp_path, count=16, long=True)  # two messages each
+    await send_now(settings, store, replace(QUICK, private_interval=0.1, group_interval=1.0))
+    by_chat = defaultdict(list)
+    for moment, chat in fake_api.accepted_times:
+        by_chat[chat].append(moment)
+    assert len(by_chat[1]) == len(by_chat[-1001]) == 2
+    assert by_chat[-1001][1] - by_chat[-1001][0] >= 0.5  # half the interval: arrival times vary, the order not
