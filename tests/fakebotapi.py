@@ -208,6 +208,7 @@ class FakeBotAPI:
         self._recent: deque[float] = deque()  # arrival times of accepted messages in the last second
         self._chat_times: dict[int, deque[float]] = {}
         self.accepted_times: list[tuple[float, int]] = []  # (arrival, chat) of every accepted sendMessage
+        self.attempts: list[tuple[float, int]] = []  # (arrival, chat) of every sendMessage, accepted or not
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -460,6 +461,7 @@ class FakeBotAPI:
 
     def api_sendMessage(self, params):  # noqa: N802
         with self._lock:
+            self.attempts.append((time.monotonic(), int(params["chat_id"])))
             failure = self.fail_next.pop(0) if self.fail_next else None
         if failure is not None:
             raise ApiError(failure, HTTPStatus(failure).phrase)

@@ -143,14 +143,18 @@ async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
     assert parts_per_chat(fake_api) == Counter({21: 1, 22: 1})
 
 
-async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, store, tmp_path):
-    subscribe(store, 31)
+async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, store, tmp_path, caplog):
+    subscribe(store, 31, 32)
     news(store, tmp_path)
-    fake_api.fail_next = [502] * QUICK.attempts_per_run
+    fake_api.fail_next = [502] * QUICK.attempts_per_run * 2
+    started = datetime.now(UTC)
     report = await send_now(settings, store)
-    assert report.postponed == 1 and fake_api.accepted_times == []
+    assert report.postponed == 2 and fake_api.accepted_times == []
     waiting = store.delivery(31, SCHEDULE.local_day(datetime.now(UTC)))
     assert (waiting.status, waiting.last_error, waiting.attempts) == ("pending", "Bad Gateway", QUICK.attempts_per_run)
+    assert waiting.next_attempt_at.replace(tzinfo=UTC) >= started + timedelta(seconds=QUICK.next_run_delay)
+    assert "Digest for chat 31 postponed to the next run: Bad Gateway" in caplog.messages
+    store.unsubscribe(32, None)  # turned its digest off meanwhile: the next run has only chat 31's
     later = datetime.now(UTC) + timedelta(seconds=QUICK.next_run_delay + 1)
     async with make_delivery_bot(settings) as bot:
         second = await DigestService(bot, store, SCHEDULE, QUICK).run_once(now=later)
@@ -305,13 +309,14 @@ async def test_a_crash_while_sending_is_logged_and_a_clean_run_logs_no_error(fak
 
 
 async def test_a_message_telegram_refuses_fails_that_digest_and_the_chat_stays_subscribed(fake_api, settings, store,
-                                                                                        tmp_path):
-    subscribe(store, 91, 92)
+                                                                                        tmp_path, caplog):
+    subscribe(store, 91, 92, 93)
     news(store, tmp_path)
-    fake_api.fail_next = [400]  # a Bad Request that is not "chat not found"
+    fake_api.fail_next = [400, 400]  # a Bad Request that is not "chat not found"
     report = await send_now(settings, store)
-    assert (report.failed, report.deactivated, report.delivered) == (1, 0, 1)
+    assert (report.failed, report.deactivated, report.delivered) == (2, 0, 1)
     assert store.subscriber(91).active and store.subscriber(92).active
+    assert "Telegram refused the digest for chat 91: Bad Request" in caplog.messages
     failed = store.delivery(91, SCHEDULE.local_day(datetime.now(UTC)))
     assert (failed.status, failed.last_error) == ("failed", "Bad Request")
 
@@ -352,3 +357,19 @@ async def test_two_parts_to_one_chat_keep_its_interval_a_group_the_longer_one(fa
         by_chat[chat].append(moment)
     assert len(by_chat[1]) == len(by_chat[-1001]) == 2
     assert by_chat[-1001][1] - by_chat[-1001][0] >= 0.5  # half the interval: arrival times vary, the order not
+
+
+async def test_retries_back_off_exponentially_with_jitter(fake_api, settings, store, tmp_path):
+    subscribe(store, 41)
+    news(store, tmp_path)
+    fake_api.fail_next = [502, 503, 500]
+    report = await send_now(settings, store)  # QUICK: 0.2 s, doubled each time; jitter: half to all of it
+    assert report.retries == 3 and report.delivered == 1
+    times = [moment for moment, chat in fake_api.attempts if chat == 41]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert len(gaps) == 3 and all(gap >= QUICK.backoff_base * 2 ** n / 2 for n, gap in enumerate(gaps)), gaps
+
+
+async def test_a_private_chat_waits_its_interval_a_group_or_channel_the_longer_one(store):
+    fan_out = FanOut(None, store, Limits())
+    assert [fan_out._interval(chat) for chat in (1, 5001, -1, -1001234)] == [1.05, 1.05, 3.1, 3.1]
