@@ -34,6 +34,8 @@ NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscr
 _WIDGET = re.compile(r"(?:^|[\s_-])(?:feedflare|mf-related|mf-viral|share|sharing|sharedaddy|social|related|sponsor"
                      r"|sponsored|advert|advertisement|ads?|adv|promo|newsletter|outpost-pub-container|caption"
                      r"|wp-caption-text|credit|credits)(?:$|[\s_-])", re.IGNORECASE)
+# Empty in HTML, but lxml reports the text after it as inside it, up to its parent's end: not hidden alone.
+VOID_NEVER_TEXT = frozenset({"embed"})
 # Blocks html2text does not know (it knows <p> and <div>): passed on as <div>, or their text would run into
 # the next block's ("Photo: PTIIndia's exports rose").
 BLOCKS = frozenset({"article", "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption",
@@ -138,6 +140,8 @@ class _Layout:
     # the parser's events; a list item is held back until its end: one that is only a link (a "related"
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
+        if tag in VOID_NEVER_TEXT and not self.hidden:
+            return
         if self.item is not None or tag == "li" and not self.replaying and not self.hidden:
             self._hold(True, tag, dict(attrib))
         elif self.hidden or tag in NEVER_TEXT or (tag not in STYLE_ONLY and attrib and _is_widget(attrib)):
@@ -148,6 +152,8 @@ class _Layout:
             self._tag("div" if tag in BLOCKS else tag, attrib, True)  # a dict of its own, or an empty mapping
 
     def end(self, tag: str) -> None:
+        if tag in VOID_NEVER_TEXT and not self.hidden:
+            return
         if self.item is not None:
             self._hold(False, tag, None)
         elif self.hidden:

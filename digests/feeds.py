@@ -1,12 +1,14 @@
 """RSS 2.0, RSS 1.0 (RDF) and Atom, read with feedparser into the same ``RawArticle`` as the article XML.
 
-feedparser only ever gets bytes (a string it could open as a path or URL) and only after
-``declares_entities`` found no entity declaration: its strict parser is expat with external entities
-off, and its loose fallback only knows the entities feedparser passes it, which are then none. So no
-expansion, no local file and no network, whatever the feed is. feedparser also decodes (BOM, HTTP charset,
-declared, sniffed legacy encodings). Its HTML sanitiser and relative-URI rewriting are off: they cost
-three times the parse itself, and the HTML is never kept or shown, only turned into text by ``cleaning``,
-which leaves out scripts, styles, frames and every attribute.
+feedparser only ever gets bytes (a string it could open as a path or URL), and only once
+``refused_encoding`` found no encoding that could hide markup and ``declares_entities`` no entity
+declaration, both in the raw bytes and in the text feedparser will decode them to (its own
+``convert_to_utf8``: the HTTP charset, the declaration and its fallbacks as it reads them). Its strict
+parser is expat with external entities off, and its loose fallback only knows the entities feedparser
+passes it, which are then none. So no expansion, no local file and no network, whatever the feed is.
+feedparser also decodes (BOM, HTTP charset, declared, sniffed legacy encodings). Its HTML sanitiser and
+relative-URI rewriting are off: they cost three times the parse itself, and the HTML is never kept or
+shown, only turned into text by ``cleaning``, which leaves out scripts, styles, frames and every attribute.
 
 Media RSS's ``<media:description>`` is a photo's or a video's caption, not the item's: feedparser reads it as
 the item's description (or content), so here it is kept apart as ``media_description`` and never becomes the
@@ -23,13 +25,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 from feedparser.namespaces import mediarss
 
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.summary import shorten
 from digests.topics import is_person_scheme, name_in_order
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
-                             utf8_if_misdeclared)
+                             refused_encoding, utf8_if_misdeclared)
 
 FEED_ROOTS = {"rss", "rdf", "feed", "channel"}  # RSS 0.9x-2.0, RSS 1.0 (rdf:RDF), Atom, CDF
 _BOMS = [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -98,10 +101,14 @@ def parse_feed(
     """Parse an RSS/Atom document; ``headers`` are the HTTP response's (charset, Content-Location)."""
     headers = {name.lower(): value for name, value in (headers or {}).items()}
     charset = _charset(headers.get("content-type", ""))
-    if declares_entities(data, charset):
+    # With no HTTP charset, the declaration is what feedparser reads; with one, its misreading is feedparser's.
+    given = utf8_if_misdeclared(data) if charset is None else data
+    read_as, text = _as_feedparser_reads(given, headers)
+    if refused := refused_encoding(data, charset, read_as):
+        return ParseResult(rejections=[Rejection(shown, refused)])
+    if declares_entities(data) or declares_entities(text):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
-    if charset is None:  # else the HTTP charset is the one feedparser reads, not the declaration
-        data = utf8_if_misdeclared(data)
+    data = given
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
     entries = parsed.get("entries", [])
@@ -123,6 +130,13 @@ def parse_feed(
         else:
             result.articles.append(article)
     return result
+
+
+def _as_feedparser_reads(data: bytes, headers: Mapping[str, str]) -> tuple[str, bytes]:
+    """The encoding feedparser will read the document in ('' if none works) and the UTF-8 its parsers get."""
+    found: dict = {}
+    text = convert_to_utf8(headers, data, found)
+    return found.get("encoding", ""), text
 
 
 def _charset(content_type: str) -> str | None:

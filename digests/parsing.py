@@ -123,6 +123,8 @@ def parse_bytes(
         return ParseResult(rejections=[Rejection(shown, f"file too large ({len(data)} bytes, limit {max_bytes})")])
     if not data.strip():
         return ParseResult(rejections=[Rejection(shown, "file is empty")])
+    if refused := refused_encoding(data):
+        return ParseResult(rejections=[Rejection(shown, refused)])
     if declares_entities(data):
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
     try:
@@ -153,6 +155,7 @@ def parse_bytes(
 
 
 ENTITIES_REFUSED = "the document declares XML entities, which are not allowed"
+ENCODING_REFUSED = "the {} encoding is not accepted: markup can hide in it from the entity check"
 _ENTITY_DECLARATION = "<!ENTITY"
 _ENTITY_FORMS = {_ENTITY_DECLARATION.encode(name) for name in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le",
                                                               "utf-32-be")}
@@ -160,33 +163,85 @@ _ENTITY_DECLARATION_UTF8 = _ENTITY_DECLARATION.encode("utf-8")
 _DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:\-]{1,40})["']""")
 
 
-def declares_entities(data: bytes, charset: str | None = None) -> bool:
-    """Whether the raw document declares an entity, in any encoding a parser might read it in.
+def declares_entities(data: bytes) -> bool:
+    """Whether the raw document declares an entity, as UTF-8, UTF-16 or UTF-32 (or any encoding that reads
+    ASCII as ASCII, byte for byte) write it: ``refused_encoding`` turns the others away first.
 
     Checked on the bytes before any parser sees them, so that neither lxml nor feedparser (expat, or its
     loose fallback) ever gets a document with entity declarations: no expansion bombs, no external
-    entities. ``charset`` is the HTTP one, which a feed parser may prefer to the document's own.
+    entities.
     """
     if _ENTITY_DECLARATION_UTF8 in data:
         return True
-    if b"\x00" in data and any(form in data for form in _ENTITY_FORMS):  # UTF-16 and -32 have NULs in ASCII
-        return True
-    declared = _DECLARED_ENCODING.search(data[:1024])
-    for name in {charset, declared.group(1).decode("ascii") if declared else None} - {None}:
-        codec = _codec_hiding_declarations(name)
-        if codec and _ENTITY_DECLARATION in data.decode(codec, "ignore"):
-            return True
-    return False
+    return b"\x00" in data and any(form in data for form in _ENTITY_FORMS)  # UTF-16 and -32 have NULs in ASCII
 
 
-@functools.lru_cache(maxsize=64)
-def _codec_hiding_declarations(name: str) -> str | None:
-    """The codec, if it is one in which "<!ENTITY" is none of the byte forms checked (utf-7, EBCDIC, ...)."""
+# First bytes that make lxml or feedparser read a document in an encoding it never names in ASCII ("<?xm").
+_SIGNATURES = {b"\x4c\x6f\xa7\x94": "EBCDIC", b"\x00\x00\x3c\x00": "UCS-4 (byte order 2143)",
+               b"\x00\x3c\x00\x00": "UCS-4 (byte order 3412)"}
+_LEADING_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?[^>]*")
+_ANY_ENCODING_NAME = re.compile(rb"""encoding\s*=\s*["']([^"'<>]{1,40})["']""")
+_WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}  # their forms are checked
+
+
+def refused_encoding(data: bytes, *names: str | None) -> str | None:
+    """Why the document's encoding is refused, or None when ``declares_entities`` can read it.
+
+    The byte check sees "<!ENTITY" as UTF-8 and UTF-16/32 write it. Other encodings can hide it: UTF-7 writes
+    "<" as ``+ADw-``, ISO-2022 and HZ put escape sequences between its letters, EBCDIC and UCS-4 in odd byte
+    orders use other bytes, and lxml's iconv reads JAVA's ``\\u003c``. A parser reads a document in such an
+    encoding when its first bytes or its declaration say so, or when it is told to: ``names`` are those it
+    was given or chose (a feed's HTTP charset, feedparser's choice). Refused outright, with or without
+    entities, before any parser sees the document.
+    """
+    if signature := _SIGNATURES.get(data[:4]):
+        return ENCODING_REFUSED.format(signature)
+    declaration = _LEADING_DECLARATION.match(data)
+    declared = _ANY_ENCODING_NAME.findall(declaration.group()) if declaration else []
+    for name in (*(name.decode("latin-1") for name in declared), *names):
+        if name and not _checkable_cached(name):
+            return ENCODING_REFUSED.format(name)
+    return None
+
+
+def _checkable(name: str) -> bool:
+    """Whether "<!ENTITY" in text read in this encoding is in the bytes as ``declares_entities`` looks for it.
+
+    True for UTF-16 and UTF-32, and for encodings that read each ASCII byte alone and at once, "<!ENTITY"'s
+    letters from their ASCII bytes only, and no byte from 0x80 as ASCII (UTF-8, ISO 8859, windows-125x,
+    Shift_JIS, GB18030, ...). A name Python does not know passes only if lxml does not know it either: lxml
+    then fails on it and the document is read again as UTF-8 or windows-1252, which pass.
+    """
     try:
         codec = codecs.lookup(name)
+        b"  ".decode(codec.name, "replace")  # a LookupError for codecs that are not text ones (base64, zlib)
     except LookupError:
-        return None
-    return None if _ENTITY_DECLARATION.encode(codec.name, "ignore") in _ENTITY_FORMS else codec.name
+        return not _lxml_reads(name)
+    except ValueError:  # a NUL in the name; a codec without "replace" (idna)
+        return False
+    if codec.name in _WIDE:
+        return True
+    decoder = codecs.getincrementaldecoder(codec.name)
+    try:
+        alone = [decoder("replace").decode(bytes([byte])) for byte in range(256)]
+    except UnicodeError:  # punycode fails even so
+        return False
+    return (all(len(text) == 1 for text in alone[:0x80])
+            and all(alone.count(letter) == 1 and alone[ord(letter)] == letter for letter in _ENTITY_DECLARATION)
+            and not any(char.isascii() for text in alone[0x80:] for char in text))
+
+
+def _lxml_reads(name: str) -> bool:
+    """Whether lxml (its iconv) reads documents declared in this encoding."""
+    probe = b'<?xml version="1.0" encoding="' + name.encode("latin-1", "replace") + b'"?><a/>'
+    try:
+        etree.fromstring(probe, _hardened_parser())
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+_checkable_cached = functools.lru_cache(maxsize=64)(_checkable)  # not a decorator: mutmut mutates only plain defs
 
 
 _DECLARED_AT_START = re.compile(rb"^\s*<\?xml[^>]*" + _DECLARED_ENCODING.pattern)  # in the XML declaration
@@ -224,7 +279,7 @@ def _one_byte_per_character(name: str) -> bool:
     """Whether the encoding reads each byte from 0x80 up alone, as one character or one error (ASCII, Latin-1,
     windows-125x, ISO 8859-x, KOI8, ...), unlike UTF-8/16/32 and the East Asian ones, which wait for more."""
     try:
-        b"".decode(name)  # a LookupError for unknown names and for codecs that are not text ones (hex, zlib)
+        b"  ".decode(name, "replace")  # a LookupError for unknown names and for codecs that are not text ones
         decoder = codecs.getincrementaldecoder(name)
         return all(decoder("replace").decode(bytes([byte])) for byte in range(0x80, 0x100))
     except (LookupError, ValueError):

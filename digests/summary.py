@@ -241,7 +241,7 @@ _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
 _LOOKAHEAD = 6  # sentences from the start that may fill the budget
 _LABEL_LENGTH = 100  # characters: a label is shorter
-_SHORTEST = 12  # characters: no sentence fits in less room than that
+_SHORTEST = 3  # characters: no sentence fits in less room than that (a space, a letter and its stop)
 _MIN_WORDS = 5  # a shorter "sentence" after one passed over reads as a fragment
 _LONGEST_QUOTE = 400  # characters: a quotation still open after them was never closed; sentences end in it
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -17,16 +19,52 @@ from bot.settings import Settings
 from digests.storage import Store, migrate, open_store
 from tests.fakebotapi import TOKEN, FakeBotAPI, Sent
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the repository; NEWSDIGEST_SHARED names it where the tests run from a copy (dev.py mutate).
+SHARED = Path(os.environ.get("NEWSDIGEST_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 SAMPLE = SHARED / "samples" / "knn" / "43098.xml"
 KOLKATA = ZoneInfo("Asia/Kolkata")
+# Set by .ci/run: there, a missing ../shared fails the run instead of skipping hundreds of cases unseen.
+REQUIRE_SHARED = os.environ.get("NEWSDIGEST_REQUIRE_SHARED", "") not in ("", "0")
+
+
+def need_shared(path: Path, what: str) -> Path:
+    """``path`` in ../shared, for the test to read. Where it is absent the test is skipped with the reason, or
+    fails under NEWSDIGEST_REQUIRE_SHARED=1. Every test that reads ../shared goes through here."""
+    if not path.exists():
+        message = f"{what} is absent ({path})"
+        if REQUIRE_SHARED:
+            pytest.fail(f"{message}, and NEWSDIGEST_REQUIRE_SHARED is set", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def shared_files(folder: Path, suffixes: set[str]) -> list[Path]:
+    """The files of a ../shared folder, to parametrize a test with. The folder alone where it is absent: the
+    test then runs once, and its ``need_shared`` skips or fails it (an empty parameter set would just skip)."""
+    if not folder.is_dir():
+        return [folder]
+    return sorted(path for path in folder.rglob("*") if path.suffix in suffixes and path.is_file())
+
+
+TALLY = pytest.StashKey[Counter]()
+
+
+@pytest.fixture
+def tally(request) -> Counter:
+    """Figures that tests add to, printed at the end of the run: how many cases checked what."""
+    return request.config.stash.setdefault(TALLY, Counter())
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if figures := config.stash.get(TALLY, None):
+        terminalreporter.write_sep("-", "what the tests checked")
+        for name, count in sorted(figures.items()):
+            terminalreporter.write_line(f"{name}: {count}")
 
 
 @pytest.fixture
 def sample_file() -> Path:
-    if not SAMPLE.is_file():
-        pytest.skip(f"the shared sample article is absent ({SAMPLE})")
-    return SAMPLE
+    return need_shared(SAMPLE, "the shared sample article")
 
 
 def article_xml(number: int, *, title: str | None = None, category: str = "Global", when: datetime | None = None,

@@ -33,11 +33,11 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-
                 "pre", "blockquote", "tg-emoji"}
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _HTML_TOKEN = re.compile(
-    r"<(?P<close>/?)(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>(?:\s+[a-zA-Z-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?)*)\s*>"
+    r"<(?P<close>/?)(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>(?:\s+[a-zA-Z-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s>\"']*))?)*)\s*>"
     r"|&(?P<entity>#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);"
     r"|(?P<bare>[<>&])"
 )
-_ATTR = re.compile(r"([a-zA-Z-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s>]*)))?")
+_ATTR = re.compile(r"([a-zA-Z-]+)(?:=(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']*)))?")
 
 
 class BadRequest(Exception):
@@ -69,42 +69,84 @@ class FloodLimits:
                            int(self.group_per_minute * factor), self.retry_after, self.slack)
 
 
+ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
+                "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler",
+                "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote",
+                "tg-emoji": "custom_emoji"}
+
+
 def parse_html(text: str) -> str:
     """Telegram's HTML parse mode: the plain text, or BadRequest with Telegram's wording."""
+    return parse_entities(text)[0]
+
+
+def _decode_entity(entity: str) -> str:
+    if entity.startswith("#"):
+        return chr(int(entity[2:], 16) if entity[1] in "xX" else int(entity[1:]))
+    if entity not in NAMED_ENTITIES:
+        raise BadRequest(f"can't parse entities: unsupported HTML entity '&{entity};'")
+    return NAMED_ENTITIES[entity]
+
+
+def _attribute_value(value: str) -> str:
+    """An attribute's value with its entities decoded; a bare ``&``, ``<`` or ``>`` in it is refused."""
+    parts, position = [], 0
+    for match in re.finditer(r"&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[<>&]", value):
+        parts.append(value[position:match.start()])
+        position = match.end()
+        if match.group(1) is None:
+            raise BadRequest(f"can't parse entities: unescaped {match.group()!r} in an attribute value")
+        parts.append(_decode_entity(match.group(1)))
+    parts.append(value[position:])
+    return "".join(parts)
+
+
+def parse_entities(text: str) -> tuple[str, list[dict]]:
+    """The plain text and its message entities as Telegram returns them (offsets and lengths in UTF-16 code
+    units; a link's ``url`` decoded), or BadRequest for what Telegram refuses."""
     plain: list[str] = []
-    stack: list[str] = []
-    position = 0
+    entities: list[dict] = []
+    stack: list[tuple[str, int, dict, int]] = []  # open tags: name, start offset, attributes, order
+    position = units = 0
+    opened = itertools.count()
+
+    def add(piece: str) -> None:
+        nonlocal units
+        plain.append(piece)
+        units += utf16_length(piece)
+
     for match in _HTML_TOKEN.finditer(text):
-        plain.append(text[position:match.start()])
+        add(text[position:match.start()])
         position = match.end()
         if match.group("bare"):
             raise BadRequest(f"can't parse entities: unsupported start tag or unescaped "
                              f"{match.group('bare')!r} at byte offset {match.start()}")
         if entity := match.group("entity"):
-            if entity.startswith("#"):
-                plain.append(chr(int(entity[2:], 16) if entity[1] in "xX" else int(entity[1:])))
-            elif entity in NAMED_ENTITIES:
-                plain.append(NAMED_ENTITIES[entity])
-            else:
-                raise BadRequest(f"can't parse entities: unsupported HTML entity '&{entity};'")
+            add(_decode_entity(entity))
             continue
         tag = match.group("tag").lower()
         if tag not in ALLOWED_TAGS:
             raise BadRequest(f"can't parse entities: unsupported start tag \"{tag}\" at byte offset {match.start()}")
         if match.group("close"):
-            if not stack or stack[-1] != tag:
+            if not stack or stack[-1][0] != tag:
                 raise BadRequest(f"can't parse entities: unmatched end tag at byte offset {match.start()}")
-            stack.pop()
+            _, start, attrs, order = stack.pop()
+            if units > start:  # Telegram drops empty entities
+                found = {"type": ENTITY_TYPES[tag], "offset": start, "length": units - start, "order": order}
+                if tag == "a":
+                    found["url"] = attrs["href"]
+                entities.append(found)
             continue
-        attrs = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
+        attrs = {m.group(1).lower(): _attribute_value(next((g for g in m.groups()[1:] if g is not None), ""))
                  for m in _ATTR.finditer(match.group("attrs"))}
         if tag == "a" and not attrs.get("href"):
             raise BadRequest("can't parse entities: <a> without href")
-        stack.append(tag)
+        stack.append((tag, units, attrs, next(opened)))
     if stack:
-        raise BadRequest(f"can't parse entities: can't find end tag corresponding to start tag \"{stack[-1]}\"")
-    plain.append(text[position:])
-    return "".join(plain)
+        raise BadRequest(f"can't parse entities: can't find end tag corresponding to start tag \"{stack[-1][0]}\"")
+    add(text[position:])
+    entities.sort(key=lambda e: (e["offset"], -e["length"], e["order"]))  # outer before inner
+    return "".join(plain), [{k: v for k, v in e.items() if k != "order"} for e in entities]
 
 
 def utf16_length(text: str) -> int:
@@ -121,6 +163,14 @@ class Sent:
     plain: str  # as the user sees it
     params: dict
     message_id: int
+    entities: list[dict] = field(default_factory=list)  # as Telegram parsed them from the HTML
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(text, url) of each link, as the user sees and follows it."""
+        units = self.plain.encode("utf-16-le")
+        return [(units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le"), e["url"])
+                for e in self.entities if e["type"] == "text_link"]
 
     @property
     def buttons(self) -> list[dict]:
@@ -146,7 +196,9 @@ class FakeBotAPI:
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
+    flood_times: list[float] = field(default_factory=list)  # arrival (time.monotonic) of each 429
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat -> its administrators (getChatMember)
+    creators: dict[int, int] = field(default_factory=dict)  # chat -> the user who created it (status "creator")
     chat_types: dict[int, str] = field(default_factory=dict)  # chat -> its type, where a test set it
     forums: set[int] = field(default_factory=set)  # supergroups with topics (threads)
     usernames: dict[str, int] = field(default_factory=dict)  # "@channel" -> its chat id (getChat)
@@ -169,6 +221,7 @@ class FakeBotAPI:
         self.accepted_times: list[tuple[float, int]] = []  # (arrival, chat) of every accepted sendMessage
         self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
         self._next_backend = itertools.count()
+        self.attempts: list[tuple[float, int]] = []  # (arrival, chat) of every sendMessage, accepted or not
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -435,9 +488,9 @@ class FakeBotAPI:
             self.hang_next -= 1 if hang else 0
             return hang
 
-    def _check_text(self, params: dict) -> str:
+    def _check_text(self, params: dict) -> tuple[str, list[dict]]:
         text = str(params.get("text", ""))
-        plain = parse_html(text) if params.get("parse_mode") == "HTML" else text
+        plain, entities = parse_entities(text) if params.get("parse_mode") == "HTML" else (text, [])
         if not plain.strip():
             raise BadRequest("message text is empty")
         if utf16_length(plain) > MAX_TEXT:
@@ -447,7 +500,7 @@ class FakeBotAPI:
             for button in row:
                 if "callback_data" in button and not 1 <= len(button["callback_data"].encode()) <= 64:
                     raise BadRequest("BUTTON_DATA_INVALID")
-        return plain
+        return plain, entities
 
     def _message(self, method: str, params: dict, message_id: int | None = None) -> dict:
         chat_id = int(params["chat_id"])
@@ -458,17 +511,18 @@ class FakeBotAPI:
         if chat_id in self.migrated_chats:
             raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
                            {"migrate_to_chat_id": self.migrated_chats[chat_id]})
-        plain = self._check_text(params)
+        plain, entities = self._check_text(params)
         message_id = message_id or next(self._message_ids)
         with self._lock:
             if method == "sendMessage":
                 self._flood_check(chat_id)
-            self.sent.append(Sent(method, chat_id, str(params["text"]), plain, params, message_id))
+            self.sent.append(Sent(method, chat_id, str(params["text"]), plain, params, message_id, entities))
             accepted = len(self.accepted_times)
         if self.on_accept is not None and method == "sendMessage":
             self.on_accept(accepted)
         return {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": plain}
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": plain,
+                "entities": entities}
 
     def _flood_check(self, chat_id: int) -> None:
         """Called under the lock: a 429 if this message would break a limit, else it is counted."""
@@ -486,6 +540,7 @@ class FakeBotAPI:
             if broken:
                 self.flood_errors += 1
                 self.floods.append((broken, chat_id))
+                self.flood_times.append(now)
                 raise ApiError(429, f"Too Many Requests: retry after {self.limits.retry_after}",
                                {"retry_after": self.limits.retry_after})
             self._recent.append(now)
@@ -494,6 +549,7 @@ class FakeBotAPI:
 
     def api_sendMessage(self, params):  # noqa: N802
         with self._lock:
+            self.attempts.append((time.monotonic(), int(params["chat_id"])))
             failure = self.fail_next.pop(0) if self.fail_next else None
         if failure is not None:
             raise ApiError(failure, HTTPStatus(failure).phrase)
@@ -506,7 +562,8 @@ class FakeBotAPI:
         with self._lock:
             original = next(s for s in reversed(self.sent) if s.message_id == int(params["message_id"]))
             self.sent.append(Sent("editMessageReplyMarkup", original.chat_id, original.text, original.plain,
-                                  {**original.params, "reply_markup": params.get("reply_markup")}, original.message_id))
+                                  {**original.params, "reply_markup": params.get("reply_markup")}, original.message_id,
+                                  original.entities))
         return True
 
     def api_answerCallbackQuery(self, params):  # noqa: N802
@@ -524,9 +581,12 @@ class FakeBotAPI:
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
     def api_getChatMember(self, params):  # noqa: N802
-        """Administrator (or plain member) as ``admins`` says; the bot itself is an administrator where listed."""
+        """Creator, administrator or plain member as ``creators`` and ``admins`` say (the bot itself is an
+        administrator where listed). A creator is no administrator in Telegram's answer: its own status."""
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False, "first_name": "Reader"}
+        if self.creators.get(chat_id) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in self.admins.get(chat_id, set()):
             return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
                     "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
@@ -551,7 +611,7 @@ class FakeInProcess:
         self.base_url = self._pipe.recv()
 
     def stats(self) -> dict:
-        """Ends the server: the accepted (arrival, chat) pairs and the 429s it answered."""
+        """Ends the server: the accepted (arrival, chat) pairs, the 429s it answered and when."""
         self._pipe.send("stats")
         stats = self._pipe.recv()
         self._process.join(10)
@@ -567,5 +627,6 @@ def _serve_until_asked(limits: FloodLimits | None, pipe) -> None:
     pipe.send(fake.start())
     pipe.recv()
     with fake._lock:
-        pipe.send({"accepted_times": list(fake.accepted_times), "floods": list(fake.floods)})
+        pipe.send({"accepted_times": list(fake.accepted_times), "floods": list(fake.floods),
+                   "flood_times": list(fake.flood_times)})
     fake.stop()

@@ -27,7 +27,7 @@ async def press_and_wait_edit(reader: Reader, sent, button_text: str):
     fake = reader.fake
     before = len(fake.edits_to(reader.chat_id))
     sent_before = len(fake.messages_to(reader.chat_id))
-    fake.user_presses(sent, button_text)
+    fake.user_presses(sent, button_text, user_id=reader.user_id)
     await wait_for(lambda: len(fake.edits_to(reader.chat_id)) > before, what="the edit")
     assert len(fake.messages_to(reader.chat_id)) == sent_before, "a tap must edit, not send a new message"
     edit = fake.edits_to(reader.chat_id)[-1]
@@ -235,7 +235,7 @@ async def test_search_finds_recent_articles_with_every_word(running_bot, reader,
 
 
 GROUP = -1009001
-ADMIN, MEMBER = 501, 502
+ADMIN, MEMBER, CREATOR = 501, 502, 503
 
 
 async def test_in_a_group_only_administrators_change_the_digest(running_bot, fake_api, store, three_topics):
@@ -268,6 +268,73 @@ async def test_in_a_group_only_administrators_change_the_digest(running_bot, fak
     topics = await press_and_wait_edit(member, view, "Topics")
     view = await press_and_wait_edit(member, topics, "« Settings")
     assert "Topics: only Global, MSME (new topics not included)." in view.plain
+
+
+async def press_refused(reader: Reader, sent, button_text: str) -> None:
+    """A tap that would change the group's digest: a notice on the button, no edit, no message."""
+    fake = reader.fake
+    answered, edits, messages = (len(fake.calls("answerCallbackQuery")), len(fake.edits_to(reader.chat_id)),
+                                 len(fake.messages_to(reader.chat_id)))
+    fake.user_presses(sent, button_text, user_id=reader.user_id)
+    await wait_for(lambda: len(fake.calls("answerCallbackQuery")) > answered, what="the notice")
+    notice = fake.calls("answerCallbackQuery")[-1]
+    assert notice["text"] == "Only this group's administrators can change its digest." and notice["show_alert"]
+    assert (len(fake.edits_to(reader.chat_id)), len(fake.messages_to(reader.chat_id))) == (edits, messages)
+
+
+def group_state(store):
+    subscriber, filters = store.subscriber(GROUP), store.filters(GROUP)
+    return (subscriber.active, subscriber.topic_keys, subscriber.digest_time, subscriber.timezone,
+            subscriber.next_digest_at, filters.keep, filters.drop)
+
+
+@pytest.fixture
+def group_with_a_digest(fake_api, store, settings, three_topics):
+    """A supergroup subscribed to Global and MSME with a filter; ADMIN administers it, CREATOR created it.
+
+    Set up in the store: the bot's rate limiter lets a group have 20 requests a minute, getChatMember included."""
+    fake_api.admins[GROUP] = {ADMIN}
+    fake_api.creators[GROUP] = CREATOR  # Telegram answers "creator" for them, not "administrator"
+    store.subscribe(GROUP, "supergroup", [store.find_topic("Global"), store.find_topic("MSME")], days_ago(0),
+                    settings.schedule)
+    store.set_filters(GROUP, [], ["cricket"])
+
+
+
+async def test_in_a_group_a_member_changes_nothing_by_buttons_or_with_timezone(running_bot, fake_api, store,
+                                                                              group_with_a_digest):
+    member = Reader(fake_api, GROUP, "supergroup", user_id=MEMBER)
+    before = group_state(store)
+    [answer] = await member.ask("/timezone Europe/London")
+    assert answer.plain == "Only this group's administrators can change its digest."
+    [view] = await member.ask("/settings")
+    for button in ("18:00", "Turn the digest off", "Clear filters"):
+        await press_refused(member, view, button)
+    topics = await press_and_wait_edit(member, view, "Topics")  # looking is open to everyone
+    await press_refused(member, topics, "✅ MSME")
+    await press_refused(member, topics, "Policy")
+    [page] = await member.ask("/topic Policy")
+    await press_refused(member, page, "Subscribe to Policy")
+    assert group_state(store) == before
+
+
+async def test_in_a_group_its_creator_changes_the_digest_by_buttons_and_with_timezone(running_bot, fake_api, store,
+                                                                                     group_with_a_digest):
+    creator = Reader(fake_api, GROUP, "supergroup", user_id=CREATOR)
+    [answer] = await creator.ask("/timezone Europe/London")
+    assert "08:00 (Europe/London)" in answer.plain and store.subscriber(GROUP).timezone == "Europe/London"
+    [view] = await creator.ask("/settings")
+    view = await press_and_wait_edit(creator, view, "18:00")
+    assert "at 18:00 (Europe/London)" in view.plain and store.subscriber(GROUP).digest_time.hour == 18
+    view = await press_and_wait_edit(creator, view, "Clear filters")
+    assert "Filters: none." in view.plain and not store.filters(GROUP)
+    topics = await press_and_wait_edit(creator, view, "Topics")
+    await press_and_wait_edit(creator, topics, "Policy")
+    assert store.subscriber(GROUP).topic_keys == {"global", "msme", "policy"}
+    view = await press_and_wait_edit(creator, view, "Turn the digest off")
+    assert not store.subscriber(GROUP).active
+    view = await press_and_wait_edit(creator, view, "Turn the digest on")
+    assert store.subscriber(GROUP).active and store.subscriber(GROUP).topic_keys is None
 
 
 async def test_forum_digest_goes_to_the_topic_it_was_asked_in(running_bot, fake_api, settings, store, three_topics):

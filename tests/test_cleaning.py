@@ -40,6 +40,13 @@ def test_media_fallback_text_is_left_out():
     assert html_to_text(html) == "Watch:"
 
 
+def test_the_text_after_an_embed_is_kept():
+    """<embed> has no content; lxml reports what follows it as inside it until the parent ends."""
+    html = '<p>Watch the launch <embed src="https://x.example/v.swf"> live from Sriharikota.</p><p>More later.</p>'
+    assert html_to_text(html) == "Watch the launch live from Sriharikota.\n\nMore later."
+    assert html_to_text("<object><embed src='v.swf'>fallback</embed></object><p>After.</p>") == "After."
+
+
 def test_a_body_without_markup_keeps_its_paragraphs():
     assert html_to_text("First paragraph.\r\n\r\nSecond paragraph,\nwrapped.  AT&amp;T") == \
         "First paragraph.\n\nSecond paragraph, wrapped. AT&T"

@@ -273,7 +273,11 @@ def test_chat_console_answers_like_the_bot(env, tmp_path, sample_file):
     assert "There is no topic called “Sport”" in out and "Available topics: Global." in out
     assert "&amp;" not in out and "<b>" not in out
     # the console is not a subscriber that digests go to
-    newsdigest("chat", env=env, cwd=tmp_path, input="/start\n")
+    started = newsdigest("chat", env=env, cwd=tmp_path, input="/start\n")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith("newsdigest console: type a command such as /latest")
+    assert "Welcome to newsdigest!" in started.stdout and "08:00 (Asia/Kolkata)" in started.stdout
+    assert "/latest: The most recent articles: /latest [n]" in started.stdout and "<b>" not in started.stdout
     store = open_store(env["DATABASE_URL"])
     assert store.active_subscribers() == []
 

@@ -1,10 +1,13 @@
 """Digest delivery against the fake Bot API enforcing Telegram's limits: paced, retried, exactly once."""
 
+import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
+import time as time_module
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -12,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import make_delivery_bot
-from bot.delivery import DigestService, Limits, plan_due
+from bot.delivery import DigestService, FanOut, Limits, plan_due
 from digests.ingest import ingest
 from digests.models import Delivery, Rendering
 from digests.schedule import Schedule
@@ -78,23 +82,37 @@ async def test_limits_never_exceeded_and_every_chat_gets_its_digest_once(setting
         assert all(gap >= (1.0 if chat > 0 else 3.0) * kept for gap in gaps), (chat, gaps)
 
 
-async def test_flood_wait_is_waited_out_and_nothing_is_dropped(fake_api, settings, store, tmp_path):
-    fake_api.limits = FloodLimits(per_second=8)  # stricter than the engine's pace: 429s must come
-    subscribe(store, *range(1, 31))
+async def test_a_429_is_waited_out_for_its_retry_after_by_every_chat_and_nothing_is_dropped(settings, store, tmp_path):
+    """Telegram's 429 says: everybody waits ``retry_after``. The fake allows 8 a second, the engine paces 29: 8 go
+    through, the 9th (and any already on their way) get a 429, and nothing more arrives until the wait is over.
+    Waited by the refused chat only, or not at all, the others keep coming: 24 429s and more, not a handful."""
+    limits = FloodLimits(per_second=8, retry_after=2)
+    telegram = FakeInProcess(limits)
+    chats = list(range(1, 25))
+    subscribe(store, *chats)
     news(store, tmp_path)
-    report = await send_now(settings, store, Limits())
-    assert fake_api.flood_errors > 0 and report.flood_waits == fake_api.flood_errors
-    assert parts_per_chat(fake_api) == Counter({chat: 1 for chat in range(1, 31)})
+    report = await send_now(replace(settings, api_base_url=telegram.base_url), store, Limits())
+    stats = telegram.stats()
+    assert Counter(chat for _, chat in stats["accepted_times"]) == Counter(dict.fromkeys(chats, 1))
+    assert 0 < len(stats["floods"]) <= len(chats) // 2 and report.flood_waits == len(stats["floods"])
+    arrivals = sorted([moment for moment, _ in stats["accepted_times"]] + stats["flood_times"])
+    for refused in stats["flood_times"]:  # the first half of the wait leaves room for what was already on its way
+        waiting = [moment for moment in arrivals
+                   if refused + 0.5 * limits.retry_after < moment < refused + 0.95 * limits.retry_after]
+        assert waiting == [], (refused, [round(moment - refused, 3) for moment in waiting])
+    assert report.seconds >= (len(chats) // limits.per_second - 1) * limits.retry_after
 
 
 async def test_blocked_and_vanished_chats_are_deactivated_and_come_back_with_start(
-        fake_api, settings, store, tmp_path, running_bot):
+        fake_api, settings, store, tmp_path, running_bot, caplog):
     subscribe(store, 11, 12, 13)
     news(store, tmp_path)
     fake_api.blocked_chats.add(12)
     fake_api.missing_chats.add(13)
-    report = await send_now(settings, store)
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        report = await send_now(settings, store)
     assert report.deactivated == 2 and report.delivered == 1
+    assert "Chat 12 is gone (Forbidden: bot was blocked by the user): subscription deactivated" in caplog.messages
     assert store.subscriber(12).active is False and "blocked" in store.subscriber(12).inactive_reason
     assert "chat not found" in store.subscriber(13).inactive_reason.lower()
     tried = len(fake_api.calls("sendMessage"))
@@ -113,6 +131,7 @@ async def test_server_error_burst_is_survived(fake_api, settings, store, tmp_pat
     report = await send_now(settings, store)
     assert report.retries == 6 and report.postponed == 0
     assert parts_per_chat(fake_api) == Counter({chat: 1 for chat in range(1, 11)})
+    assert not any("allow_paid_broadcast" in params for params in fake_api.calls("sendMessage"))  # not paid
 
 
 async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
@@ -124,12 +143,18 @@ async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
     assert parts_per_chat(fake_api) == Counter({21: 1, 22: 1})
 
 
-async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, store, tmp_path):
-    subscribe(store, 31)
+async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, store, tmp_path, caplog):
+    subscribe(store, 31, 32)
     news(store, tmp_path)
-    fake_api.fail_next = [502] * QUICK.attempts_per_run
+    fake_api.fail_next = [502] * QUICK.attempts_per_run * 2
+    started = datetime.now(UTC)
     report = await send_now(settings, store)
-    assert report.postponed == 1 and fake_api.accepted_times == []
+    assert report.postponed == 2 and fake_api.accepted_times == []
+    waiting = store.delivery(31, SCHEDULE.local_day(datetime.now(UTC)))
+    assert (waiting.status, waiting.last_error, waiting.attempts) == ("pending", "Bad Gateway", QUICK.attempts_per_run)
+    assert waiting.next_attempt_at.replace(tzinfo=UTC) >= started + timedelta(seconds=QUICK.next_run_delay)
+    assert "Digest for chat 31 postponed to the next run: Bad Gateway" in caplog.messages
+    store.unsubscribe(32, None)  # turned its digest off meanwhile: the next run has only chat 31's
     later = datetime.now(UTC) + timedelta(seconds=QUICK.next_run_delay + 1)
     async with make_delivery_bot(settings) as bot:
         second = await DigestService(bot, store, SCHEDULE, QUICK).run_once(now=later)
@@ -137,13 +162,13 @@ async def test_what_keeps_failing_waits_for_the_next_run(fake_api, settings, sto
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_subscription(fake_api, settings, store, tmp_path):
-    subscribe(store, -500, topics=None)
+    subscribe(store, -500, -600, topics=None)
     news(store, tmp_path)
-    fake_api.migrated_chats[-500] = -100500
+    fake_api.migrated_chats.update({-500: -100500, -600: -100600})
     report = await send_now(settings, store)
-    assert report.migrated == 1 and report.delivered == 1
+    assert report.migrated == 2 and report.delivered == 2
     assert store.subscriber(-500) is None and store.subscriber(-100500).active
-    assert parts_per_chat(fake_api) == Counter({-100500: 1})
+    assert parts_per_chat(fake_api) == Counter({-100500: 1, -100600: 1})
     assert store.delivery(-100500, SCHEDULE.local_day(datetime.now(UTC))).status == "sent"
 
 
@@ -328,3 +353,100 @@ async def test_the_digest_leads_with_stories_carried_by_more_sources_then_freshe
     assert order == sorted(order)
     assert text.rstrip().endswith(
         "… and 6 more stories: /latest shows the newest; by topic: /topic Business (3), /topic Kerala (3).")
+
+
+async def test_paid_broadcast_asks_for_it_on_every_message_and_the_report_says_what_happened(fake_api, settings, store,
+                                                                                          tmp_path):
+    subscribe(store, 71, 72, -73)
+    news(store, tmp_path)
+    fake_api.fail_next = [502]
+    report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    assert Limits.paid() == Limits(messages_per_second=950.0, paid_broadcast=True, concurrency=64)
+    assert [params.get("allow_paid_broadcast") for params in fake_api.calls("sendMessage")] == [True] * 4
+    assert report.summary_line().startswith("3 digests delivered in 3 messages (")
+    assert report.summary_line().endswith(" s); 0 flood waits, 1 retries, 0 chats deactivated, 0 migrated, "
+                                          "0 failed, 0 postponed")
+
+
+async def test_a_crash_while_sending_is_logged_and_a_clean_run_logs_no_error(fake_api, settings, store, tmp_path,
+                                                                             caplog):
+    subscribe(store, 81)
+    news(store, tmp_path)
+    async with make_delivery_bot(settings) as bot:
+        service = DigestService(bot, store, SCHEDULE, QUICK)
+        assert (await service.run_once(send_now=True)).delivered == 1
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        with store.engine.begin() as connection:  # the database loses a table under the running sender
+            connection.exec_driver_sql("ALTER TABLE deliveries RENAME TO deliveries_gone")
+        service.tick()
+        with pytest.raises(OperationalError, match="no such table"):
+            await service.wait()
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.getMessage() == "Digest sending failed" and "no such table" in str(record.exc_info[1])
+
+
+async def test_a_message_telegram_refuses_fails_that_digest_and_the_chat_stays_subscribed(fake_api, settings, store,
+                                                                                        tmp_path, caplog):
+    subscribe(store, 91, 92, 93)
+    news(store, tmp_path)
+    fake_api.fail_next = [400, 400]  # a Bad Request that is not "chat not found"
+    report = await send_now(settings, store)
+    assert (report.failed, report.deactivated, report.delivered) == (2, 0, 1)
+    assert store.subscriber(91).active and store.subscriber(92).active
+    assert "Telegram refused the digest for chat 91: Bad Request" in caplog.messages
+    failed = store.delivery(91, SCHEDULE.local_day(datetime.now(UTC)))
+    assert (failed.status, failed.last_error) == ("failed", "Bad Request")
+
+
+async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst(store):
+    """Turns come one interval apart, and one late turn may follow at once: the rolling one-second window is
+    what keeps that burst from making a sixth message in a second at five a second."""
+    fan_out = FanOut(None, store, Limits(messages_per_second=5))
+    times = []
+
+    async def turn():
+        await fan_out._pace()
+        times.append(time_module.monotonic())
+
+    await asyncio.gather(*(turn() for _ in range(12)))
+    assert max(sum(1 for other in times if moment - 1.0 < other <= moment) for moment in times) <= 5
+
+
+async def test_a_message_left_in_flight_by_a_crash_counts_as_sent_and_says_so(store, tmp_path, caplog):
+    subscribe(store, 95)
+    news(store, tmp_path)
+    now = datetime.now(UTC)
+    plan_due(store, SCHEDULE, now, send_now=True)
+    [delivery] = store.pending_deliveries(now)
+    assert store.claim_part(delivery.id, 0)  # handed to Telegram, then the process died
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        DigestService(None, store, SCHEDULE)
+    assert any(m.startswith("1 digest messages were in flight when the sender stopped: their fate is unknown") and m.endswith("95 (1 of 1)") for m in caplog.messages)
+    assert store.delivery(95, SCHEDULE.local_day(now)).status == "sent"
+
+
+async def test_two_parts_to_one_chat_keep_its_interval_a_group_the_longer_one(fake_api, settings, store, tmp_path):
+    subscribe(store, 1, -1001)
+    news(store, tmp_path, count=16, long=True)  # two messages each
+    await send_now(settings, store, replace(QUICK, private_interval=0.1, group_interval=1.0))
+    by_chat = defaultdict(list)
+    for moment, chat in fake_api.accepted_times:
+        by_chat[chat].append(moment)
+    assert len(by_chat[1]) == len(by_chat[-1001]) == 2
+    assert by_chat[-1001][1] - by_chat[-1001][0] >= 0.5  # half the interval: arrival times vary, the order not
+
+
+async def test_retries_back_off_exponentially_with_jitter(fake_api, settings, store, tmp_path):
+    subscribe(store, 41)
+    news(store, tmp_path)
+    fake_api.fail_next = [502, 503, 500]
+    report = await send_now(settings, store)  # QUICK: 0.2 s, doubled each time; jitter: half to all of it
+    assert report.retries == 3 and report.delivered == 1
+    times = [moment for moment, chat in fake_api.attempts if chat == 41]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert len(gaps) == 3 and all(gap >= QUICK.backoff_base * 2 ** n / 2 for n, gap in enumerate(gaps)), gaps
+
+
+async def test_a_private_chat_waits_its_interval_a_group_or_channel_the_longer_one(store):
+    fan_out = FanOut(None, store, Limits())
+    assert [fan_out._interval(chat) for chat in (1, 5001, -1, -1001234)] == [1.05, 1.05, 3.1, 3.1]

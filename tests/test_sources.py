@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram import Bot
 
 from bot.alerts import alert_failing_sources
+from bot.app import make_delivery_bot
 from digests.fetching import Fetcher, next_attempt
 from digests.ingest import ingest
 from digests.sources import Source, SourcesFileError, load_sources_file
@@ -78,6 +78,23 @@ def test_http_charset_and_redirects(store, server, fetcher):
     assert store.latest(1)[0].title == "Caf\u00e9 cr\u00e8me"  # the HTTP charset beats the wrong declaration
 
 
+def test_an_http_charset_cannot_route_a_document_into_utf7(store, server, fetcher):
+    """Served as UTF-7, "+ADw-!ENTITY" is an entity declaration to feedparser: the feed is refused for its
+    encoding. Article XML is read as it declares itself (lxml never sees the HTTP charset): no entity there."""
+    hidden = '<!DOCTYPE {} [+ADw-!ENTITY leak "EXPANDED">]>'
+    feed = rss(title="t &amp;leak;").replace(b"?>", b"?>" + hidden.format("rss").encode(), 1)
+    article = ('<?xml version="1.0" encoding="utf-8"?>' + hidden.format("root")
+               + "<root><title>t &leak;</title><link>https://wire.example/a</link></root>").encode()
+    utf7 = {"Content-Type": "application/xml; charset=utf-7"}
+    server.routes["/feed"], server.routes["/article"] = Route(feed, headers=utf7), Route(article, headers=utf7)
+    report = poll(store, Source(server.url("/feed"), name="feed"), fetcher)
+    assert [r.reason for r in report.rejected] == [
+        "the utf-7 encoding is not accepted: markup can hide in it from the entity check"]
+    report = poll(store, Source(server.url("/article"), name="article"), fetcher)
+    assert report.new == 0 and "not well-formed XML" in report.rejected[0].reason
+    assert store.article_count() == 0
+
+
 @pytest.mark.parametrize(("route", "reason"), [
     (Route(status=500), "HTTP 500"),
     (Route(redirect_to="/bad"), "too many redirects"),
@@ -121,7 +138,7 @@ async def test_a_day_of_failures_alerts_each_admin_once(store, server, fetcher, 
     server.routes["/down"] = Route(status=500)
     source = Source(server.url("/down"), name="down <wire>")
     poll(store, source, fetcher)
-    async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+    async with make_delivery_bot(settings) as bot:  # the bot's own defaults: HTML
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=23)) == 0
         poll(store, source, fetcher, now=T0 + timedelta(hours=24))
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=24)) == 1
@@ -129,8 +146,9 @@ async def test_a_day_of_failures_alerts_each_admin_once(store, server, fetcher, 
         assert await alert_failing_sources(bot, store, [501, 502], now=T0 + timedelta(hours=30)) == 0
     for admin in (501, 502):
         [message] = fake_api.messages_to(admin)
-        assert "down &lt;wire&gt;" in message.text or "down <wire>" in message.text
-        assert "HTTP 500" in message.text and source.location in message.text
+        assert message.params["parse_mode"] == "HTML" and "<b>down &lt;wire&gt;</b>" in message.text
+        assert message.plain.startswith("⚠️ Source down <wire> has been failing since 2026-03-01 12:00 UTC")
+        assert "HTTP 500" in message.plain and source.location in message.plain
 
 
 def test_sources_file(tmp_path):

@@ -227,3 +227,25 @@ def test_digest_max_items_is_a_setting_with_a_clear_message_when_wrong():
     assert load_settings({}, env_file="").digest_max_items == 30
     with pytest.raises(SettingsError, match="DIGEST_MAX_ITEMS=0 is out of range"):
         load_settings({"DIGEST_MAX_ITEMS": "0"}, env_file="")
+
+
+def test_two_sources_using_the_same_id_for_different_stories_in_one_batch_keep_both(store, tmp_path):
+    """An article is known by its source and id together: another source's id 7 is another story."""
+    write_article(tmp_path / "a", 7, title="Monsoon arrives early in Kerala", source="one.example",
+                  link="https://one.example/7", when=DAY)
+    write_article(tmp_path / "b", 7, title="Steel output rises in July", source="two.example",
+                  link="https://two.example/7", when=DAY)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "both.xml").write_text(  # and the same in one file
+        "<articles><root><id>8</id><source>one.example</source><title>Rice exports rise</title>"
+        "<link>https://one.example/8</link></root><root><id>8</id><source>two.example</source>"
+        "<title>Cricket league opens</title><link>https://two.example/8</link></root></articles>")
+    report = ingest(store, [str(tmp_path / name) for name in "abc"], source_tz=KOLKATA)
+    assert (report.new, report.duplicate, report.rejected) == (4, 0, [])
+    assert {(a.source, a.external_id, a.title) for a in store.latest(10)} == {
+        ("one.example", "7", "Monsoon arrives early in Kerala"), ("two.example", "7", "Steel output rises in July"),
+        ("one.example", "8", "Rice exports rise"), ("two.example", "8", "Cricket league opens")}
+    write_article(tmp_path / "d", 7, title="Monsoon arrives early in Kerala (updated)", source="one.example",
+                  link="https://one.example/7?v=2", when=DAY)
+    again = ingest(store, [str(tmp_path / "d")], source_tz=KOLKATA)
+    assert (again.new, again.duplicate) == (0, 1)  # the same source's id 7 again: the same story

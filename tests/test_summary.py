@@ -4,7 +4,7 @@ import pytest
 
 from digests.cleaning import html_to_text
 from digests.parsing import parse_file
-from digests.summary import ELLIPSIS, split_sentences, strip_dateline, summarize
+from digests.summary import ELLIPSIS, shorten, split_sentences, strip_dateline, summarize
 from tests.conftest import KOLKATA
 
 
@@ -74,3 +74,73 @@ def test_text_without_spaces_is_cut_between_characters():
 def test_headings_bylines_and_credits_before_the_text_are_not_the_lede(labels):
     assert summarize(f"{labels}\n\nNew Delhi, Aug 7 (KNN) The ministry said exports grew. Imports fell.") == \
         "The ministry said exports grew. Imports fell."
+
+
+@pytest.mark.parametrize("lede", [
+    "RBI keeps repo rate unchanged.",
+    "GST collections rose 12 per cent in July.",
+    "NASA launched a probe to Europa.",
+    "ISRO launched PSLV-C60 on Monday.",
+    "US-India trade talks resumed.",
+    # an acronym spelled out, or set off by dashes, is the subject, not a place and its agency
+    "RBI (Reserve Bank of India) keeps the repo rate unchanged.",
+    "NASA (Space Agency)  launched a probe.",
+    "GST (Goods and Services Tax) collections rose in July.",
+    "SEBI - the market regulator - tightened the rules.",
+])
+def test_an_acronym_opening_the_lede_is_not_a_dateline(lede):
+    assert summarize(lede) == " ".join(lede.split())
+
+
+@pytest.mark.parametrize(("text", "lede"), [
+    ("MUMBAI (Reuters) - RBI keeps repo rate unchanged.", "RBI keeps repo rate unchanged."),
+    ("NEW DELHI (PTI): GST collections rose 12 per cent.", "GST collections rose 12 per cent."),
+    ("WASHINGTON — NASA launched a probe.", "NASA launched a probe."),
+    ("Mumbai, Aug 7 (KNN) RBI keeps repo rate unchanged.", "RBI keeps repo rate unchanged."),
+    ("NEW YORK, Aug 7 (Reuters) - Stocks fell.", "Stocks fell."),
+])
+def test_a_dateline_before_an_acronym_is_taken_off(text, lede):
+    assert summarize(text) == lede
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("It rose. and then it fell. Then it stopped.", ["It rose. and then it fell.", "Then it stopped."]),  # lowercase
+    ("Prof. Rao spoke. Next.", ["Prof. Rao spoke.", "Next."]),  # an abbreviation at the very start
+    ('They met "Dr." Rao later. Next.', ['They met "Dr." Rao later.', "Next."]),  # inside quotes
+    ("Author J. K. Rowling spoke. Next.", ["Author J. K. Rowling spoke.", "Next."]),  # initials
+    ("It rose. Go on", ["It rose.", "Go on"]),
+])
+def test_sentence_ends(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+def test_split_sentences_stops_after_its_limit():
+    assert split_sentences("Aa bb. Cc dd. Ee ff. Gg hh.", limit=2) == ["Aa bb.", "Cc dd.", "Ee ff. Gg hh."]
+
+
+@pytest.mark.parametrize(("text", "budget", "cut"), [
+    ("x" * 10, 10, "x" * 10),  # exactly the budget: whole
+    ("aaaa bbbb cc dd", 12, "aaaa bbbb…"),  # "aaaa bbbb cc…" would be 13
+    ("aa bb cc dd ee", 9, "aa bb cc…"),  # the last space in the budget, not the first
+    ("a bbbbbbbbbbbbbb", 10, "a…"),  # a one-letter first word is still a word
+    ("aa bb, cc dd ee", 8, "aa bb…"),  # no dangling comma
+    ("NEW TAX rules apply", 10, "NEW TAX…"),  # only punctuation and spaces are taken off the end
+])
+def test_shorten_cuts_at_the_last_word_boundary_within_the_budget(text, budget, cut):
+    assert shorten(text, budget) == cut and len(cut) <= budget
+
+
+def test_labels_before_the_text_are_skipped_and_a_long_first_paragraph_is_the_lede():
+    assert summarize("One\n\nTwo\n\nThree\n\nFour\n\nThe text.") == "The text."
+    assert summarize("Key highlights\n\nExports grew.\n\nImports fell.") == "Exports grew. Imports fell."
+    long_heading = "word " * 100 + "\n\nThe text."
+    assert summarize(long_heading, 100).startswith("word word") and summarize(long_heading, 100).endswith(ELLIPSIS)
+
+
+@pytest.mark.parametrize(("text", "budget", "summary"), [
+    ("Exports grew fast.", 18, "Exports grew fast."),  # exactly the budget
+    ("Aa bb. Cc dd.", 13, "Aa bb. Cc dd."),  # two sentences, a space between, exactly the budget
+    ("Aa bb. Cc dd.", 12, "Aa bb."),  # one character over: only the first
+])
+def test_summary_budget_boundaries(text, budget, summary):
+    assert summarize(text, budget) == summary
