@@ -8,6 +8,8 @@ import csv
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from telegram.error import InvalidToken, NetworkError
 
 from bot import app
@@ -66,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     except NetworkError as error:
         message = f"Cannot reach the Telegram Bot API at {settings.api_base_url}: {error}"
         print(redact(message, (settings.token or "",)), file=sys.stderr)
+        return 1
+    except OperationalError as error:  # the server is down, refuses us, or the file cannot be opened
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(error.orig or error).strip().splitlines()[0]
+        print(f"Cannot use the database at {where} (DATABASE_URL): {reason}", file=sys.stderr)
         return 1
 
 

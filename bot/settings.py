@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
 from digests.schedule import Schedule
+from digests.storage.base import database_url
 from digests.sources import Source, SourcesFileError, load_sources_file, split_sources
 from digests.summary import DEFAULT_SUMMARY_CHARS
 
@@ -126,7 +127,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if value := get("TELEGRAM_API_BASE_URL"):
         changes["api_base_url"] = api_base_url(value)
     if value := get("DATABASE_URL"):
-        changes["database_url"] = value
+        try:
+            changes["database_url"] = database_url(value)
+        except ValueError as error:  # the message names the scheme, never the URL (it may hold a password)
+            raise SettingsError(f"DATABASE_URL {error}") from None
     if value := get("NEWS_SOURCES"):
         changes["news_sources"] = split_sources(value)
     if value := get("DIGEST_TIME"):

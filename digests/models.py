@@ -1,4 +1,4 @@
-"""Database tables (SQLAlchemy 2 ORM). Times are stored as naive UTC and come back as aware UTC."""
+"""Database tables (SQLAlchemy 2 ORM). Times are stored as UTC and come back as aware UTC."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator):
-    impl = DateTime
+    """An aware datetime. PostgreSQL: ``timestamp with time zone``, so that any aware value (however bound)
+    means the same instant whatever the session's TimeZone. SQLite has no such type: naive UTC there."""
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
@@ -18,15 +21,19 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use an aware one")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def topic_key(name: str) -> str:
-    """The form topics are matched by: trimmed, inner spaces folded, case-insensitive."""
-    return " ".join(name.split()).casefold()
+    """The form topics are matched by: trimmed, inner spaces folded, case-insensitive (and within its column:
+    case folding can lengthen a name, "ß" to "ss")."""
+    return " ".join(name.split()).casefold()[:200]
 
 
 class Base(DeclarativeBase):

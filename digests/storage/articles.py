@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, Topic, topic_key
-from digests.storage.base import CHUNK, chunks, grouped
+from digests.storage.base import CHUNK, chunks, grouped, lock_article_writers
 from digests.storage.ledger import LedgerEntry, record_files
 
 # Another source's article with the same headline words published this close in time is the same story. A
@@ -60,11 +60,14 @@ class ArticleQueries:
         An article is the same as a stored one (or an earlier one of the same batch) when it has the same
         source and id, or else the same link, or else a near-identical headline (same words) published by
         another source within ``STORY_HOURS``; the other source is then recorded as also carrying the story. The whole batch
-        is a handful of set-based statements, so that large ingests are not held up by the database.
+        is a handful of set-based statements, so that large ingests are not held up by the database. Writers of
+        articles take turns (``lock_article_writers``), however many processes on however many machines.
         """
         items = list(items)
         outcome: list[bool] = []
         with self.session() as session, session.begin():
+            # before looking anything up: another process storing the same story now must not go unseen
+            lock_article_writers(session.connection())
             record_files(session.connection(), files, arrived_at)
             if not items:
                 return []
