@@ -22,10 +22,9 @@ def newsdigest(*args: str, env: dict, cwd: Path, input: str | None = None) -> su
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict:
+def env(database_url: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWS_", "DIGEST_", "DATABASE_"))}
-    return {**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}", "SOURCE_TIMEZONE": "Asia/Kolkata",
-            "DIGEST_TIMEZONE": "Asia/Kolkata"}
+    return {**clean, "DATABASE_URL": database_url, "SOURCE_TIMEZONE": "Asia/Kolkata", "DIGEST_TIMEZONE": "Asia/Kolkata"}
 
 
 def test_run_without_token_says_how_to_get_one(env, tmp_path):
@@ -52,6 +51,34 @@ def test_unreachable_api_is_a_clear_error(env, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"Cannot reach the Telegram Bot API at {url}")
     assert TOKEN not in result.stderr
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("mysql://u:secret@db.example/news", "DATABASE_URL names a mysql database; newsdigest works with SQLite"),
+    ("postgresql+asyncpg://u:secret@db.example/news", "DATABASE_URL names the asyncpg driver"),
+    ("not a url", "DATABASE_URL is not a database URL such as sqlite:///"),
+])
+def test_unsupported_database_url_is_a_clear_error(url, expected, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    result = newsdigest("stats", env={**clean, "DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: {expected}"), line
+    assert "secret" not in line
+
+
+def test_database_that_does_not_answer_is_one_line_without_the_password(tmp_path):
+    unused = FakeBotAPI()
+    port = int(unused.start().rsplit(":", 1)[1].split("/")[0])
+    unused.stop()  # nothing listens there any more
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    result = newsdigest("stats", env={**clean, "DATABASE_URL": f"postgresql://news:secret@127.0.0.1:{port}/news"},
+                        cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Cannot use the database at postgresql+psycopg://news:***@127.0.0.1:{port}/news "
+                           "(DATABASE_URL): "), line
+    assert "secret" not in result.stderr
 
 
 def test_bad_setting_is_a_clear_error(env, tmp_path):

@@ -289,7 +289,8 @@ async def test_ingest_job_alerts_the_admins_of_a_source_down_for_a_day(store, se
     try:
         [alert] = await wait_for(lambda: fake_api.messages_to(777), what="the admin alert")
         assert "down.example" in alert.text and "HTTP 502" in alert.text
-        assert store.source_state("down.example").alerted
+        # marked once the fake server has answered the bot, which is a moment after it recorded the message
+        await wait_for(lambda: store.source_state("down.example").alerted, what="the source marked alerted")
         assert len(server.requests) == 1 and server.requests[0][1]["user-agent"].startswith("newsdigest/")
     finally:
         await application.updater.stop()
