@@ -112,7 +112,7 @@ class TsvectorSearch(SearchIndex):
     settles any word found at least ``limit`` times among them; otherwise the GIN index gives every match,
     which for such a word are few, sorted by date."""
 
-    RECENT = 2000
+    RECENT = 1000
 
     def install(self, connection: Connection) -> None:
         # moves into an Alembic revision at merge
