@@ -235,7 +235,7 @@ async def test_killed_midway_then_restarted_delivers_the_rest_without_duplicates
     subscribe(store, *chats)
     news(store, tmp_path, count=16, long=True)  # two messages per chat
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
-           "DATABASE_URL": str(store.engine.url), "DIGEST_TIMEZONE": "Asia/Kolkata", "DIGEST_TIME": "08:00"}
+           "DATABASE_URL": store.url, "DIGEST_TIMEZONE": "Asia/Kolkata", "DIGEST_TIME": "08:00"}
     command = [sys.executable, "-m", "bot.cli", "digest", "--send"]
     first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     fake_api.on_accept = lambda count: os.kill(first.pid, signal.SIGKILL) if count == 17 else None

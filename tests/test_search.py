@@ -67,7 +67,7 @@ def test_what_users_type_is_never_query_syntax(store, typed, expected):
 @pytest.fixture
 def small_pages(store, monkeypatch):
     """The search's page sizes cut down, so that a few hundred articles take every path of ``newest``."""
-    for name, value in {"FIRST_PAGE": 8, "FEW": 3, "RECENT": 20}.items():
+    for name, value in {"PAGES": (8, 32), "FEW": 3, "RECENT": 20}.items():
         if hasattr(store.search_index, name):
             monkeypatch.setattr(store.search_index, name, value)
 

@@ -38,18 +38,15 @@ class SearchIndex:
         raise NotImplementedError
 
 
-def _by_date(found: dict[int, datetime], limit: int) -> list[tuple[datetime, int]]:
-    return sorted(((published, ident) for ident, published in found.items()), reverse=True)[:limit]
-
-
 class Fts5Search(SearchIndex):
     """FTS5 gives its matches in rowid (article id) order only, and ids follow arrival, which follows
-    publication closely but not exactly (a feed lists its newest item first, an archive may be copied in any
-    order). So matches are read newest id first, a page at a time, until no article not yet read could be
-    newer than the ``limit``-th newest found: the few that could (published at least as late, id lower) are
-    checked one by one. Exact whatever the order; a page or two when ids follow dates, as they do."""
+    publication closely but not exactly (a feed lists its newest item first). So matches are read newest id
+    first, a page or two, until no article not yet read could be newer than the ``limit``-th newest found:
+    the few that could (published at least as late, id lower) are checked one by one. Where ids do not follow
+    dates (an archive copied in any order) this does not settle it, and every match is looked at, as the
+    publication index is walked newest first."""
 
-    FIRST_PAGE = 64
+    PAGES = (64, 1024)
     FEW = 32  # articles checked one by one rather than read another page for
 
     def install(self, connection: Connection) -> None:
@@ -72,12 +69,11 @@ class Fts5Search(SearchIndex):
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int) -> list[int]:
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)  # quoted: never FTS5 syntax
-        found: dict[int, datetime] = {}  # id -> publication time of the matches read so far
-        below, page = 2**63 - 1, max(self.FIRST_PAGE, 4 * limit)  # matches with ids from below down are unread
-        while True:
+        top: list[tuple[datetime, int]] = []  # (published, id) of the newest matches read so far
+        below = 2**63 - 1  # matches with lower ids are not read yet
+        for page in self.PAGES:
             ids = [row[0] for row in connection.execute(_FTS_PAGE, dict(match=match, below=below, page=page))]
-            found.update(_published(connection, ids))
-            top = _by_date(found, limit)
+            top = _newest(top, _published(connection, ids), limit)
             if len(ids) < page:  # every match read
                 return [ident for _, ident in top]
             below = ids[-1]
@@ -88,20 +84,28 @@ class Fts5Search(SearchIndex):
                 if len(unread) <= self.FEW:
                     matching = [ident for ident in unread
                                 if connection.execute(_FTS_HAS, dict(match=match, id=ident)).first()]
-                    found.update(_published(connection, matching))
-                    return [ident for _, ident in _by_date(found, limit)]
-            page *= 4
+                    return [ident for _, ident in _newest(top, _published(connection, matching), limit)]
+        return list(connection.scalars(_FTS_ALL, dict(match=match, limit=limit)))
 
 
 _FTS_PAGE = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid < :below "
                  "ORDER BY rowid DESC LIMIT :page")
 _FTS_HAS = text("SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match AND rowid = :id")
+# every match, kept aside, while the publication index is walked newest first until the limit is found
+_FTS_ALL = text("SELECT id FROM articles INDEXED BY ix_articles_published WHERE id IN "
+                "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match) "
+                "ORDER BY published_at DESC, id DESC LIMIT :limit")
 
 
-def _published(connection: Connection, ids: list[int]) -> dict[int, datetime]:
+def _published(connection: Connection, ids: list[int]) -> list[tuple[datetime, int]]:
     if not ids:
-        return {}
-    return dict(connection.execute(select(Article.id, Article.published_at).where(Article.id.in_(ids))).all())
+        return []
+    return [(published, ident) for ident, published in
+            connection.execute(select(Article.id, Article.published_at).where(Article.id.in_(ids)))]
+
+
+def _newest(top: list[tuple[datetime, int]], more: list[tuple[datetime, int]], limit: int) -> list[tuple[datetime, int]]:
+    return sorted(top + more, reverse=True)[:limit]
 
 
 class TsvectorSearch(SearchIndex):
@@ -115,9 +119,12 @@ class TsvectorSearch(SearchIndex):
     RECENT = 1000
 
     def install(self, connection: Connection) -> None:
-        # moves into an Alembic revision at merge
-        for statement in TSVECTOR_DDL:
-            connection.exec_driver_sql(statement)
+        # moves into an Alembic revision at merge. Looked for first: even with IF NOT EXISTS, ALTER TABLE
+        # would lock the articles of every other process each time one starts
+        if connection.exec_driver_sql("SELECT 1 FROM pg_attribute WHERE attrelid = 'articles'::regclass "
+                                      "AND attname = 'search' AND NOT attisdropped").first() is None:
+            for statement in TSVECTOR_DDL:
+                connection.exec_driver_sql(statement)
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int) -> list[int]:
         # plainto_tsquery: every word must be there (AND), and nothing the user types is query syntax
