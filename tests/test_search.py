@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from digests.models import Article
-from digests.storage import NewArticle
+from digests.storage import NewArticle, Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -62,6 +62,25 @@ def test_what_users_type_is_never_query_syntax(store, typed, expected):
     store.add_articles([article(1, "Cricket league opens"), article(2, "Opens with a bang", published=NOW - timedelta(1))],
                        arrived_at=NOW)
     assert titles(store, *typed.split()) == expected
+
+
+def test_an_index_made_over_stored_articles_covers_them(store):
+    """A database whose articles were stored before it had a search index (or lost it) gets one, with them in."""
+    store.add_articles([article(1, "Monsoon arrives early"), article(2, "Rice exports rise")], arrived_at=NOW)
+    with store.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            for statement in ("DROP TRIGGER articles_fts_delete", "DROP TRIGGER articles_fts_update",
+                              "DROP TABLE articles_fts"):
+                connection.exec_driver_sql(statement)
+        else:
+            connection.exec_driver_sql("ALTER TABLE articles DROP COLUMN search")  # and its index
+    again = Store(store.url)
+    try:
+        assert titles(again, "monsoon") == ["Monsoon arrives early"]
+        again.add_articles([article(3, "Monsoon floods roads", published=NOW + timedelta(hours=1))], arrived_at=NOW)
+        assert titles(again, "monsoon") == ["Monsoon floods roads", "Monsoon arrives early"]
+    finally:
+        again.close()
 
 
 @pytest.fixture

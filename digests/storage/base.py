@@ -64,7 +64,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a server that does not answer (a firewall dropping packets) fails in seconds, not the system's minutes
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 class StoreBase:
