@@ -1,6 +1,7 @@
-"""Benchmark (not a test): ingest many generated articles into a fresh SQLite file and compare with a floor.
+"""Benchmark (not a test): ingest many generated articles into a fresh database and compare with a floor.
 
     .venv/bin/python bench/ingest.py [--articles 100000] [--rss-files 100] [--items-per-rss 50]
+                                     [--database sqlite|postgresql|URL]
 
 Writes the articles in the sample's format (one file each, bodies of varied size) and a set of RSS files to a
 temporary folder, streaming (never all in memory), ingests them with the real pipeline, and prints:
@@ -27,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 import html2text  # noqa: E402
 
 from digests.ingest import WORKERS, ingest  # noqa: E402
-from digests.storage import open_store  # noqa: E402
+from digests.storage import migrate, open_store  # noqa: E402
+from bench.databases import fresh_database  # noqa: E402
 
 WORDS = ("government ministry export trade small enterprises credit scheme growth quarter percent india "
          "russia industrial cooperation session delegation agreement sector investment policy market "
@@ -160,14 +162,18 @@ def main() -> None:
     parser.add_argument("--rss-files", type=int, default=100)
     parser.add_argument("--items-per-rss", type=int, default=50)
     parser.add_argument("--floor-sample", type=int, default=5000, help="bodies timed for the floor")
+    parser.add_argument("--database", default="sqlite", help="sqlite, postgresql (a throwaway server) or a URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="newsdigest-bench-") as temp:
+    with tempfile.TemporaryDirectory(prefix="newsdigest-bench-") as temp, \
+            fresh_database(args.database, Path(temp)) as url:
         folder = Path(temp)
         started = time.perf_counter()
         total = generate(folder, args.articles, args.rss_files, args.items_per_rss)
         print(f"generated {total} articles ({args.articles} article files, {args.rss_files} RSS files) "
               f"in {time.perf_counter() - started:.1f} s")
-        store = open_store(f"sqlite:///{folder / 'bench.db'}")
+        migrate(url)
+        store = open_store(url)
+        print(f"database: {store.engine.dialect.name}")
         started, cpu = time.perf_counter(), os.times()
         report = ingest(store, [str(folder / "articles"), str(folder / "feeds")], source_tz=UTC)
         elapsed, cpu = time.perf_counter() - started, [b - a for a, b in zip(cpu, os.times())]

@@ -39,6 +39,7 @@ from digests.topics import BUILT_IN, DEFAULT_TOPIC, TopicRules  # noqa: F401 - D
 log = logging.getLogger(__name__)
 
 MAX_LINK_CHARS = 2048
+MAX_PATH_CHARS = 2048  # the file ledger's column
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
 WRITE_BATCH = 500  # articles per database transaction
@@ -109,21 +110,28 @@ def placed_date(raw: RawArticle, now: datetime) -> tuple[datetime, bool]:
 def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMMARY_CHARS,
             rules: TopicRules = BUILT_IN, link: str | None = None) -> NewArticle:
     """Clean the body, write the summary, make topics of the categories (``rules``: the source's), and fit
-    every field to its column (``link``: if already canonical)."""
-    text = html_to_text(raw.html)
+    every field to its column (``link``: if already canonical).
+
+    NUL characters are taken out: a feed read leniently can carry them, and PostgreSQL refuses them in text
+    (the whole batch would fail, again at every run)."""
+    text = _no_nul(html_to_text(raw.html))
     published_at, date_known = placed_date(raw, now)
     return NewArticle(
-        source=raw.source[:200],
-        link=link or canonical_link(raw.link),
-        title=shorten(raw.title, 500),
+        source=_no_nul(raw.source)[:200],
+        link=_no_nul(link or canonical_link(raw.link)),
+        title=shorten(_no_nul(raw.title), 500),
         published_at=published_at,
         date_known=date_known,
         text=text,
         summary=item_summary(raw.title, text, html_to_text(raw.description), summary_chars),
-        topics=[name[:200] for name in rules.topics(raw.categories)],
-        external_id=raw.external_id[:200] if raw.external_id else None,
-        author=raw.author[:200] if raw.author else None,
+        topics=[_no_nul(name)[:200] for name in rules.topics(raw.categories)],
+        external_id=_no_nul(raw.external_id)[:200] if raw.external_id else None,
+        author=_no_nul(raw.author)[:200] if raw.author else None,
     )
+
+
+def _no_nul(value: str) -> str:
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_chars: int,
@@ -246,6 +254,10 @@ def _file_jobs(store: Store, sources: list[Source], report: IngestReport, *, sou
                     skipped(1)
                     continue
                 if not S_ISREG(stat.st_mode):  # a pipe or device named like an article would block the read
+                    skipped(1)
+                    continue
+                if len(item.path) > MAX_PATH_CHARS:  # the ledger could not hold it
+                    report.rejected.append(Rejection(item.path, f"path longer than {MAX_PATH_CHARS} characters"))
                     skipped(1)
                     continue
                 found.append((item, stat))

@@ -1,4 +1,4 @@
-"""Database tables (SQLAlchemy 2 ORM). Times are stored as naive UTC and come back as aware UTC."""
+"""Database tables (SQLAlchemy 2 ORM). Times are stored as UTC and come back as aware UTC."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from digests.topics import topic_key  # noqa: F401 - the key topics are stored a
 
 
 class UTCDateTime(TypeDecorator):
-    impl = DateTime
+    """An aware datetime. PostgreSQL: ``timestamp with time zone``, so that any aware value (however bound)
+    means the same instant whatever the session's TimeZone. SQLite has no such type: naive UTC there."""
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
@@ -20,10 +23,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use an aware one")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # Constraint names as PostgreSQL makes them for unnamed constraints, so that the databases 0.1.0 made (without

@@ -6,8 +6,8 @@ lede become sets of words (case, accents, punctuation and function words left ou
 Snowball so that "heads" and "head" meet, Chinese and Japanese cut into pairs of characters), and two
 articles are compared by how many words they share: the cosine of the headlines' sets and that of the
 headlines with their ledes, both of which must be high (their geometric mean), so that a shared lede under
-unrelated headlines, or a shared topic word, is not enough. Headlines that each carry a number the other
-lacks ("wellness calendar, Aug. 16-23" / "Aug. 23-30", "АГНКС «Лида»: 18 июня" / "«Гомель-1»: 24 июня") are
+unrelated headlines, or a shared topic word, is not enough. Headlines that both carry numbers, not the same
+ones ("wellness calendar, Aug. 16-23" / "Aug. 23-30", "АГНКС «Лида»: 18 июня" / "«Гомель-1»: 24 июня") are
 other items of one series, whatever else they share.
 
 ``SIMILAR`` was chosen on tests/fixtures/story_pairs.tsv (pairs from the real feeds, labelled by hand) for
@@ -110,7 +110,7 @@ def _cosine(a: frozenset[str], b: frozenset[str]) -> float:
 
 def similarity(a: Telling, b: Telling) -> float:
     """0 (other events) to 1 (the same words): see the module's docstring."""
-    if a.numbers - b.numbers and b.numbers - a.numbers:
+    if a.numbers and b.numbers and a.numbers != b.numbers:  # other items of a series ("story 4" / "story 14")
         return 0.0
     headlines = _cosine(a.headline, b.headline)
     if not (a.both and b.both) or not headlines:

@@ -1,4 +1,10 @@
-"""Shared fixtures: article files, a real SQLite store, the fake Bot API server and a running bot."""
+"""Shared fixtures: article files, a real store (SQLite and PostgreSQL), the fake Bot API server and a running bot.
+
+``database_url`` (and ``store`` and ``settings``, which use it) runs each test twice: on a fresh SQLite file,
+and on a fresh database of a throwaway PostgreSQL server this test run starts (tests/pgcluster.py) when
+PostgreSQL's binaries are installed; without them those runs skip, saying why. NEWSDIGEST_TEST_POSTGRES=required
+(set by .ci/run) makes them fail instead. ``pytest -k sqlite`` or ``-k "not postgresql"`` runs one side only.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from bot.app import build_application
 from bot.settings import Settings
 from digests.storage import Store, migrate, open_store
 from tests.fakebotapi import TOKEN, FakeBotAPI, Sent
+from tests.pgcluster import ClusterUnavailable, PostgresCluster
 
 # ../shared beside the repository; NEWSDIGEST_SHARED names it where the tests run from a copy (dev.py mutate).
 SHARED = Path(os.environ.get("NEWSDIGEST_SHARED") or Path(__file__).resolve().parents[2] / "shared")
@@ -110,9 +117,41 @@ def new_database(empty_database: Path, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+TEMPLATE = "newsdigest_template"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresCluster:
+    """The test run's PostgreSQL server, started on first use, with a template database holding the schema
+    (each test's database is a copy of it, much faster than creating the tables)."""
+    try:
+        cluster = PostgresCluster.start()
+    except ClusterUnavailable as error:
+        if os.environ.get("NEWSDIGEST_TEST_POSTGRES") == "required":
+            pytest.fail(f"NEWSDIGEST_TEST_POSTGRES=required, but no PostgreSQL server could be started: {error}")
+        pytest.skip(f"no PostgreSQL server: {error}")
+    try:
+        migrate(cluster.create_database(TEMPLATE))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> str:
+    """A fresh, empty database with the schema: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield new_database(request.getfixturevalue("empty_database"), tmp_path / "data" / "news.db")
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    url = cluster.create_database(template=TEMPLATE)
+    yield url
+    cluster.drop_database(url.rsplit("/", 1)[1])
+
+
 @pytest.fixture
-def store(tmp_path: Path, empty_database: Path) -> Store:
-    store = open_store(new_database(empty_database, tmp_path / "data" / "news.db"))
+def store(database_url: str) -> Store:
+    store = open_store(database_url)
     yield store
     store.close()
 
@@ -126,8 +165,8 @@ def fake_api() -> FakeBotAPI:
 
 
 @pytest.fixture
-def settings(fake_api: FakeBotAPI, tmp_path: Path) -> Settings:
-    return Settings(token=TOKEN, api_base_url=fake_api.base_url, database_url=f"sqlite:///{tmp_path / 'data' / 'news.db'}",
+def settings(fake_api: FakeBotAPI, database_url: str) -> Settings:
+    return Settings(token=TOKEN, api_base_url=fake_api.base_url, database_url=database_url,
                     digest_tz=KOLKATA, source_tz=KOLKATA)
 
 

@@ -44,10 +44,9 @@ def read_warning(stream) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict:
+def env(database_url: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWS_", "DIGEST_", "DATABASE_"))}
-    return {**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}", "SOURCE_TIMEZONE": "Asia/Kolkata",
-            "DIGEST_TIMEZONE": "Asia/Kolkata"}
+    return {**clean, "DATABASE_URL": database_url, "SOURCE_TIMEZONE": "Asia/Kolkata", "DIGEST_TIMEZONE": "Asia/Kolkata"}
 
 
 def test_run_without_token_says_how_to_get_one(env, tmp_path):
@@ -126,6 +125,35 @@ def test_a_named_env_file_that_does_not_exist_is_an_error(env, tmp_path):
     result = newsdigest("--env-file", "production.env", "stats", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["Configuration error: --env-file: no such file: production.env"]
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("mysql://u:secret@db.example/news", "names a mysql database: newsdigest works with SQLite and PostgreSQL"),
+    ("postgresql+asyncpg://u:secret@db.example/news", "names the asyncpg driver"),
+    ("not a url", "is not a database URL"),
+])
+def test_unsupported_database_url_is_a_clear_error(url, expected, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    result = newsdigest("stats", env={**clean, "DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Configuration error: DATABASE_URL") and expected in line, line
+    assert "secret" not in line
+
+
+def test_database_that_does_not_answer_is_one_line_without_the_password(tmp_path):
+    unused = FakeBotAPI()
+    port = int(unused.start().rsplit(":", 1)[1].split("/")[0])
+    unused.stop()  # nothing listens there any more
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    result = newsdigest("stats", env={**clean, "DATABASE_URL": f"postgresql://news:secret@127.0.0.1:{port}/news"},
+                        cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Cannot use the database postgresql+psycopg://news:***@127.0.0.1:{port}/news: "), line
+    assert "secret" not in result.stderr
+
+
 
 
 def test_a_malformed_env_line_is_fatal_and_named(env, tmp_path):

@@ -44,18 +44,37 @@ async def test_operators_get_stats_and_sources_others_the_help(running_bot, fake
         assert answer.plain.startswith("Commands") and "Subscribers" not in answer.plain
 
 
+def _admin(store, statement: str) -> None:
+    """Run a statement on the PostgreSQL server of ``store``, from its maintenance database."""
+    import psycopg
+
+    url = store.engine.url.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(statement)
+
+
 async def test_admins_hear_once_that_the_database_is_down_and_once_that_it_is_back(running_bot, fake_api, store):
-    database = Path(store.engine.url.database)
     job = running_bot.job_queue.get_jobs_by_name("health")[0]
-    store.engine.dispose()
-    database.rename(database.with_suffix(".away"))
-    database.mkdir()  # where the file was, something SQLite cannot open
+    if store.engine.dialect.name == "sqlite":
+        database = Path(store.engine.url.database)
+        store.engine.dispose()
+        database.rename(database.with_suffix(".away"))
+        database.mkdir()  # where the file was, something SQLite cannot open
+        expected = "unable to open database file"
+    else:  # the server refuses connections to the database, and ends those open
+        name = store.engine.url.database
+        _admin(store, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        _admin(store, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        expected = "is not currently accepting connections"
     for _ in range(3):
         await job.run(running_bot)
     [alert] = fake_api.messages_to(OPERATOR)
-    assert "The database does not answer" in alert.plain and "unable to open database file" in alert.plain
-    database.rmdir()
-    database.with_suffix(".away").rename(database)
+    assert "The database does not answer" in alert.plain and expected in alert.plain
+    if store.engine.dialect.name == "sqlite":
+        database.rmdir()
+        database.with_suffix(".away").rename(database)
+    else:
+        _admin(store, f'ALTER DATABASE "{store.engine.url.database}" ALLOW_CONNECTIONS true')
     for _ in range(2):
         await job.run(running_bot)
     [_, back] = fake_api.messages_to(OPERATOR)

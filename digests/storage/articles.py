@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
 from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
-from digests.storage.base import CHUNK, chunks, grouped
+from digests.storage.base import CHUNK, chunks, grouped, lock_article_writers
 from digests.storage.ledger import LedgerEntry, record_files
 
 # An article with the same headline words published this close in time is the same story (from any source: a
@@ -85,10 +85,14 @@ class ArticleQueries:
         ``STORY_HOURS``, or else (from another source) the same event in other words within ``SIMILAR_HOURS``
         (``digests.stories``); another source is then recorded as also carrying the story. The whole batch
         is a handful of set-based statements, so that large ingests are not held up by the database.
+        Writers of articles take turns (``lock_article_writers``), however many processes on however many
+        machines.
         """
         items = list(items)
         outcome: list[bool] = []
         with self.session() as session, session.begin():
+            # before looking anything up: another process storing the same story now must not go unseen
+            lock_article_writers(session.connection())
             record_files(session.connection(), files, arrived_at)
             if not items:
                 return []

@@ -1,20 +1,29 @@
-"""The engine and sessions every part of the store shares, and small helpers for batched queries."""
+"""The engine and sessions every part of the store shares, and small helpers for batched queries.
+
+SQLite and PostgreSQL (through psycopg 3) are supported. What differs between them beyond search is kept
+here: the URL's driver, connection settings, INSERT ... ON CONFLICT, and the lock writers of articles take.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-CHUNK = 400  # bound parameters per IN (...)
+CHUNK = 400  # bound parameters per IN (...); well under SQLite's and psycopg's (65,535) limits
+BACKENDS = ("sqlite", "postgresql")
+# pg_advisory_xact_lock's key for writers of articles (any 64-bit number other applications do not use)
+ARTICLE_WRITERS_LOCK = 0x6E657773  # "news"
 EXAMPLES = "such as sqlite:///data/newsdigest.db or postgresql://USER:PASSWORD@HOST/NAME"
 POSTGRES_EXTRA = "pip install 'newsdigest[postgres]'"
 
@@ -36,13 +45,19 @@ def database_url(value: str, home: Path) -> str:
         url = make_url(value.strip())
     except ArgumentError:
         raise DatabaseURLError(f"DATABASE_URL={shown!r} is not a database URL: expected one {EXAMPLES}") from None
-    if url.drivername == "postgresql":
+    if url.drivername in ("postgresql", "postgres"):  # driver-less: psycopg 3
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        raise DatabaseURLError(f"DATABASE_URL={shown!r} names the {url.get_driver_name()} driver: newsdigest talks "
+                               f"to PostgreSQL through psycopg 3: write postgresql://... and {POSTGRES_EXTRA}")
     try:
         dialect = url.get_dialect()
     except NoSuchModuleError:
         raise DatabaseURLError(f"DATABASE_URL={shown!r} names a kind of database SQLAlchemy does not know "
                                f"({url.drivername!r}): expected a URL {EXAMPLES}") from None
+    if url.get_backend_name() not in BACKENDS:
+        raise DatabaseURLError(f"DATABASE_URL={shown!r} names a {url.get_backend_name()} database: newsdigest works "
+                               f"with SQLite and PostgreSQL, {EXAMPLES}")
     try:
         dialect.import_dbapi()
     except ImportError as error:
@@ -133,7 +148,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def engine_url(url: str) -> str:
+    """``url`` with PostgreSQL's driver made explicit: psycopg 3, whatever driver-less form was written."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
+    url = engine_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if (path := sqlite_file(parsed)) is not None:
@@ -141,15 +165,16 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a server that does not answer (a firewall dropping packets) fails in seconds, not the system's minutes
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 class StoreBase:
     """The connection to the database; the query mixins of ``Store`` use ``session()`` and ``engine``."""
 
     def __init__(self, url: str):
-        self.url = url
-        self.engine = make_engine(url)
+        self.url = engine_url(url)
+        self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._ping_engine: Engine | None = None
 
@@ -181,6 +206,36 @@ class StoreBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def insert_for(connection: Connection, table: Table):
+    """An INSERT of this database's dialect, for its ``on_conflict_do_nothing`` / ``on_conflict_do_update``
+    (same API on SQLite and PostgreSQL): where another process may insert the same key at the same moment."""
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def lock_article_writers(connection: Connection) -> None:
+    """Wait for, and hold until this transaction ends, the right to write articles: one writer at a time,
+    across processes and machines, so that a writer looking up whether a story is stored sees every story
+    stored before it (two processes bringing the same story at once store it once). The first statement of
+    its transaction. PostgreSQL: an advisory lock (other writes go on meanwhile); SQLite: the database's
+    write lock, which it takes only at a transaction's first write otherwise."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ARTICLE_WRITERS_LOCK})")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def retried_on_conflict(method):
+    """For a read-then-write another process may race (two updates of one chat at once): the unique key
+    clashing means the other went first, and the second try sees its row."""
+    @functools.wraps(method)
+    def once_more(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except IntegrityError:
+            return method(*args, **kwargs)
+    return once_more
 
 
 def grouped(pairs: Iterable[tuple]) -> list[tuple]:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 
-from digests.models import Delivery, Rendering, Subscriber
+from digests.models import Delivery, Rendering, Subscriber, UTCDateTime
+from digests.storage.base import insert_for
+
+# what planning decides of a delivery; the rest starts at its column's default
+PLANNED_COLUMNS = ("chat_id", "digest_date", "window_start", "window_end", "rendering_id", "status", "parts_total",
+                   "created_at")
 
 
 class DeliveryQueries:
@@ -29,10 +34,12 @@ class DeliveryQueries:
             return session.scalar(select(Rendering).where(Rendering.key == key))
 
     def save_rendering(self, key: str, messages: str, article_count: int, now: datetime) -> Rendering:
+        """Store a rendering, or return the one another process stored under the same key meanwhile."""
         with self.session() as session, session.begin():
-            rendering = Rendering(key=key, messages=messages, article_count=article_count, created_at=now)
-            session.add(rendering)
-        return rendering
+            connection = session.connection()
+            connection.execute(insert_for(connection, Rendering.__table__).on_conflict_do_nothing(
+                index_elements=["key"]).values(key=key, messages=messages, article_count=article_count, created_at=now))
+            return session.scalar(select(Rendering).where(Rendering.key == key))
 
     def rendering(self, rendering_id: int) -> Rendering:
         with self.session() as session:
@@ -41,23 +48,21 @@ class DeliveryQueries:
     def plan_deliveries(self, planned: Sequence[Delivery], next_due: dict[int, datetime]) -> int:
         """Record new deliveries and move each chat's next due time, in one transaction.
 
-        A chat that already has a delivery for that day keeps it (no second digest the same day).
-        Returns how many deliveries were added.
+        A chat that already has a delivery for that day keeps it (no second digest the same day), even when
+        another process plans it at the same moment. Returns how many deliveries were added. Rows are
+        written in chat order, so that two planners of the same chats wait for one another, never deadlock.
         """
-        added = 0
         with self.session() as session, session.begin():
-            for chat_id, moment in next_due.items():
+            for chat_id, moment in sorted(next_due.items()):
                 session.execute(update(Subscriber).where(Subscriber.chat_id == chat_id).values(next_digest_at=moment))
-            if planned:
-                existing = set(session.execute(
-                    select(Delivery.chat_id, Delivery.digest_date)
-                    .where(Delivery.chat_id.in_([d.chat_id for d in planned]))
-                ).all())
-                for delivery in planned:
-                    if (delivery.chat_id, delivery.digest_date) not in existing:
-                        session.add(delivery)
-                        added += 1
-        return added
+            if not planned:
+                return 0
+            connection = session.connection()
+            rows = [{name: getattr(delivery, name) for name in PLANNED_COLUMNS}
+                    for delivery in sorted(planned, key=lambda delivery: delivery.chat_id)]
+            added = connection.execute(insert_for(connection, Delivery.__table__).on_conflict_do_nothing(
+                index_elements=["chat_id", "digest_date"]).returning(Delivery.id), rows).all()
+            return len(added)
 
     def pending_deliveries(self, now: datetime) -> list[Delivery]:
         with self.session() as session:
@@ -109,7 +114,7 @@ class DeliveryQueries:
                 .where(Delivery.id == delivery_id, Delivery.parts_done == part)
                 .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
                         status=case((done, "sent"), else_=Delivery.status),
-                        sent_at=case((done, now), else_=Delivery.sent_at))
+                        sent_at=case((done, literal(now, UTCDateTime)), else_=Delivery.sent_at))
                 .returning(Delivery.status)
             ).first()
             if row is None:  # already counted (a recovery ran meanwhile)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
 
 from digests.models import IngestedFile
-from digests.storage.base import CHUNK, chunks
+from digests.storage.base import CHUNK, chunks, insert_for
 
 LedgerEntry = tuple[str, int, int, str, "str | None"]  # path, size, mtime_ns, outcome ("done"/"rejected"), reason
 
@@ -41,11 +42,13 @@ class LedgerQueries:
     # --- reader controls: pages, search, filters, delivery targets, figures ---------------------------------
 
 
-def record_files(connection, entries: Iterable[LedgerEntry], now: datetime) -> None:
-    rows = [dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
-            for path, size, mtime_ns, outcome, reason in entries]
-    table = IngestedFile.__table__
-    for chunk in chunks(rows, CHUNK):
-        connection.execute(delete(table).where(table.c.path.in_([row["path"] for row in chunk])))
+def record_files(connection: Connection, entries: Iterable[LedgerEntry], now: datetime) -> None:
+    """Insert or replace ledger entries (by path). In path order, so that two processes recording the same
+    files at once wait for one another rather than deadlock."""
+    rows = sorted((dict(path=path, size=size, mtime_ns=mtime_ns, outcome=outcome, reason=reason, ingested_at=now)
+                   for path, size, mtime_ns, outcome, reason in entries), key=lambda row: row["path"])
     if rows:
-        connection.execute(insert(table), rows)
+        statement = insert_for(connection, IngestedFile.__table__)
+        connection.execute(statement.on_conflict_do_update(index_elements=["path"], set_={
+            name: statement.excluded[name] for name in ("size", "mtime_ns", "outcome", "reason", "ingested_at")}),
+            rows)

@@ -41,8 +41,11 @@ class SchemaError(Exception):
 
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
-    """What autogenerate compares: all but the FTS5 index (SQLite only, made with raw DDL, with shadow tables)."""
-    return not (type_ == "table" and name is not None and name.startswith(fts5.TABLE))
+    """What autogenerate compares: all but /search's indexes, made with raw DDL: SQLite's FTS5 table (with its
+    shadow tables), PostgreSQL's tsvector column and its GIN index (revision 0007)."""
+    if type_ == "table" and name is not None and name.startswith(fts5.TABLE):
+        return False
+    return not (type_ == "column" and name == "search" or type_ == "index" and name == "ix_articles_search")
 
 
 def _config(connection: Connection | None = None) -> Config:

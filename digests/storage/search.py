@@ -1,15 +1,16 @@
 """/search: the one part of the store that differs per database, behind ``SearchIndex``.
 
 SQLite: an external-content FTS5 table over headline and text (Porter stemming, so ``export`` finds
-``exporters``), made by the baseline revision (digests/migrations/fts5.py). Any other database: LIKE, until it
-has an index of its own (which, like any schema change, comes with a revision).
+``exporters``), made by the baseline revision (digests/migrations/fts5.py). PostgreSQL: a generated ``tsvector``
+column with a GIN index (Snowball English stemming, the same family, keeping stop words as SQLite does), made by
+revision 0007. Either way every word must be found, and what users type is only ever words, never query syntax.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from digests.models import Article
@@ -21,6 +22,9 @@ class SearchIndex:
     def add(self, connection: Connection, rows: list[dict]) -> None:
         """Index new articles (``id``, ``title``, ``text``), in the transaction that inserts them."""
 
+    def rebuild(self, connection: Connection) -> None:
+        """Index every stored article again: after rows were written other than by ``add_articles``."""
+
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
         raise NotImplementedError
 
@@ -30,30 +34,32 @@ class Fts5Search(SearchIndex):
         # one executemany: an AFTER INSERT trigger costs twice as much per row
         connection.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"), rows)
 
+    def rebuild(self, connection: Connection) -> None:
+        connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
         match = " ".join('"' + word.replace('"', '""') + '"' for word in words)  # quoted: never FTS5 syntax
         return Article.id.in_(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match")
                               .bindparams(match=match))
 
 
-class LikeSearch(SearchIndex):
+class TsvectorSearch(SearchIndex):
+    """Headline and text as a stored generated tsvector (PostgreSQL keeps it up to date itself), GIN-indexed."""
+
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
-        clauses = []
-        for word in words:
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append(or_(Article.title.ilike(pattern, escape="\\"), Article.text.ilike(pattern, escape="\\")))
-        return and_(*clauses)
+        # plainto_tsquery: every word must be there (AND), and nothing the user types is query syntax
+        return text("articles.search @@ plainto_tsquery('newsdigest', :words)").bindparams(words=" ".join(words))
 
 
 def search_index_for(engine: Engine) -> SearchIndex:
-    return Fts5Search() if engine.dialect.name == "sqlite" else LikeSearch()
+    return TsvectorSearch() if engine.dialect.name == "postgresql" else Fts5Search()
 
 
 class SearchQueries:
     search_index: SearchIndex
 
     def search(self, words: Sequence[str], limit: int) -> list[Article]:
-        """The most recent articles whose headline or text has every word."""
+        """The most recent articles whose headline or text has every word (undated ones after the dated)."""
         words = [word for word in words if word.strip()]
         if not words:
             return []
@@ -62,4 +68,3 @@ class SearchQueries:
                      .order_by(Article.date_known.desc(), Article.published_at.desc(), Article.id.desc())
                      .limit(limit))
             return list(session.scalars(query))
-

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from digests.filters import Filters
 from digests.models import ChatFilter, ChatTarget, Delivery, Subscriber, SubscriberTopic, Topic
 from digests.schedule import Schedule
+from digests.storage.base import retried_on_conflict
 
 CONSOLE_KIND = "console"  # the offline `newsdigest chat`: never sent a digest
 
@@ -19,6 +20,7 @@ class SubscriptionQueries:
         with self.session() as session:
             return session.get(Subscriber, chat_id)
 
+    @retried_on_conflict
     def subscribe(self, chat_id: int, kind: str, topics: Sequence[Topic] | None, now: datetime,
                   schedule: Schedule) -> Subscriber:
         """Turn the digest on for all topics (``topics`` None) or for the named ones.
@@ -183,6 +185,7 @@ class SubscriptionQueries:
                 (keep if row.keep else drop).add(row.word)
         return {chat: Filters(frozenset(keep), frozenset(drop)) for chat, (keep, drop) in found.items()}
 
+    @retried_on_conflict
     def set_filters(self, chat_id: int, keep: Iterable[str], drop: Iterable[str]) -> Filters:
         """Add words to keep or drop (a word moves if it was on the other side)."""
         with self.session() as session, session.begin():
@@ -205,6 +208,7 @@ class SubscriptionQueries:
         with self.session() as session:
             return {row.chat_id: row for row in session.scalars(select(ChatTarget))}
 
+    @retried_on_conflict
     def set_target(self, chat_id: int, **change) -> None:
         """Set where the chat's digest goes: ``thread_id`` (a forum topic), ``channel_id`` and ``channel_name``."""
         with self.session() as session, session.begin():
