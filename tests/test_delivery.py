@@ -373,3 +373,25 @@ async def test_retries_back_off_exponentially_with_jitter(fake_api, settings, st
 async def test_a_private_chat_waits_its_interval_a_group_or_channel_the_longer_one(store):
     fan_out = FanOut(None, store, Limits())
     assert [fan_out._interval(chat) for chat in (1, 5001, -1, -1001234)] == [1.05, 1.05, 3.1, 3.1]
+
+
+async def test_a_long_digest_goes_out_part_by_part_and_the_delivery_records_when(fake_api, settings, store, tmp_path):
+    subscribe(store, 51)
+    news(store, tmp_path, count=40, long=True)
+    await send_now(settings, store, replace(QUICK, private_interval=0.05))
+    assert expected_parts(store)[51] >= 3
+    assert parts_per_chat(fake_api) == Counter(expected_parts(store))
+    texts = [sent.text for sent in fake_api.messages_to(51)]
+    assert len(set(texts)) == len(texts)  # each part once, in order
+    delivery = store.delivery(51, SCHEDULE.local_day(datetime.now(UTC)))
+    assert delivery.status == "sent" and delivery.sent_at is not None
+
+
+async def test_no_more_messages_are_in_flight_than_the_limit(fake_api, settings, store, tmp_path):
+    subscribe(store, 61, 62, 63)
+    news(store, tmp_path)
+    fake_api.hang_next, fake_api.hang_seconds = 2, 1.0  # the first two answers take a second (then fail)
+    report = await send_now(settings, store, replace(QUICK, concurrency=2))
+    assert report.delivered == 3
+    first, second, third = fake_api.attempts[:3]
+    assert third[0] - first[0] >= 0.9  # the third waited for one of the first two to come back
