@@ -279,11 +279,14 @@ async def test_killed_midway_then_restarted_delivers_the_rest_without_duplicates
 
 
 async def test_paid_broadcast_asks_for_it_on_every_message_and_the_report_says_what_happened(fake_api, settings, store,
-                                                                                          tmp_path):
+                                                                                          tmp_path, caplog):
     subscribe(store, 71, 72, -73)
     news(store, tmp_path)
     fake_api.fail_next = [502]
-    report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    assert 0 < report.seconds < 60
+    assert f"Digest fan-out: {report.summary_line()}" in caplog.messages
     assert Limits.paid() == Limits(messages_per_second=950.0, paid_broadcast=True, concurrency=64)
     assert [params.get("allow_paid_broadcast") for params in fake_api.calls("sendMessage")] == [True] * 4
     assert report.summary_line().startswith("3 digests delivered in 3 messages (")
@@ -395,3 +398,14 @@ async def test_no_more_messages_are_in_flight_than_the_limit(fake_api, settings,
     assert report.delivered == 3
     first, second, third = fake_api.attempts[:3]
     assert third[0] - first[0] >= 0.9  # the third waited for one of the first two to come back
+
+
+async def test_a_digest_missed_yesterday_waits_for_todays_time(store, tmp_path):
+    yesterday_eight = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)  # 08:00 in Kolkata
+    subscribe(store, 1, 2, now=yesterday_eight - timedelta(hours=1))
+    store.set_schedule(2, digest_time=time(5, 0), next_digest_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))  # 05:00
+    news(store, tmp_path, now=yesterday_eight - timedelta(minutes=30))
+    six_today = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)  # 06:00 in Kolkata: chat 1's 08:00 has not come yet
+    assert plan_due(store, SCHEDULE, six_today) == 1  # chat 2, due at 05:00; chat 1 not yet
+    assert store.delivery(2, six_today.date()) is not None and store.delivery(1, six_today.date()) is None
+    assert store.subscriber(1).next_digest_at.replace(tzinfo=UTC) == datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
