@@ -195,6 +195,7 @@ async def test_due_chats_found_by_their_own_time_and_timezone(store, tmp_path):
     london_eight = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
     assert plan_due(store, SCHEDULE, london_eight) == 1
     assert store.subscriber(1).next_digest_at == datetime(2026, 3, 11, 2, 30, tzinfo=UTC)
+    assert store.subscriber(2).next_digest_at.replace(tzinfo=UTC) == datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
 
 
 async def test_a_digest_missed_while_down_is_sent_the_same_day_only(store, tmp_path):
@@ -409,3 +410,18 @@ async def test_a_digest_missed_yesterday_waits_for_todays_time(store, tmp_path):
     assert plan_due(store, SCHEDULE, six_today) == 1  # chat 2, due at 05:00; chat 1 not yet
     assert store.delivery(2, six_today.date()) is not None and store.delivery(1, six_today.date()) is None
     assert store.subscriber(1).next_digest_at.replace(tzinfo=UTC) == datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+
+
+async def test_chats_with_the_same_filters_but_other_topics_get_their_own_digest(fake_api, settings, store, tmp_path,
+                                                                                caplog):
+    news(store, tmp_path, count=4)  # Story 0 and 2 in Global, 1 and 3 in MSME
+    subscribe(store, 1, topics=[store.find_topic("Global")])
+    subscribe(store, 2, topics=[store.find_topic("MSME")])
+    for chat in (1, 2):
+        store.set_filters(chat, [], ["cricket"])
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        await send_now(settings, store)
+    assert "Planned 2 digests" in caplog.messages
+    [global_digest], [msme_digest] = fake_api.messages_to(1), fake_api.messages_to(2)
+    assert "Story 0" in global_digest.plain and "Story 1" not in global_digest.plain
+    assert "Story 1" in msme_digest.plain and "Story 0" not in msme_digest.plain
