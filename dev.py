@@ -54,9 +54,10 @@ def ensure_environment(extras: str = "test") -> None:
 MUTATE = {
     "formatting": {"module": "bot/formatting.py", "tests": ["tests/test_formatting.py", "tests/test_stories.py"]},
     "delivery": {"module": "bot/delivery.py", "tests": [
-                     "tests/test_delivery.py",  # and where a digest goes: a forum topic, a channel
+                     "tests/test_delivery.py",  # and where a digest goes (a forum topic, a channel), its filters
                      "tests/test_bot_controls.py::test_forum_digest_goes_to_the_topic_it_was_asked_in",
-                     "tests/test_bot_controls.py::test_an_administrator_points_the_digest_at_a_channel"],
+                     "tests/test_bot_controls.py::test_an_administrator_points_the_digest_at_a_channel",
+                     "tests/test_bot_controls.py::test_filters_are_set_shown_cleared_and_shape_the_digest"],
                  "skip": [  # the mutants are not in the process this one starts: it would only cost time
                           "tests/test_delivery.py::test_killed_midway_then_restarted_delivers_the_rest_without_duplicates",
                           # its 10% timing margin does not hold under mutmut's tracing of every call

@@ -424,6 +424,9 @@ class FakeBotAPI:
             while (not self._pending_updates(params) and self.webhook is None and time.monotonic() < deadline
                    and not self._stopping):
                 await asyncio.sleep(0.01)
+        if method == "sendMessage":
+            with self._lock:
+                self.attempts.append((time.monotonic(), int(params.get("chat_id") or 0)))
         if method == "sendMessage" and self._take_hang():
             await asyncio.sleep(self.hang_seconds)
             return 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
@@ -549,7 +552,6 @@ class FakeBotAPI:
 
     def api_sendMessage(self, params):  # noqa: N802
         with self._lock:
-            self.attempts.append((time.monotonic(), int(params["chat_id"])))
             failure = self.fail_next.pop(0) if self.fail_next else None
         if failure is not None:
             raise ApiError(failure, HTTPStatus(failure).phrase)

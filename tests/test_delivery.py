@@ -216,6 +216,7 @@ async def test_due_chats_found_by_their_own_time_and_timezone(store, tmp_path):
     london_eight = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
     assert plan_due(store, SCHEDULE, london_eight) == 1
     assert store.subscriber(1).next_digest_at == datetime(2026, 3, 11, 2, 30, tzinfo=UTC)
+    assert store.subscriber(2).next_digest_at.replace(tzinfo=UTC) == datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
 
 
 async def test_a_digest_missed_while_down_is_sent_the_same_day_only(store, tmp_path):
@@ -357,11 +358,14 @@ async def test_the_digest_leads_with_stories_carried_by_more_sources_then_freshe
 
 
 async def test_paid_broadcast_asks_for_it_on_every_message_and_the_report_says_what_happened(fake_api, settings, store,
-                                                                                          tmp_path):
+                                                                                          tmp_path, caplog):
     subscribe(store, 71, 72, -73)
     news(store, tmp_path)
     fake_api.fail_next = [502]
-    report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        report = await send_now(settings, store, replace(Limits.paid(), backoff_base=0.2, backoff_cap=1.0))
+    assert 0 < report.seconds < 60
+    assert f"Digest fan-out: {report.summary_line()}" in caplog.messages
     assert Limits.paid() == Limits(messages_per_second=950.0, paid_broadcast=True, concurrency=64)
     assert [params.get("allow_paid_broadcast") for params in fake_api.calls("sendMessage")] == [True] * 4
     assert report.summary_line().startswith("3 digests delivered in 3 messages (")
@@ -452,3 +456,51 @@ async def test_retries_back_off_exponentially_with_jitter(fake_api, settings, st
 async def test_a_private_chat_waits_its_interval_a_group_or_channel_the_longer_one(store):
     fan_out = FanOut(None, store, Limits())
     assert [fan_out._interval(chat) for chat in (1, 5001, -1, -1001234)] == [1.05, 1.05, 3.1, 3.1]
+
+
+async def test_a_long_digest_goes_out_part_by_part_and_the_delivery_records_when(fake_api, settings, store, tmp_path):
+    subscribe(store, 51)
+    news(store, tmp_path, count=40, long=True)
+    await send_now(settings, store, replace(QUICK, private_interval=0.05))
+    assert expected_parts(store)[51] >= 3
+    assert parts_per_chat(fake_api) == Counter(expected_parts(store))
+    texts = [sent.text for sent in fake_api.messages_to(51)]
+    assert len(set(texts)) == len(texts)  # each part once, in order
+    delivery = store.delivery(51, SCHEDULE.local_day(datetime.now(UTC)))
+    assert delivery.status == "sent" and delivery.sent_at is not None
+
+
+async def test_no_more_messages_are_in_flight_than_the_limit(fake_api, settings, store, tmp_path):
+    subscribe(store, 61, 62, 63)
+    news(store, tmp_path)
+    fake_api.hang_next, fake_api.hang_seconds = 2, 1.0  # the first two answers take a second (then fail)
+    report = await send_now(settings, store, replace(QUICK, concurrency=2))
+    assert report.delivered == 3
+    first, second, third = fake_api.attempts[:3]
+    assert third[0] - first[0] >= 0.9  # the third waited for one of the first two to come back
+
+
+async def test_a_digest_missed_yesterday_waits_for_todays_time(store, tmp_path):
+    yesterday_eight = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)  # 08:00 in Kolkata
+    subscribe(store, 1, 2, now=yesterday_eight - timedelta(hours=1))
+    store.set_schedule(2, digest_time=time(5, 0), next_digest_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC))  # 05:00
+    news(store, tmp_path, now=yesterday_eight - timedelta(minutes=30))
+    six_today = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)  # 06:00 in Kolkata: chat 1's 08:00 has not come yet
+    assert plan_due(store, SCHEDULE, six_today) == 1  # chat 2, due at 05:00; chat 1 not yet
+    assert store.delivery(2, six_today.date()) is not None and store.delivery(1, six_today.date()) is None
+    assert store.subscriber(1).next_digest_at.replace(tzinfo=UTC) == datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+
+
+async def test_chats_with_the_same_filters_but_other_topics_get_their_own_digest(fake_api, settings, store, tmp_path,
+                                                                                caplog):
+    news(store, tmp_path, count=4)  # Story 0 and 2 in Global, 1 and 3 in MSME
+    subscribe(store, 1, topics=[store.find_topic("Global")])
+    subscribe(store, 2, topics=[store.find_topic("MSME")])
+    for chat in (1, 2):
+        store.set_filters(chat, [], ["cricket"])
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        await send_now(settings, store)
+    assert "Planned 2 digests" in caplog.messages
+    [global_digest], [msme_digest] = fake_api.messages_to(1), fake_api.messages_to(2)
+    assert "Story 0" in global_digest.plain and "Story 1" not in global_digest.plain
+    assert "Story 1" in msme_digest.plain and "Story 0" not in msme_digest.plain
