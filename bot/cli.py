@@ -157,11 +157,6 @@ def _main(argv: list[str] | None) -> int:
         message = f"Cannot reach the Telegram Bot API at {settings.api_base_url}: {error}"
         print(redact(message, (settings.token or "",)), file=sys.stderr)
         return 1
-    except OperationalError as error:  # the server is down, refuses us, or the file cannot be opened
-        where = make_url(settings.database_url).render_as_string(hide_password=True)
-        reason = str(error.orig or error).strip().splitlines()[0]
-        print(f"Cannot use the database at {where} (DATABASE_URL): {reason}", file=sys.stderr)
-        return 1
 
 
 def bad_token_message(settings: Settings) -> str:

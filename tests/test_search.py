@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from digests.models import Article
-from digests.storage import NewArticle, Store
+from digests.storage import NewArticle
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
