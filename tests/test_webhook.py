@@ -73,11 +73,9 @@ class Serve:
 
 
 @pytest.fixture
-def fake():
-    fake = FakeBotAPI()
-    fake.base_url = fake.start()
-    yield fake
-    fake.stop()
+def fake(fake_api: FakeBotAPI) -> FakeBotAPI:
+    """conftest's fake Bot API, under the name these tests use."""
+    return fake_api
 
 
 @pytest.fixture
