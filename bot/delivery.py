@@ -322,8 +322,27 @@ class FanOut:
                 self._push(job, clock.monotonic() + self._interval(job.to or job.chat_id))
 
 
+async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0, shards: int = 1,
+                       now: datetime | None = None) -> FanOutReport:
+    """Send the pending deliveries of sender ``shard`` of ``shards`` (all of them with one sender).
+
+    The caller must be that shard's only sender (a lock says so): its messages left in flight are first settled
+    as a crashed sender's (``recover_in_flight``)."""
+    unknown = store.recover_in_flight(shard, shards)
+    if unknown:
+        chats = ", ".join(f"{chat} ({number} of {total})" for chat, number, total in unknown[:20])
+        log.warning("%d digest messages were in flight when the sender stopped: their fate is unknown (Telegram "
+                    "almost always has them); counted as sent, not sent again. Chats (message): %s%s",
+                    len(unknown), chats, ", ..." if len(unknown) > 20 else "")
+    pending = store.pending_deliveries(now or datetime.now(UTC), shard, shards)
+    report = await FanOut(bot, store, limits).run(pending)
+    if pending:
+        log.info("Digest fan-out: %s", report.summary_line())
+    return report
+
+
 class DigestService:
-    """Plans and sends digests; ``tick`` is what the periodic job calls."""
+    """Plans and sends digests in this one process; ``tick`` is what the periodic job calls."""
 
     def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None,
                  max_items: int = DEFAULT_MAX_ITEMS):
@@ -331,21 +350,11 @@ class DigestService:
         self.limits = limits or Limits()
         self.max_items = max_items
         self._task: asyncio.Task | None = None
-        unknown = store.recover_in_flight()
-        if unknown:
-            chats = ", ".join(f"{chat} ({number} of {total})" for chat, number, total in unknown[:20])
-            log.warning("%d digest messages were in flight when the sender stopped: their fate is unknown (Telegram "
-                        "almost always has them); counted as sent, not sent again. Chats (message): %s%s",
-                        len(unknown), chats, ", ..." if len(unknown) > 20 else "")
 
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
         await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
-        pending = self.store.pending_deliveries(now)
-        report = await FanOut(self.bot, self.store, self.limits).run(pending)
-        if pending:
-            log.info("Digest fan-out: %s", report.summary_line())
-        return report
+        return await send_pending(self.bot, self.store, self.limits, now=now)
 
     def tick(self) -> None:
         """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""

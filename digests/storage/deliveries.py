@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, true, update
 
 from digests.models import Delivery, Rendering, Subscriber, UTCDateTime
 from digests.storage.base import insert_for
@@ -13,6 +13,11 @@ from digests.storage.base import insert_for
 # what planning decides of a delivery; the rest starts at its column's default
 PLANNED_COLUMNS = ("chat_id", "digest_date", "window_start", "window_end", "rendering_id", "status", "parts_total",
                    "created_at")
+
+
+def _in_shard(shard: int, shards: int):
+    """Deliveries of sender ``shard`` when ``shards`` senders share the work: split by id."""
+    return true() if shards == 1 else Delivery.id % shards == shard
 
 
 class DeliveryQueries:
@@ -64,23 +69,26 @@ class DeliveryQueries:
                 index_elements=["chat_id", "digest_date"]).returning(Delivery.id), rows).all()
             return len(added)
 
-    def pending_deliveries(self, now: datetime) -> list[Delivery]:
+    def pending_deliveries(self, now: datetime, shard: int = 0, shards: int = 1) -> list[Delivery]:
+        """Deliveries waiting to be sent; with ``shards`` senders, those of sender ``shard`` (by delivery id)."""
         with self.session() as session:
             query = select(Delivery).join(Subscriber).where(
                 Delivery.status == "pending", Subscriber.active.is_(True),
                 or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                _in_shard(shard, shards),
             )
             return list(session.scalars(query.order_by(Delivery.id)))
 
-    def recover_in_flight(self) -> list[tuple[int, int, int]]:
+    def recover_in_flight(self, shard: int = 0, shards: int = 1) -> list[tuple[int, int, int]]:
         """After a crash: the messages handed to Telegram whose answer never came back, as (chat, message
         number from 1, messages in its digest). Their fate is unknown; each counts as sent, and its delivery's
-        ``unknown_parts`` says so, for the log and /stats.
+        ``unknown_parts`` says so, for the log and /stats. Only the caller may send shard ``shard`` of
+        ``shards``: in-flight messages there are a dead sender's, never a live one's.
 
         The request had left, so Telegram almost always has it, and sending it again could be a duplicate.
         """
         with self.session() as session, session.begin():
-            stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True))))
+            stuck = list(session.scalars(select(Delivery).where(Delivery.in_flight.is_(True), _in_shard(shard, shards))))
             unknown = []
             for delivery in stuck:
                 unknown.append((delivery.chat_id, delivery.parts_done + 1, delivery.parts_total))
