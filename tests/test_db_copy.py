@@ -123,11 +123,13 @@ def test_an_sqlite_installation_moves_to_postgresql_with_every_row_and_the_same_
         postgres.drop_database(target.rsplit("/", 1)[1])
 
 
-def test_postgresql_copies_back_to_sqlite_in_small_batches(postgres, tmp_path):
+def test_postgresql_copies_to_postgresql_and_back_to_sqlite_in_small_batches(postgres, tmp_path):
     source = populated(tmp_path)
-    middle = postgres.create_database()
+    first, middle = postgres.create_database(), postgres.create_database()
     try:
-        copy_database(source, middle)
+        copy_database(source, first)
+        copy_database(first, middle, batch=5)
+        assert every_row(middle) == every_row(source)
         back = f"sqlite:///{tmp_path / 'back' / 'news.db'}"
         report = copy_database(middle, back, batch=3)  # several batches per table
         assert {count.table: count.target for count in report.counts} == \
@@ -141,7 +143,8 @@ def test_postgresql_copies_back_to_sqlite_in_small_batches(postgres, tmp_path):
                ["Exporters of rice meet in Chennai"]
         store.close()
     finally:
-        postgres.drop_database(middle.rsplit("/", 1)[1])
+        for url in (first, middle):
+            postgres.drop_database(url.rsplit("/", 1)[1])
 
 
 def test_a_target_holding_newsdigest_data_is_refused_and_left_as_it_was(postgres, tmp_path):
