@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     command("stats", "print the operators' figures (as /stats shows them)")
     subscribers = command("subscribers", "list the subscribed chats", "Active and inactive, one line each.")
     subscribers.add_argument("--csv", action="store_true", help="as CSV with a header row (for spreadsheets)")
-    db = command("db", "the database's schema: upgrade it, show its revision and the history",
+    db = command("db", "the database's schema: upgrade it, show its revision and the history; copy the database",
                  "An SQLite database is upgraded by every command; a server database only by `db upgrade`.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="upgrade the database to this release's schema (back it up first)")
