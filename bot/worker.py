@@ -162,8 +162,35 @@ class Worker:
 
     async def run(self, stop: asyncio.Event, *, health: bool = True) -> None:
         """Work until ``stop`` is set: first ingest and plan now (as ``run`` does at start), then on schedule.
+
+        procrastinate's worker stops when it loses the database; it is started again (1 s, 2 s, 4 s, ... at most
+        a minute later), its jobs left running being given to the next worker as a dead worker's are.
         ``health``: check the database every minute and tell the admins when it stops answering (``run`` has
         its own check)."""
+        watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
+                                    else asyncio.sleep(0))
+        delay, clock = 0.5, asyncio.get_running_loop().time
+        try:
+            while not stop.is_set():
+                started = clock()
+                try:
+                    await self._work(stop)
+                except Exception as error:  # noqa: BLE001 - the database went away: wait, then try again
+                    log.error("The job queue cannot use the database: %s", str(error).split("\n")[0] or
+                              type(error).__name__)
+                if stop.is_set():
+                    break
+                delay = 1.0 if clock() - started > 60 else min(60.0, delay * 2)
+                log.info("Starting the job queue again in %.0f s", delay)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+        finally:
+            watch.cancel()
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        """One run of procrastinate's worker, until ``stop`` is set or it stops by itself (it lost the database)."""
         async with self.app.open_async():
             await self.defer_ingests()
             await _defer(self.plan.defer_async)
@@ -171,13 +198,10 @@ class Worker:
                 concurrency=CONCURRENCY, install_signal_handlers=False, delete_jobs="successful",
                 update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_SECONDS,
                 shutdown_graceful_timeout=GRACEFUL_SECONDS, name=f"newsdigest-{os.getpid()}"))
-            watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
-                                        else asyncio.sleep(0))
             stopping = asyncio.create_task(stop.wait())
             try:
                 await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                watch.cancel()
                 stopping.cancel()
                 if not worker.done():
                     worker.cancel()  # procrastinate stops gracefully: running jobs get GRACEFUL_SECONDS
@@ -185,6 +209,8 @@ class Worker:
                     await worker
                 except asyncio.CancelledError:
                     pass
+            if not stop.is_set():
+                log.error("The job queue stopped: it lost the database")
 
     async def _health_check(self, watch: DatabaseWatch) -> None:
         await watch.check(self.bot, self.store, self.settings.admin_ids)
