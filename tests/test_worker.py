@@ -227,7 +227,7 @@ def test_a_worker_killed_while_sending_is_taken_over(workers, env, pg_url, fake_
         write_article(drop, number, when=days_ago(0.2))
     ingest(store, [str(drop)], source_tz=UTC)
     chats = list(range(1001, 1121))
-    subscribe_due(store, chats, datetime.now(UTC) - timedelta(seconds=1))
+    subscribe_due(store, chats, datetime.now(UTC))
     fake_api.answer_seconds = 0.1  # a round trip as Telegram's: messages in flight at the kill
     started = workers(2)
     wait_until(lambda: len(fake_api.sent) >= 20, "the fan-out under way", 60)
@@ -273,7 +273,7 @@ def test_run_with_postgresql_does_the_work_itself(workers, env, pg_url, fake_api
     ingest(store, [str(earlier)], source_tz=UTC)
     for number in range(3, 5):
         write_article(drop, number, when=days_ago(0.1))
-    subscribe_due(store, [501, 502], datetime.now(UTC) - timedelta(seconds=1))
+    subscribe_due(store, [501, 502], datetime.now(UTC))
     (run,) = workers(1, command="run", NEWS_SOURCES=str(drop))
     wait_until(lambda: set(digests_per_chat(fake_api)) == {501, 502}, "the digests, sent by run itself", 60)
     wait_until(lambda: len(store.latest(10)) == 5, "the drop folder, ingested by run itself", 60)
