@@ -15,9 +15,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import create_engine, inspect, text, update
 
 from bot.cli import WORKER_NEEDS_POSTGRESQL
+from bot.worker import conninfo
 from digests.ingest import ingest
 from digests.models import Delivery, Subscriber
 from digests.schedule import Schedule
@@ -28,6 +30,7 @@ from tests.test_cli import newsdigest
 from tests.test_migrations import schema_differences
 from tests.test_webhook import wait_until
 
+PASSWORD = "pw-never-logged"  # the test server trusts 127.0.0.1: any password is taken, and must never be shown
 UTC_SCHEDULE = Schedule(clock_time(8, 0), ZoneInfo("UTC"))
 PROCRASTINATE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
                         "procrastinate_workers"}
@@ -45,7 +48,9 @@ def pg_url(postgres) -> str:
 def env(pg_url: str, fake_api: FakeBotAPI, tmp_path: Path) -> dict:
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("TELEGRAM_", "NEWS_", "DIGEST_", "DATABASE_", "INGEST_", "MOVE_", "SETTLE_"))}
-    return {**clean, "DATABASE_URL": pg_url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
+    with_password = pg_url.replace("://postgres@", f"://postgres:{PASSWORD}@")
+    assert PASSWORD in with_password
+    return {**clean, "DATABASE_URL": with_password, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
             "DIGEST_TIMEZONE": "UTC", "SOURCE_TIMEZONE": "UTC", "SETTLE_SECONDS": "0", "INGEST_INTERVAL_MINUTES": "1"}
 
 
@@ -93,7 +98,7 @@ def workers(env: dict, tmp_path: Path):
         else:
             worker._log.close()
         assert "Traceback" not in worker.log(), worker.log()[-5000:]
-        assert TOKEN not in worker.log()
+        assert TOKEN not in worker.log() and PASSWORD not in worker.log()
 
 
 def subscribe_due(store: Store, chats: list[int], due: datetime) -> None:
@@ -113,6 +118,15 @@ def ingest_lines(workers: list[Worker]) -> list[str]:
 
 def counted(lines: list[str], what: str) -> int:
     return sum(int(re.search(rf"(\d+) {what}", line).group(1)) for line in lines if re.search(rf"(\d+) {what}", line))
+
+
+def test_database_url_becomes_libpq_conninfo():
+    url = "postgresql+psycopg://news:p%40ss%20word@db.example:6432/newsdigest?sslmode=require&application_name=nd"
+    assert conninfo_to_dict(conninfo(url)) == {"user": "news", "password": "p@ss word", "host": "db.example",
+                                               "port": "6432", "dbname": "newsdigest", "sslmode": "require",
+                                               "application_name": "nd"}
+    assert conninfo_to_dict(conninfo("postgresql://news@/newsdigest?host=/run/postgresql")) == \
+        {"user": "news", "dbname": "newsdigest", "host": "/run/postgresql"}
 
 
 def test_worker_needs_postgresql_and_says_run_does_it_all_with_sqlite(tmp_path):
