@@ -14,8 +14,8 @@ Each kind of work is a task, and the database makes sure it is done once however
   gone) go back to the queue for the others.
 
 Ingests have a queue of their own, with slots of their own in each worker, so that long ingests never hold up
-planning and sending. Periodic tasks are deferred by every worker, and procrastinate keeps one job per task and tick. procrastinate
-is imported only here, and only for a PostgreSQL database: SQLite needs none of this.
+planning and sending. Periodic tasks are deferred by every worker, and procrastinate keeps one job per task and
+tick. procrastinate is imported only here, and only for a PostgreSQL database: SQLite needs none of this.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import functools
 import logging
 import os
 import signal
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psycopg
 from procrastinate import App, PsycopgConnector
