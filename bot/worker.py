@@ -181,8 +181,7 @@ class Worker:
                 try:
                     await self._work(stop)
                 except Exception as error:  # noqa: BLE001 - the database went away: wait, then try again
-                    log.error("The job queue cannot use the database: %s", str(error).split("\n")[0] or
-                              type(error).__name__)
+                    log.error("The job queue cannot use the database: %s", reason(error))
                 if stop.is_set():
                     break
                 delay = 1.0 if clock() - started > 60 else min(60.0, delay * 2)
@@ -240,11 +239,25 @@ async def _every(seconds: float, action: Callable[..., Awaitable[None]], *args) 
 
 
 class _QuietChecks(logging.Filter):
-    """The stalled-job check runs every few seconds: its routine lines (deferred, started, ended) would drown
-    the log; what it finds is logged as a warning."""
+    """procrastinate's lines as an operator wants them. The stalled-job check runs every few seconds: its routine
+    lines (deferred, started, ended) would drown the log (what it finds is logged as a warning). A lost database
+    is one line with the reason, not a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("procrastinate") and record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            said = record.getMessage().replace(repr(error), "").replace(str(error), "").strip().rstrip(":")
+            record.msg, record.args = f"{said}: {reason(error)}", None
+            record.exc_info = record.exc_text = None
         return record.levelno > logging.INFO or "newsdigest.retry_stalled" not in record.getMessage()
+
+
+def reason(error: BaseException) -> str:
+    """An error's first meaningful line, looking through procrastinate's wrapper ("Database error.") to the
+    driver's error under it."""
+    while error.__cause__ is not None and isinstance(error, queue_errors.ProcrastinateException):
+        error = error.__cause__
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
 
 
 def quiet_logs() -> None:

@@ -296,3 +296,26 @@ def test_run_with_postgresql_does_the_work_itself(workers, env, pg_url, fake_api
     log = run.log()
     assert "Starting worker" in log and "Stopped worker" in log
     store.close()
+
+
+def test_a_worker_that_loses_the_database_carries_on_when_it_answers(workers, env, pg_url, fake_api, tmp_path):
+    """The server drops every connection of the worker (a restart, a failover): its job queue stops, starts
+    again, and the digests still go out."""
+    store = open_store(pg_url)
+    drop = tmp_path / "news"
+    for number in range(3):
+        write_article(drop, number, when=days_ago(0.2))
+    ingest(store, [str(drop)], source_tz=UTC)
+    (worker,) = workers(1)
+    wait_until(lambda: "Starting worker" in worker.log(), "the worker to start", 60)
+    database = pg_url.rsplit("/", 1)[1]
+    admin = create_engine(pg_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        dropped = connection.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                          "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database})
+        assert dropped.scalar() >= 2
+    admin.dispose()
+    wait_until(lambda: "Starting the job queue again" in worker.log(), "the job queue to start again", 60)
+    subscribe_due(store, [701], datetime.now(UTC))
+    wait_until(lambda: digests_per_chat(fake_api)[701] == 1, "the digest, after the database came back", 90)
+    store.close()
