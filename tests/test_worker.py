@@ -21,14 +21,14 @@ from sqlalchemy import create_engine, inspect, text, update
 from bot.cli import WORKER_NEEDS_POSTGRESQL
 from bot.worker import conninfo
 from digests.ingest import ingest
-from digests.models import Delivery, Subscriber
+from digests.models import Subscriber
 from digests.schedule import Schedule
 from digests.storage import Store, current_revision, downgrade, head_revision, migrate, open_store
 from tests.conftest import TEMPLATE, days_ago, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.test_cli import newsdigest
 from tests.test_migrations import schema_differences
-from tests.test_webhook import wait_until
+from tests.test_webhook import free_port, wait_until
 
 PASSWORD = "pw-never-logged"  # the test server trusts 127.0.0.1: any password is taken, and must never be shown
 UTC_SCHEDULE = Schedule(clock_time(8, 0), ZoneInfo("UTC"))
@@ -318,4 +318,17 @@ def test_a_worker_that_loses_the_database_carries_on_when_it_answers(workers, en
     wait_until(lambda: "Starting the job queue again" in worker.log(), "the job queue to start again", 60)
     subscribe_due(store, [701], datetime.now(UTC))
     wait_until(lambda: digests_per_chat(fake_api)[701] == 1, "the digest, after the database came back", 90)
+    store.close()
+
+
+def test_workers_alert_the_admins_once_of_a_source_down_for_a_day(workers, env, pg_url, fake_api):
+    store = open_store(pg_url)
+    feed = f"http://127.0.0.1:{free_port()}/feed.xml"  # nothing listens there
+    store.record_poll("127.0.0.1", feed, days_ago(2), days_ago(2), error="connection refused")
+    workers(2, NEWS_SOURCES=feed, ADMIN_IDS="42")
+    [alert] = wait_until(lambda: fake_api.messages_to(42), "the admin's alert", 60)
+    assert "Source <b>127.0.0.1</b> has been failing since" in alert.text
+    time.sleep(3)  # the other worker's ingest of the same source, if any, comes and goes
+    assert len(fake_api.messages_to(42)) == 1
+    assert store.source_state("127.0.0.1").alerted
     store.close()
