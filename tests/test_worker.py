@@ -23,7 +23,8 @@ from bot.worker import conninfo
 from digests.ingest import ingest
 from digests.models import Subscriber
 from digests.schedule import Schedule
-from digests.storage import Store, current_revision, downgrade, head_revision, migrate, open_store
+from digests.storage import SchemaError, Store, current_revision, downgrade, head_revision, migrate, open_store
+from digests.storage import schema
 from tests.conftest import TEMPLATE, days_ago, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.test_cli import newsdigest
@@ -332,3 +333,10 @@ def test_workers_alert_the_admins_once_of_a_source_down_for_a_day(workers, env, 
     assert len(fake_api.messages_to(42)) == 1
     assert store.source_state("127.0.0.1").alerted
     store.close()
+
+
+def test_a_procrastinate_with_a_newer_schema_is_refused_in_one_line(monkeypatch):
+    monkeypatch.setattr(schema, "PROCRASTINATE_SCHEMA", "03.03.00")  # as if the installed one were newer
+    with pytest.raises(SchemaError, match=r"procrastinate 3\.\d+\.\d+ has a newer job queue schema \(03\.04\.00\) "
+                                          r"than this newsdigest uses \(03\.03\.00\): pip install"):
+        schema.check_procrastinate()

@@ -1,14 +1,16 @@
 """PostgreSQL: procrastinate's job queue (the tables, types and functions of `newsdigest worker`)
 
 On PostgreSQL this applies procrastinate's own schema, as the installed procrastinate ships it
-(``SchemaManager.get_schema()``): its schema is that of its migration 03.04.00, unchanged in releases 3.4 to
-3.10, the range pyproject.toml allows. SQLite: nothing to do (there, `newsdigest run` does all the work in one
+(``SchemaManager.get_schema()``): the schema of its migration 03.04.00 (``PROCRASTINATE_SCHEMA``), unchanged
+in releases 3.4 to 3.10; pyproject.toml allows 3.10, and a procrastinate with a newer schema is refused, here
+and when a worker starts (``check_procrastinate``). SQLite: nothing to do (there, `newsdigest run` does all the work in one
 process, without procrastinate).
 
 A procrastinate release that changes its schema ships the change as SQL files in its package
 (``procrastinate/sql/migrations/*.sql``, named by version). Upgrading to it takes a new revision of ours that
-applies those files (read from the package, as this one reads ``schema.sql``), and widening the range in
-pyproject.toml in the same change; never run ``procrastinate schema --apply`` or its migrations by hand.
+applies those files newer than ``PROCRASTINATE_SCHEMA`` (read from the package, as this one reads
+``schema.sql``), moving ``PROCRASTINATE_SCHEMA`` and widening the range in pyproject.toml in the same change.
+Never run ``procrastinate schema --apply`` or its migrations by hand.
 
 Revision ID: 0008_procrastinate
 Revises: 0007_postgresql
@@ -20,12 +22,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from digests.storage.schema import PROCRASTINATE_PREFIX, check_procrastinate
+
 revision = "0008_procrastinate"
 down_revision = "0007_postgresql"
 branch_labels = None
 depends_on = None
 
-PREFIX = "procrastinate_"  # every object procrastinate makes is named so
+PREFIX = PROCRASTINATE_PREFIX  # every object procrastinate makes is named so
 IN_SCHEMA = "JOIN pg_namespace n ON n.oid = {} WHERE n.nspname = current_schema()"
 TABLES = f"SELECT relname FROM pg_class {IN_SCHEMA.format('relnamespace')} AND relkind = 'r' AND relname LIKE :like"
 FUNCTIONS = (f"SELECT p.oid::regprocedure::text FROM pg_proc p {IN_SCHEMA.format('pronamespace')} "
@@ -37,7 +41,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    from procrastinate.schema import SchemaManager  # the postgres extra: only needed here on PostgreSQL
+    check_procrastinate()  # the postgres extra, in the releases whose schema this applies
+    from procrastinate.schema import SchemaManager
 
     # Through the driver, without parameters: the SQL is procrastinate's, with its own % and :: in it.
     with bind.connection.dbapi_connection.cursor() as cursor:
