@@ -160,6 +160,9 @@ def test_revision_0008_adds_procrastinate_to_a_0_2_0_database_and_takes_it_away(
         assert current_revision(engine) == head_revision() == "0008_procrastinate"
         assert PROCRASTINATE_TABLES <= set(inspect(engine).get_table_names())
         assert schema_differences(engine) == []  # procrastinate's tables are not ours to compare
+        with engine.connect() as connection:  # which of procrastinate's schemas, for the revision that upgrades it
+            assert connection.scalar(text("SELECT obj_description('procrastinate_jobs'::regclass)")) == \
+                f"procrastinate schema {schema.PROCRASTINATE_SCHEMA}"
         downgrade(url, "0007_postgresql")
         with engine.connect() as connection:
             left = connection.execute(text(

@@ -59,17 +59,23 @@ def include_object(obj, name: str | None, type_: str, reflected: bool, compare_t
     return not (type_ == "column" and name == "search" or type_ == "index" and name == "ix_articles_search")
 
 
-def check_procrastinate() -> None:
-    """SchemaError (one line) when procrastinate is missing, or is a release whose job queue schema is newer than the
-    one revision 0008 applies (outside pyproject.toml's range): its queries would fail on the database."""
+def procrastinate_schema() -> str:
+    """The version of the installed procrastinate's job queue schema: the newest of its own migrations
+    (``03.04.00``); SchemaError (one line) when procrastinate is not installed."""
     try:
-        from procrastinate import __version__ as version
         from procrastinate.schema import SchemaManager
     except ImportError as error:
         raise SchemaError(f"The job queue needs procrastinate ({error}): pip install 'newsdigest[postgres]'") from None
     folder = Path(SchemaManager.get_migrations_path())
-    newest = max((path.name[:8] for path in folder.glob("*.sql")), default="")
+    return max((path.name[:8] for path in folder.glob("*.sql")), default="")
+
+
+def check_procrastinate() -> None:
+    """SchemaError (one line) when procrastinate is missing, or is a release whose job queue schema is newer than the
+    one our revisions know (outside pyproject.toml's range): its queries would fail on the database."""
+    newest = procrastinate_schema()
     if newest > PROCRASTINATE_SCHEMA:
+        from procrastinate import __version__ as version
         raise SchemaError(f"procrastinate {version} has a newer job queue schema ({newest}) than this newsdigest uses "
                           f"({PROCRASTINATE_SCHEMA}): pip install 'newsdigest[postgres]' installs the release it "
                           "was made for")
