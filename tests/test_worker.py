@@ -363,3 +363,26 @@ def test_serve_with_jobs_on_postgresql_runs_a_worker_inside(env, pg_url, fake_ap
         assert serve.stop() == 0, serve.err[-3000:]
     assert "jobs: on" in serve.err and "Starting worker" in serve.err and "Traceback" not in serve.err
     store.close()
+
+
+def test_the_worker_unit_restarts_on_failure_and_gives_running_jobs_their_time(tmp_path):
+    import configparser
+    import shutil
+
+    from bot.worker import GRACEFUL_SECONDS
+
+    path = Path(__file__).parents[1] / "examples" / "newsdigest-worker.service"
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read(path)
+    service = unit["Service"]
+    assert service["ExecStart"] == "/srv/newsdigest/.venv/bin/newsdigest worker" and service["User"] == "newsdigest"
+    assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
+    assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) > GRACEFUL_SECONDS + 10
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: the unit's syntax is not checked")
+    copy = tmp_path / "newsdigest-worker.service"  # with an ExecStart that exists here
+    copy.write_text(path.read_text().replace("/srv/newsdigest/.venv/bin/newsdigest",
+                                             str(Path(sys.executable).with_name("newsdigest"))))
+    result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout + result.stderr == ""
