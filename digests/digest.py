@@ -110,6 +110,18 @@ def article_date(article: Article, tz: tzinfo) -> str:
     return shown if article.date_known is not False else f"seen {shown}"
 
 
+def credit(article: Article) -> str:
+    """The outlet an aggregator's item comes from ("via Reuters", kept in ``author``), shown beside its date;
+    '' for every other article (bylines are not shown)."""
+    author = article.author or ""
+    return author if author.startswith("via ") else ""
+
+
+def article_meta(article: Article, tz: tzinfo) -> str:
+    """What is shown under a headline: its date, and for an aggregator's item, the outlet."""
+    return " · ".join(filter(None, (article_date(article, tz), credit(article))))
+
+
 def more_line(left_out: dict[str, int], topics: int = 5) -> str:
     """What a capped digest ends with: how many more stories there are, and the commands that show them."""
     more = sum(left_out.values())
@@ -131,7 +143,7 @@ def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
             topics = f" | {', '.join(article.topic_names)}" if section.mixed else ""
-            lines += ["", f"* {article.title}", f"  {article_date(article, tz)}{topics} | {article.link}"]
+            lines += ["", f"* {article.title}", f"  {article_meta(article, tz)}{topics} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

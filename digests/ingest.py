@@ -29,6 +29,7 @@ from typing import Any
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
 from digests.formats import parse_document, parse_path
+from digests.headlines import without_wire_labels
 from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
@@ -115,15 +116,16 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
     NUL characters are taken out: a feed read leniently can carry them, and PostgreSQL refuses them in text
     (the whole batch would fail, again at every run)."""
     text = _no_nul(html_to_text(raw.html))
+    title = without_wire_labels(_no_nul(raw.title))
     published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=_no_nul(raw.source)[:200],
         link=_no_nul(link or canonical_link(raw.link)),
-        title=shorten(_no_nul(raw.title), 500),
+        title=shorten(title, 500),
         published_at=published_at,
         date_known=date_known,
         text=text,
-        summary=item_summary(raw.title, text, html_to_text(raw.description), summary_chars),
+        summary=item_summary(title, text, html_to_text(raw.description), summary_chars),
         topics=[_no_nul(name)[:200] for name in rules.topics(raw.categories)],
         external_id=_no_nul(raw.external_id)[:200] if raw.external_id else None,
         author=_no_nul(raw.author)[:200] if raw.author else None,

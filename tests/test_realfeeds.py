@@ -129,3 +129,26 @@ def test_the_mojibake_files_are_repaired(name, monkeypatch):
     monkeypatch.setattr(cleaning.ftfy, "fix_text", lambda text, config=None: text)
     broken = [prepare(raw, now=now) for raw in parse_path(path, default_source="s", source_tz=UTC).articles]
     assert any(is_bad(f"{article.title} {article.text}") for article in broken)  # the test would see it
+
+
+# Reuters' desk labels and version noise glued to a headline ("Analysis-US envoys ...", "UPDATE 2-...")
+WIRE_LABEL = re.compile(r"^(?:(?:UPDATE|WRAPUP)(?: \d+)?|RPT|REFILE|CORRECTED|Analysis|Exclusive|Factbox|Explainer"
+                        r"|Insight|Focus)-", re.IGNORECASE)
+
+
+def test_headlines_carry_no_wire_label_or_aggregators_publisher(shown):
+    assert [article.title for article in shown if WIRE_LABEL.match(article.title)] == []
+    publishers, titles = set(), set()
+    for path in FILES:
+        if _short_name(path) == "googlenews":
+            data = path.read_text(encoding="utf-8")
+            for title, publisher in re.findall(r"<title[^>]*>([^<]+) - ([^<-]+)</title>", data):
+                titles.add(html.unescape(title))
+                publishers.add(html.unescape(publisher).strip())
+    assert len(publishers) > 20
+    aggregated = [article for article in shown if article.title in titles]
+    assert len(aggregated) > 30
+    assert [a.title for a in shown if any(a.title.endswith(f" - {name}") for name in publishers)] == []
+    # each named for its publisher beside its date, with no text or summary made of the list of coverage
+    assert [a.title for a in aggregated if not (a.author or "").removeprefix("via ") in publishers] == []
+    assert [a.title for a in aggregated if a.summary or a.text] == []
