@@ -38,6 +38,27 @@ def test_junk_labels_are_never_topics(label):
     assert BUILT_IN.topics([label]) == ["General"]
 
 
+# curation labels: where an item sits on the page, not what it is about, in their variants and languages
+@pytest.mark.parametrize("label", ["Editors' Picks", "Editor's Picks", "EDITORS PICKS", "Editor’s Choice",
+                                   "Subscribers' Picks", "Staff Picks", "Picks of the Week", "Top Stories",
+                                   "Today's Top Stories", "Top 10", "Most Read", "Most Popular", "Most Viewed",
+                                   "Breaking News", "Latest News", "Trending Now", "Featured Stories", "Must Read",
+                                   "Don't Miss", "Hot Topics", "Live Updates", "Recommended Reading", "À la une",
+                                   "Les plus lus", "Lo más leído", "Última hora", "Più letti", "Главное",
+                                   "Самое читаемое", "Работает", "Временно не работает"])
+def test_curation_and_status_labels_are_never_topics(label):
+    assert label_topics(label) == ()
+    # the operator's map still decides: an alias keeps one as a topic, ``ignore`` drops any other label
+    assert TopicRules.make(aliases={label: "Picks"}).topics([label]) == ["Picks"]
+
+
+@pytest.mark.parametrize("label", ["Top Gun", "Breaking Bad", "Popular Science", "Most Wanted", "Live Music",
+                                   "Latest Technology", "Hot Springs", "The Week", "Editorial", "Best Buy",
+                                   "Miss Universe", "Mostly Sunny", "Staff"])
+def test_subjects_made_of_curation_words_stay(label):
+    assert label_topics(label) == (label,)
+
+
 @pytest.mark.parametrize("label", ["Covid-19", "hip-hop", "Nord-pas-de-calais", "EU", "AI", "Q&A", "YouTube",
                                    "Ligue 1", "Nord-Pas-de-Calais", "हिंदी समाचार", "طالبان مزاکرات"])
 def test_real_topics_stay(label):
