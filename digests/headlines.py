@@ -7,6 +7,8 @@ version noise (UPDATE n, RPT, REFILE, CORRECTED, WRAPUP n) tells the wire's subs
 says nothing to a reader: it goes. A label that says what kind of story it is stays, written the way readers
 read it: "Analysis: US envoys juggle ...". Only these labels are read so: a hyphen after the first word is
 often the headline's own ("Pro-Russian forces", "Ex-President", "T-Mobile").
+
+A headline has no full stop of its own (CNN's feeds end theirs with one); two sentences keep theirs.
 """
 
 from __future__ import annotations
@@ -55,3 +57,25 @@ def without_publisher(title: str, publisher: str) -> str:
 
 def _name(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+# another sentence before the last ("Iran's Protests Have Ended. The State's Terror Campaign Has Not.")
+_INNER_STOP = re.compile(r"[.!?][\"'”’)]*\s+\S")
+_LAST_WORD = re.compile(r"[^\W\d_]{2,}(?:['’][^\W\d_]+)?")  # a word, not "U.S", "5" or an initial
+_ABBREVIATIONS = frozenset("Inc Ltd Co Corp Jr Sr St Dr Mr Mrs Ms Mt Ave Gen Gov Sen Rep Bros No vs etc al".split())
+
+
+def without_final_stop(title: str) -> str:
+    """A one-sentence headline without the full stop some feeds end it with ("Europe's most active volcano
+    erupts over Sicily."): headlines carry none. Two sentences keep theirs, as does an abbreviation."""
+    if not title.endswith(".") or title.endswith("..") or _INNER_STOP.search(title):
+        return title
+    last = title[:-1].rsplit(None, 1)[-1] if title[:-1].strip() else ""
+    if last in _ABBREVIATIONS or not _LAST_WORD.fullmatch(last):
+        return title
+    return title[:-1]
+
+
+def edited_headline(title: str) -> str:
+    """The headline as shown: wire labels as labels, no version noise, no full stop of its own."""
+    return without_final_stop(without_wire_labels(title))

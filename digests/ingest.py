@@ -29,7 +29,7 @@ from typing import Any
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
 from digests.formats import parse_document, parse_path
-from digests.headlines import without_wire_labels
+from digests.headlines import edited_headline
 from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
@@ -116,7 +116,7 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
     NUL characters are taken out: a feed read leniently can carry them, and PostgreSQL refuses them in text
     (the whole batch would fail, again at every run)."""
     text = _no_nul(html_to_text(raw.html))
-    title = without_wire_labels(_no_nul(raw.title))
+    title = edited_headline(_no_nul(raw.title))
     published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=_no_nul(raw.source)[:200],

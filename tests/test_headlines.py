@@ -11,7 +11,7 @@ import pytest
 from bot.formatting import article_html
 from digests.digest import Section, render_text
 from digests.formats import parse_document
-from digests.headlines import without_publisher, without_wire_labels
+from digests.headlines import edited_headline, without_final_stop, without_publisher, without_wire_labels
 from digests.ingest import prepare
 from digests.models import Article
 
@@ -47,6 +47,26 @@ def test_headlines_that_only_look_like_labels_stay(title):
 
 def test_an_updated_wire_story_is_the_same_headline_as_its_first_take():
     assert without_wire_labels("UPDATE 3-Oil falls") == without_wire_labels("Oil falls")
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    # cnn ends its headlines with a full stop; headlines carry none
+    ("Europe's most active volcano erupts over Sicily.", "Europe's most active volcano erupts over Sicily"),
+    ('Get to know "New Day" anchors Kate, Chris and Michaela.', 'Get to know "New Day" anchors Kate, Chris and Michaela'),
+    ("Shares fall 2.5 per cent.", "Shares fall 2.5 per cent"),
+    ("Обама приехал в Москву.", "Обама приехал в Москву"),
+    # an abbreviation's stop, two sentences, an ellipsis and a number stay
+    ("Marc Benioff 'Jokes' ICE Is Watching Salesforce Employees Who Traveled to the U.S.", None),
+    ("Iran’s Protests Have Ended. The State’s Terror Campaign Has Not.", None),
+    ("Take Banking to the finger tips of masses: Mahabaleshwara M.S.", None),
+    ("Apple buys Beats Inc.", None), ("Wait for it...", None), ("Rates rise to 5.", None), ("Plan B.", None),
+])
+def test_a_headline_ends_without_a_full_stop_of_its_own(title, shown):
+    assert without_final_stop(title) == (shown or title)
+
+
+def test_the_edited_headline_does_both():
+    assert edited_headline("UPDATE 1-Oil falls.") == "Oil falls"
 
 
 def test_without_publisher():

@@ -138,6 +138,9 @@ WIRE_LABEL = re.compile(r"^(?:(?:UPDATE|WRAPUP)(?: \d+)?|RPT|REFILE|CORRECTED|An
 
 def test_headlines_carry_no_wire_label_or_aggregators_publisher(shown):
     assert [article.title for article in shown if WIRE_LABEL.match(article.title)] == []
+    # cnn's "White House Christmas tree gets delivered today.": one sentence, no full stop
+    assert [a.title for a in shown if re.search(r"(?<![.A-Z])\b[a-z]{3,}\.$", a.title)
+            and not re.search(r"[.!?][’”'\"]?\s", a.title)] == []
     publishers, titles = set(), set()
     for path in FILES:
         if _short_name(path) == "googlenews":
@@ -152,3 +155,11 @@ def test_headlines_carry_no_wire_label_or_aggregators_publisher(shown):
     # each named for its publisher beside its date, with no text or summary made of the list of coverage
     assert [a.title for a in aggregated if not (a.author or "").removeprefix("via ") in publishers] == []
     assert [a.title for a in aggregated if a.summary or a.text] == []
+
+
+def test_no_summary_says_the_headline_again(shown):
+    """cnn: "Boy asks Santa to make kids stop bullying his sister" over "A boy asks Santa to make kids ..."."""
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"\w+", text.casefold()))
+
+    assert [a.title for a in shown if a.summary and len(words(a.summary) - words(a.title)) <= 1] == []
