@@ -162,4 +162,6 @@ def test_no_summary_says_the_headline_again(shown):
     def words(text: str) -> set[str]:
         return set(re.findall(r"\w+", text.casefold()))
 
-    assert [a.title for a in shown if a.summary and len(words(a.summary) - words(a.title)) <= 1] == []
+    spaced = [a for a in shown if a.summary and not re.search("[\u3040-\u9fff]", a.title)]  # CJK writes no spaces
+    assert len(spaced) > 1000
+    assert [a.title for a in spaced if len(words(a.summary) - words(a.title)) <= 1] == []

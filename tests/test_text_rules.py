@@ -249,6 +249,11 @@ def test_a_summary_that_only_repeats_the_headline_is_none_but_the_text_may_give_
     ("Homeless hero saves an officer from a suspect grabbing her gun.", "Man saves an officer from a suspect grabbing "
      "her gun."),
     ("Thanksgiving", "It's Thanksgiving."),
+    ("Globetrotter visits bullied girl's school at brother's urging", "Harlem Globetrotter visits bullied girl's school."),
+    ("Emmys: A look at TV's biggest winners and losers", "Here's a look at TV's biggest winners and losers."),
+    # romatoday
+    ("A Teatro Trastevere si dipinge col vino: Arianna Greco al “Salotto Teatrale”",
+     "A Teatro Trastevere si dipinge col vino. Arianna Greco ospite al “Salotto Teatrale”"),
 ])
 def test_a_summary_that_says_the_headline_again_in_other_small_words_is_none(title, summary):
     assert item_summary(title, summary) == ""
@@ -258,6 +263,7 @@ def test_a_summary_that_says_the_headline_again_in_other_small_words_is_none(tit
     ("White House Christmas tree gets delivered today.", "The first lady accepts delivery today."),
     ("Fed raises rates", "The Fed raises its rates by half a point."),
     ("Rates", "Rates up by 2%."),
+    ("Obama", "Obama resigns."),  # one word more than a one-word headline is news
 ])
 def test_a_summary_that_adds_to_the_headline_stays(title, summary):
     assert item_summary(title, summary) == summary
