@@ -122,6 +122,14 @@ def article_meta(article: Article, tz: tzinfo) -> str:
     return " · ".join(filter(None, (article_date(article, tz), credit(article))))
 
 
+SHOWN_TOPICS = 2  # an article's topics named beside it: its first ones; a keyword list is no help to a reader
+
+
+def shown_topics(article: Article) -> str:
+    """The topics named beside an article in mixed lists (/latest, /search, "More news"): its first two."""
+    return ", ".join(article.topic_names[:SHOWN_TOPICS])
+
+
 def more_line(left_out: dict[str, int], topics: int = 5) -> str:
     """What a capped digest ends with: how many more stories there are, and the commands that show them."""
     more = sum(left_out.values())
@@ -142,7 +150,7 @@ def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[
     for section in sections:
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
-            topics = f" | {', '.join(article.topic_names)}" if section.mixed else ""
+            topics = f" | {shown_topics(article)}" if section.mixed else ""
             lines += ["", f"* {article.title}", f"  {article_meta(article, tz)}{topics} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.commands import Chat, Commands
-from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
+from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, html_to_plain, visible_length
 from digests.digest import group_by_topic, rank
 from digests.ingest import ingest
 from digests.schedule import Schedule
@@ -106,6 +106,10 @@ def test_what_the_bot_sends_fits_telegrams_limits(corpus):
                           ("topic", ["world news"]), ("search", ["Trump"]), ("stats", []), ("sources", [])]:
         for reply in commands.handle(chat, command, args):
             _fits(reply)
+    # an article names its first two topics, not abcnetau's five
+    latest = html_to_plain(commands.handle(chat, "latest", ["20"])[0].text)
+    metas = re.findall(r"^\d{1,2} \w{3} \d{4} · (.*)$", latest, re.MULTILINE)
+    assert len(metas) >= 10 and max(meta.count(",") for meta in metas) == 1
     view = commands.handle(chat, "topics", [])[0]
     for _ in range(100):
         more = [b for row in view.buttons for b in row if b.text.startswith("More ▸")]
