@@ -149,7 +149,24 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
             except Exception as exc:  # a bug met on one article must not stop the batch: report it, go on
                 log.exception("Could not prepare an article of %s", shown)
                 rejected.append(Rejection(shown, f"could not be cleaned: {exc!r}"))
-    return ready, rejected
+    return without_shared_summaries(ready), rejected
+
+
+SHARED_SUMMARY_ITEMS = 3  # a summary this many items of one document share is the feed's blurb
+
+
+def without_shared_summaries(articles: list[NewArticle]) -> list[NewArticle]:
+    """A summary that several items of one feed share word for word says nothing of any one of them (cnn's
+    "CNN's Michaela Pereira has a look at the top news stories that you need to know." under three stories):
+    they go without one."""
+    if len(articles) < SHARED_SUMMARY_ITEMS:
+        return articles
+    counts = Counter(article.summary for article in articles if article.summary)
+    if counts and max(counts.values()) >= SHARED_SUMMARY_ITEMS:
+        for article in articles:
+            if counts.get(article.summary, 0) >= SHARED_SUMMARY_ITEMS:
+                article.summary = ""
+    return articles
 
 
 @dataclass(frozen=True)

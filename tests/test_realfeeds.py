@@ -6,6 +6,7 @@ caption as a summary; and ftfy changes nothing in the feeds whose text was right
 from __future__ import annotations
 
 import html
+from collections import Counter
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,3 +166,9 @@ def test_no_summary_says_the_headline_again(shown):
     spaced = [a for a in shown if a.summary and not re.search("[\u3040-\u9fff]", a.title)]  # CJK writes no spaces
     assert len(spaced) > 1000
     assert [a.title for a in spaced if len(words(a.summary) - words(a.title)) <= 1] == []
+
+
+def test_no_summary_is_shared_by_several_stories(shown):
+    """cnn's "CNN's Michaela Pereira has a look at the top news stories ..." under three stories is no summary."""
+    counts = Counter(article.summary for article in shown if article.summary)
+    assert [summary for summary, n in counts.items() if n >= 3] == []

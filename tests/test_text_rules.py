@@ -10,7 +10,7 @@ import pytest
 
 from digests.cleaning import ELLIPSIS, fix_mojibake, html_to_text
 from digests.formats import parse_document
-from digests.ingest import prepare
+from digests.ingest import ingest, prepare
 from digests.summary import item_summary, strip_dateline, summarize
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -402,3 +402,21 @@ def test_labels_said_again_and_again_are_no_lede():
     """kc0011 (a forum): a label before each picture, the pictures left out."""
     text = "出南京泰山5盒，原盒看图\n\n此主题相关图片如下：\n\n此主题相关图片如下：\n\n原盒品相号19.1/枚，江浙沪包邮。"
     assert summarize(text) == "原盒品相号19.1/枚，江浙沪包邮。"
+
+
+def test_a_summary_several_items_of_a_feed_share_is_the_feeds_blurb(store, tmp_path):
+    """cnn: three video items under one line; the fourth, its own description, keeps it."""
+    flare = '&lt;div class="feedflare"&gt;&lt;a href="http://feeds.example/~ff/{n}"&gt;&lt;img src="x"/&gt;&lt;/a&gt;&lt;/div&gt;'
+    blurb = "CNN's Michaela Pereira has a look at the top news stories that you need to know."
+    titles = ["Europe's most active volcano erupts over Sicily", "NFL investigator to meet with Jonathan Martin today",
+              "President Obama talks terror with Jay Leno"]
+    items = "".join(f"<item><title>{title}</title><link>https://feed.example/{n}</link>"
+                    f"<description>{blurb}{flare.format(n=n)}</description></item>" for n, title in enumerate(titles))
+    items += ("<item><title>Humpback whale gets close</title><link>https://feed.example/9</link><description>A woman "
+              "captures close footage of a humpback whale during a tour near San Juan Island.</description></item>")
+    path = tmp_path / "cnn.xml"
+    path.write_bytes(rss(items))
+    ingest(store, [str(path)], source_tz=UTC)
+    summaries = {article.title: article.summary for article in store.latest(10)}
+    assert summaries == {**dict.fromkeys(titles, ""), "Humpback whale gets close": "A woman captures close footage of "
+                         "a humpback whale during a tour near San Juan Island."}
