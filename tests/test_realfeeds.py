@@ -78,6 +78,9 @@ def test_no_boilerplate_in_headlines_summaries_or_text(shown):
     found = [(article.link, field, match.group()) for article in shown for field in ("title", "summary", "text")
              if (match := BOILERPLATE.search(getattr(article, field)))]
     found += [(article.link, "summary", article.summary[:40]) for article in shown if PUBLISHER.match(article.summary)]
+    # golem's closing "Von Stefan Krempl (Datenschutz, IBM)"
+    found += [(article.link, "summary", article.summary[-60:]) for article in shown
+              if re.search(r"\b(?:[Vv]on|By) \w+ \w+(?: \([^()]*\))?$", article.summary)]
     assert not found
 
 

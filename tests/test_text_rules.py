@@ -207,6 +207,25 @@ def test_boilerplate_never_reaches_the_text(html, text):
     assert html_to_text(html) == text
 
 
+@pytest.mark.parametrize(("html", "text"), [
+    # golem closes its teasers with a byline and its section links, and a tracking pixel
+    ('<p>Amazon und Palantir verdienten damit am meisten. Von Stefan Krempl (<a href="https://www.golem.de/specials/'
+     'datenschutz/">Datenschutz</a>, <a href="https://www.golem.de/specials/ibm/">IBM</a>) <img alt="" height="1" '
+     'src="https://cpx.golem.de/cpx.php?class=17" width="1" /></p>', "Amazon und Palantir verdienten damit am meisten."),
+    ("<p>Mit 850 Euro auch nicht gerade preiswert. Ein Test von Tobias Költzsch (<a href='x'>iPhone</a>, "
+     "<a href='y'>Smartphone</a>)</p>", "Mit 850 Euro auch nicht gerade preiswert."),
+    ("<p>Erklärt die Theorien der Teilchenphysik. Eine Rezension von Friedemann Zweynert (Physik, Internet)</p>",
+     "Erklärt die Theorien der Teilchenphysik."),
+    ("<p>The council met on Monday. By Jane Doe</p>", "The council met on Monday."),
+    # a byline inside the sentence is the sentence's
+    ("<p>The film was made in Rome. Directed by Paolo Sorrentino.</p>",
+     "The film was made in Rome. Directed by Paolo Sorrentino."),
+    ("<p>Stand by Me</p>", "Stand by Me"),
+])
+def test_a_closing_byline_is_not_text(html, text):
+    assert html_to_text(html) == text
+
+
 def test_a_listing_that_names_its_sponsor_keeps_it():
     """washingtonpost's wellness calendar: "Sponsored by" inside a listing is its content, not an ad."""
     html = ("<p><strong>Mood disorders support</strong> Sponsored by the Depression and Bipolar Support Alliance. "
