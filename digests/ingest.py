@@ -163,8 +163,12 @@ def without_shared_summaries(articles: list[NewArticle]) -> list[NewArticle]:
         return articles
     counts = Counter(article.summary for article in articles if article.summary)
     if counts and max(counts.values()) >= SHARED_SUMMARY_ITEMS:
+        headlines: dict[str, set[str]] = {}  # a feed may list one item several times: that is one story
         for article in articles:
-            if counts.get(article.summary, 0) >= SHARED_SUMMARY_ITEMS:
+            if counts[article.summary] >= SHARED_SUMMARY_ITEMS:
+                headlines.setdefault(article.summary, set()).add(article.title)
+        for article in articles:
+            if len(headlines.get(article.summary, ())) >= SHARED_SUMMARY_ITEMS:
                 article.summary = ""
     return articles
 

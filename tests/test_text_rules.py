@@ -433,9 +433,13 @@ def test_a_summary_several_items_of_a_feed_share_is_the_feeds_blurb(store, tmp_p
                     f"<description>{blurb}{flare.format(n=n)}</description></item>" for n, title in enumerate(titles))
     items += ("<item><title>Humpback whale gets close</title><link>https://feed.example/9</link><description>A woman "
               "captures close footage of a humpback whale during a tour near San Juan Island.</description></item>")
+    # almonitor lists one story four times: its summary is its own
+    items += "".join("<item><title>Qatar PM arrives in Venezuela</title><link>https://feed.example/q</link><description>"
+                     "Qatar is moving to shore up ties with Venezuela.</description></item>" for _ in range(4))
     path = tmp_path / "cnn.xml"
     path.write_bytes(rss(items))
     ingest(store, [str(path)], source_tz=UTC)
     summaries = {article.title: article.summary for article in store.latest(10)}
     assert summaries == {**dict.fromkeys(titles, ""), "Humpback whale gets close": "A woman captures close footage of "
-                         "a humpback whale during a tour near San Juan Island."}
+                         "a humpback whale during a tour near San Juan Island.",
+                         "Qatar PM arrives in Venezuela": "Qatar is moving to shore up ties with Venezuela."}
