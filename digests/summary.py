@@ -385,6 +385,8 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
             return summary
         # an article or a pronoun more, or one word more than a headline of some length, says nothing more
         more = _words(summary) - _words(title)
+        if _CJK.search(summary):  # no spaces between words: \w+ finds phrases, not words
+            return "" if not more else summary
         if len(more) <= 2 and all(len(word) <= 3 for word in more) or len(more) == 1 and _word_count(title) >= 4:
             return ""
         return summary

@@ -283,6 +283,7 @@ def test_a_summary_that_says_the_headline_again_in_other_small_words_is_none(tit
     ("Fed raises rates", "The Fed raises its rates by half a point."),
     ("Rates", "Rates up by 2%."),
     ("Obama", "Obama resigns."),  # one word more than a one-word headline is news
+    ("★★低出爱藏MS66评级币★★", "MS66价格200元通走价"),  # kc0011: Chinese writes no spaces between words
 ])
 def test_a_summary_that_adds_to_the_headline_stays(title, summary):
     assert item_summary(title, summary) == summary
