@@ -8,7 +8,8 @@ says nothing to a reader: it goes. A label that says what kind of story it is st
 read it: "Analysis: US envoys juggle ...". Only these labels are read so: a hyphen after the first word is
 often the headline's own ("Pro-Russian forces", "Ex-President", "T-Mobile").
 
-A headline has no full stop of its own (CNN's feeds end theirs with one); two sentences keep theirs.
+A headline has no full stop of its own (CNN's feeds end theirs with one); two sentences keep theirs. A label
+in brackets ("[Édito] ...") reads as a label, and one in capitals throughout is written in title case.
 """
 
 from __future__ import annotations
@@ -76,6 +77,57 @@ def without_final_stop(title: str) -> str:
     return title[:-1]
 
 
+# a label in brackets before the headline, as French and German sites write them: "[Brève] ...", "[MàJ] ..."
+_BRACKET_LABEL = re.compile(r"^\[([^\W\d_][^\[\]]{0,24})\]\s*(?=\S)")
+# the labels that say the item was updated, or is short: nothing a reader needs
+_BRACKET_NOISE = frozenset({"màj", "maj", "mise à jour", "update", "updated", "actualisé", "actualisée", "actualizado",
+                            "actualizada", "aktualisiert", "aggiornato", "aggiornamento", "upd", "brève", "breve",
+                            "brief", "en bref", "kurz"})
+
+
+def without_bracket_label(title: str) -> str:
+    """"[Édito] Le jeu vidéo ..." as "Édito: Le jeu vidéo ..."; "[MàJ] ...", "[Brève] ..." without the label."""
+    match = _BRACKET_LABEL.match(title)
+    if not match or match.end() == len(title):
+        return title
+    label = " ".join(match.group(1).split())
+    rest = title[match.end():]
+    return rest if label.casefold() in _BRACKET_NOISE else f"{label}: {rest}"
+
+
 def edited_headline(title: str) -> str:
     """The headline as shown: wire labels as labels, no version noise, no full stop of its own."""
+    if title.startswith("["):
+        title = without_bracket_label(title)
     return without_final_stop(without_wire_labels(title))
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to with".split())
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def is_shouting(title: str) -> bool:
+    """A headline in capitals throughout (varthabharathi's "KARNATAKA BANK BAGS MSME BANKING EXCELLENCE AWARDS")."""
+    letters = [char for char in title if char.isalpha()]
+    return len(letters) >= 12 and title.count(" ") >= 3 and all(char.isupper() for char in letters)
+
+
+def unshouted(title: str, text: str) -> str:
+    """A headline in capitals in title case, as a headline is written: small words in lower case, and the
+    acronyms and brands as its story spells them ("MSME", "NRI", "UAE", "iPhone")."""
+    spelled: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        if not word.islower():
+            spelled.setdefault(word.casefold(), word)
+
+    def recased(match: re.Match) -> str:
+        word = match.group()
+        found = spelled.get(word.casefold(), "")
+        if found and (found.isupper() and len(found) <= 5 or not found.isupper() and found[1:] != found[1:].lower()):
+            return found
+        lower = word.lower()
+        if lower in _SMALL_WORDS and match.start() > 0 or not word[0].isalpha():
+            return lower
+        return lower[0].upper() + lower[1:]
+
+    return _WORD.sub(recased, title)

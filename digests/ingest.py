@@ -29,7 +29,7 @@ from typing import Any
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
 from digests.formats import parse_document, parse_path
-from digests.headlines import edited_headline
+from digests.headlines import edited_headline, is_shouting, unshouted
 from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
@@ -117,6 +117,8 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
     (the whole batch would fail, again at every run)."""
     text = _no_nul(html_to_text(raw.html))
     title = edited_headline(_no_nul(raw.title))
+    if is_shouting(title):
+        title = unshouted(title, text)
     published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=_no_nul(raw.source)[:200],

@@ -11,7 +11,8 @@ import pytest
 from bot.formatting import article_html
 from digests.digest import Section, render_text
 from digests.formats import parse_document
-from digests.headlines import edited_headline, without_final_stop, without_publisher, without_wire_labels
+from digests.headlines import (edited_headline, is_shouting, unshouted, without_final_stop, without_publisher,
+                               without_wire_labels)
 from digests.ingest import prepare
 from digests.models import Article
 
@@ -63,6 +64,40 @@ def test_an_updated_wire_story_is_the_same_headline_as_its_first_take():
 ])
 def test_a_headline_ends_without_a_full_stop_of_its_own(title, shown):
     assert without_final_stop(title) == (shown or title)
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    # pcinpact, nextinpact: a label in brackets reads as a label; "updated" and "brief" say nothing to a reader
+    ("[Édito] Le jeu vidéo « made in France » a-t-il encore un avenir ?",
+     "Édito: Le jeu vidéo « made in France » a-t-il encore un avenir ?"),
+    ("[Sondage] Quelle est la diagonale d'écran idéale ?", "Sondage: Quelle est la diagonale d'écran idéale ?"),
+    ("[MàJ] Yahoo! pourrait croquer 75 % de Dailymotion", "Yahoo! pourrait croquer 75 % de Dailymotion"),
+    ("[Brève] Et si iOS 8 affichait deux applications en même temps ?",
+     "Et si iOS 8 affichait deux applications en même temps ?"),
+    ("[Update] Server back online", "Server back online"),
+    ("[1/3] Series part one", None), ("[Brève]", None), ("Notes [draft] inside", None),
+])
+def test_a_label_in_brackets_reads_as_a_label(title, shown):
+    assert edited_headline(title) == (shown or title)
+
+
+def test_a_headline_in_capitals_is_written_in_title_case_with_its_storys_acronyms():
+    """varthabharathi: the story spells "NRI", "UAE" and "MSME"; everything else is a shout."""
+    text = ("The NRI Forum - Government of Karnataka is setting up the Karnataka NRI Forum – UAE under Chairman Sri "
+            "Siddaramaiah, Hon. Chief Minister (CM). MSME lenders and the iPhone maker.")
+    title = "CM SIDDARAMAIAH TO OFFICIALLY INAUGURATE ‘KARNATAKA NRI FORUM – UAE’ IN DUBAI ON 28TH APRIL"
+    assert is_shouting(title)
+    assert unshouted(title, text) == \
+        "CM Siddaramaiah to Officially Inaugurate ‘Karnataka NRI Forum – UAE’ in Dubai on 28th April"
+    assert unshouted("VATICAN CITY-STATE AMBASSADOR TO ATTEND A FUNCTION", "") == \
+        "Vatican City-State Ambassador to Attend a Function"
+    assert unshouted("THE IPHONE MAKER BAGS MSME AWARD", text) == "The iPhone Maker Bags MSME Award"
+
+
+@pytest.mark.parametrize("title", ["NASA finds water on Mars", "TRESOR: шифрование за пределами ОЗУ",
+                                   "Руководители разведки США шутят", "ایف ایم بلیٹن", "UK GDP UP", "Mixed Case TITLE HERE"])
+def test_a_headline_with_capitals_in_it_is_not_shouting(title):
+    assert not is_shouting(title)
 
 
 def test_the_edited_headline_does_both():

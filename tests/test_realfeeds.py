@@ -142,6 +142,9 @@ WIRE_LABEL = re.compile(r"^(?:(?:UPDATE|WRAPUP)(?: \d+)?|RPT|REFILE|CORRECTED|An
 
 def test_headlines_carry_no_wire_label_or_aggregators_publisher(shown):
     assert [article.title for article in shown if WIRE_LABEL.match(article.title)] == []
+    # pcinpact's "[MàJ] ...", "[Édito] ...": labels in brackets; varthabharathi's headlines in capitals
+    assert [a.title for a in shown if a.title.startswith("[")] == []
+    assert [a.title for a in shown if len(re.findall(r"\b[A-Z]{2,}\b", a.title)) >= 5] == []
     # cnn's "White House Christmas tree gets delivered today.": one sentence, no full stop
     assert [a.title for a in shown if re.search(r"(?<![.A-Z])\b[a-z]{3,}\.$", a.title)
             and not re.search(r"[.!?][’”'\"]?\s", a.title)] == []
