@@ -31,7 +31,7 @@ from feedparser.namespaces import mediarss
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_person_scheme, name_in_order
+from digests.topics import is_person_scheme, name_in_order, site_name, without_feed_name
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -288,7 +288,8 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return f"an advertisement, not an article ({title!r})"
     if not link:
         return "missing <link>"
-    categories = [_category(tag) for tag in entry.get("tags", [])]
+    site = site_name(feed_link) if entry.get("tags") else ""
+    categories = [without_feed_name(_category(tag), site) for tag in entry.get("tags", [])]
     return RawArticle(
         source=default_source,
         title=title,

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_TOPIC = "General"  # for articles that name no (usable) category
 MAX_TOPICS_PER_ARTICLE = 5  # a keyword list is not a set of sections
@@ -167,9 +168,32 @@ def display_name(label: str) -> str:
     name = " ".join(html.unescape(label).split())
     if _LOWER_CAMEL.match(name):
         name = " ".join(word[0].upper() + word[1:] for word in _CAMEL_BREAK.split(name))
+    if len(name) == 2 and name.isalpha() and name.islower():  # a code: "us", "tv", "uk"
+        return name.upper()
     if name[:1].islower() and name == name.lower():
         name = name[0].upper() + name[1:]
     return name
+
+
+def site_name(url: str) -> str:
+    """The key of a site's name, from its address: "https://www.rue89.com/" is "rue89", bbc.co.uk "bbc"."""
+    host = (urlsplit(url).hostname or "") if "://" in url else ""
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:  # bbc.co.uk, abc.net.au
+        labels.pop()
+    return topic_key(labels[-2]) if len(labels) >= 2 and len(labels[-2]) >= 3 else ""
+
+
+def without_feed_name(label: str, name: str) -> str:
+    """A label less the name of the feed's own site (``site_name``): rue89's "Rue89 Culture" is "Culture", its
+    "Rue89" no label at all (''); any other label as it is."""
+    if not name or label[:1].casefold() != name[:1]:
+        return label
+    key = topic_key(label)
+    if key == name:
+        return ""
+    first, _, rest = label.partition(" ")
+    return rest.strip() if rest.strip() and topic_key(first) == name else label
 
 
 @functools.lru_cache(maxsize=16384)

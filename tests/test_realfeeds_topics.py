@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not FEEDS, reason=f"the real feeds corpus is abs
 JUNK = {"paid", "uncategorized", "uncategorised", "sponsorshipblock", "sponsored", "sponsor", "tc", "paywall free",
         "default", "active", "pinned", "post", "external", "audio embed", "post to buffer", "news", "новости",
         "...другое", "multimedia", "author", "ugc", "deals", "editors' picks", "subscribers' picks", "работает",
-        "временно не работает"}
+        "временно не работает", "rue89"}
 MACHINE = re.compile(r"://|^www\.|^\d+$|_|^[a-z0-9]+(-[a-z0-9]+){2,}$|^[A-Z]{2,8}:[A-Z0-9.]+$|\.jpe?g$")
 
 
@@ -57,7 +57,8 @@ def test_no_junk_topic(corpus):
     store, _ = corpus
     names = [topic.name for topic in store.topics()]
     assert not [name for name in names if name.casefold() in JUNK or MACHINE.search(name.lower())
-                or MACHINE.search(name) or "&amp;" in name or "," in name or len(name) > 60]
+                or MACHINE.search(name) or "&amp;" in name or "," in name or len(name) > 60
+                or name.startswith("Rue89 ") or len(name) == 2 and not name.isupper()]
 
 
 def _loose(name: str) -> str:
