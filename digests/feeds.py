@@ -241,23 +241,26 @@ def aggregated_publisher(entry: Mapping, title: str, body: str, feed_title: str 
     if named:
         return "" if entry.get("author") or named.casefold() in feed_title.casefold() else named
     headline, dash, publisher = title.rpartition(" - ")
-    if dash and headline and 0 < len(publisher) <= 60 and body.lstrip()[:4].lower() in ("<ol>", "<ul>", "<a h"):
-        if _opens_with(html_to_text(body[:4000]), f"{headline} {publisher}"):
+    if dash and headline and 0 < len(publisher) <= 60 and (match := _FIRST_LINK.match(body)):
+        if _plain_html(match.group(1)) == " ".join(headline.split()) and _plain_html(
+                _TAG.sub(" ", body[match.end():match.end() + 300])).startswith(" ".join(publisher.split())):
             return publisher
     return ""
 
 
-_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]|[*•-])?\s*")
+# the opening link of an aggregator's list of coverage: "<ol><li><a href=...>Headline</a>&nbsp;&nbsp;<font>..."
+_FIRST_LINK = re.compile(r"\s*(?:<[ou]l>\s*<li>\s*)?<a\s[^>]*>([^<]{1,500})</a>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
 
 
-def _opens_with(text: str, words: str) -> bool:
-    return " ".join(_LIST_NUMBER.sub("", text, count=1).split()).startswith(" ".join(words.split()))
+def _plain_html(fragment: str) -> str:
+    return " ".join(html.unescape(fragment).split())
 
 
 def is_coverage_list(body: str, headline: str) -> bool:
     """An aggregator's body that is only its list of coverage: the first link is the item's own headline."""
-    return bool(body) and body.lstrip()[:4].lower() in ("<ol>", "<ul>", "<a h") and _opens_with(
-        html_to_text(body[:4000]), headline)
+    match = _FIRST_LINK.match(body)
+    return bool(match) and _plain_html(match.group(1)) == " ".join(headline.split())
 
 
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",

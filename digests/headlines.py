@@ -108,8 +108,7 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 def is_shouting(title: str) -> bool:
     """A headline in capitals throughout (varthabharathi's "KARNATAKA BANK BAGS MSME BANKING EXCELLENCE AWARDS")."""
-    letters = [char for char in title if char.isalpha()]
-    return len(letters) >= 12 and title.count(" ") >= 3 and all(char.isupper() for char in letters)
+    return len(title) >= 16 and title.isupper() and title.count(" ") >= 3
 
 
 def unshouted(title: str, text: str) -> str:
