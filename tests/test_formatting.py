@@ -158,6 +158,14 @@ def test_an_article_names_its_first_two_topics_not_a_keyword_list():
     assert "7 Aug 2025 | Global, Media Industry | https://x.org/1" in text
 
 
+def test_a_byline_is_not_shown_but_an_aggregators_publisher_is():
+    article = make_article(1)
+    article.author = "Jason Koebler"
+    assert parse_html(article_html(article, ZoneInfo("UTC"))).splitlines()[1] == "7 Aug 2025"
+    article.author = "via The Associated Press"
+    assert parse_html(article_html(article, ZoneInfo("UTC"))).splitlines()[1] == "7 Aug 2025 · via The Associated Press"
+
+
 def test_a_block_exactly_at_the_limit_is_sent_whole():
     assert pack_messages(["x" * MAX_MESSAGE_LENGTH]) == ["x" * MAX_MESSAGE_LENGTH]
     assert pack_messages(["x" * (MAX_MESSAGE_LENGTH + 1)])[0].endswith("…")
