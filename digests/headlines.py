@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import re
 
-# the wires' version noise: which take of the story this is
+# the wires' version noise, in capitals as they write it: which take of the story this is
 _NOISE = r"UPDATE(?:\s+\d{1,2})?|RPT|REPEAT|REFILE|CORRECTED|CORRECTION|WRAPUP(?:\s+\d{1,2})?|RECASTS?|ADVISORY"
-# the labels that tell a reader what kind of story it is, as the wires write them
-_LABELS = ("Analysis|Snap Analysis|Exclusive|Factbox|Fact Box|Explainer|Insight|Focus|Timeline|Chronology|Graphic|"
-           "Graphics|Column|Breakingviews|Instant View|Interview|Commentary|Special Report|Fact Check|Wider Image|"
-           "Reuters Poll|Poll|Feature|Preview|Scenarios|Q\\+A|Q&A|Highlights|Obituary")
+# the labels that tell a reader what kind of story it is: in any case those no headline starts with ...
+_LABELS = ("Analysis|Snap Analysis|Exclusive|Factbox|Fact Box|Explainer|Insight|Breakingviews|Instant View|"
+           "Commentary|Special Report|Fact Check|Wider Image|Reuters Poll|Q\\+A|Q&A|Obituary")
+# ... and in capitals only those a title-case headline may start with ("Feature-Length", "Focus-Group", "Poll-Tax")
+_CAPITAL_LABELS = "FOCUS|TIMELINE|CHRONOLOGY|GRAPHICS?|COLUMN|INTERVIEW|POLL|FEATURE|PREVIEW|SCENARIOS|HIGHLIGHTS"
+_ANY_LABEL = rf"{_NOISE}|{_CAPITAL_LABELS}|(?i:{_LABELS})"
 # a run of labels, each glued to what follows by a hyphen, before a headline that starts as one does
-_PREFIX = re.compile(rf"^(?:(?:{_NOISE}|{_LABELS})\s?-\s?)+(?-i:(?=[\"'‘“«$€£(]?[A-Z0-9À-Þ]))", re.IGNORECASE)
-_ONE = re.compile(rf"({_NOISE})|({_LABELS})", re.IGNORECASE)
-_LABEL_NAMES = {name.casefold(): name for name in _LABELS.replace("\\", "").split("|")}
+_PREFIX = re.compile(rf"^(?:(?:{_ANY_LABEL})\s?-\s?)+(?=[\"'‘“«$€£(]?[A-Z0-9À-Þ])")
+_ONE = re.compile(rf"({_NOISE})|({_CAPITAL_LABELS}|(?i:{_LABELS}))")
+_LABEL_NAMES = {name.casefold(): name for name in (_LABELS.replace("\\", "") + "|Focus|Timeline|Chronology|Graphic|"
+                "Graphics|Column|Interview|Poll|Feature|Preview|Scenarios|Highlights").split("|")}
 
 
 def without_wire_labels(title: str) -> str:

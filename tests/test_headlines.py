@@ -26,6 +26,7 @@ NOW = datetime(2030, 1, 1, tzinfo=UTC)
     ("EXCLUSIVE-Tesla to cut jobs in China", "Exclusive: Tesla to cut jobs in China"),
     ("Factbox-What is in the Inflation Reduction Act?", "Factbox: What is in the Inflation Reduction Act?"),
     ("Instant View-US consumer prices rise", "Instant View: US consumer prices rise"),
+    ("FOCUS-Why oil traders are nervous", "Focus: Why oil traders are nervous"),
     # version noise goes, however many takes
     ("UPDATE 2-Fed raises rates by 75 basis points", "Fed raises rates by 75 basis points"),
     ("RPT-CORRECTED-UPDATE 1-Oil falls as demand worries mount", "Oil falls as demand worries mount"),
@@ -41,6 +42,9 @@ def test_wire_labels_read_as_labels_and_version_noise_goes(title, shown):
     "Pro-Russian forces advance in the east", "Ex-President Trump speaks", "T-Mobile agrees merger",
     "Focus-group results surprise pollsters", "Analysis-", "Analysis of the budget", "Update: road closed",
     "Poll-tax riots remembered", "Analysis - what it means",
+    # title case: a wire writes these labels in capitals, a headline may start with the word
+    "Feature-Length Film Wins Award", "Focus-Group Results Surprise", "Poll-Tax Riots Remembered",
+    "Repeat-Offender Law Passes", "Update 2-Fed",
 ])
 def test_headlines_that_only_look_like_labels_stay(title):
     assert without_wire_labels(title) == title
