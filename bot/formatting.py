@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 
 from telegram.constants import MessageLimit
 
-from digests.digest import Section, article_date, more_line
+from digests.digest import Section, article_meta, more_line, shown_topics
 from digests.models import Article
 from digests.summary import shorten
 
@@ -32,9 +32,9 @@ def visible_length(text: str) -> int:
 
 
 def article_html(article: Article, tz: tzinfo, *, with_topic: bool = False) -> str:
-    meta = article_date(article, tz)
+    meta = article_meta(article, tz)
     if with_topic and article.topics:
-        meta += " · " + ", ".join(article.topic_names)
+        meta += " · " + shown_topics(article)
     lines = [f'<b><a href="{esc(article.link)}">{esc(article.title)}</a></b>', f"<i>{esc(meta)}</i>"]
     if article.summary:
         lines.append(esc(article.summary))

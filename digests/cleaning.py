@@ -361,9 +361,20 @@ _TAIL_REACH = 480  # characters: the longest tail ("The post <headline> appeared
 _READ_MORE_REACH = 130
 
 
+# a byline closing the text, after its last sentence, with the section links some feeds add: golem's "...
+# Sieben Tage im Überblick. Von Stefan Krempl (Datenschutz, IBM)", "Ein Test von Tobias Költzsch (iPhone, ...)"
+_CLOSING_BYLINE = re.compile(
+    r"(?<=[.!?…\"”’»])\s+(?:(?:Ein|Eine|A|An)\s+\w+\s+(?:von|by)|Von|By|Por|Par)\s+[A-ZÀ-ÞŁŚŻ][\w.'’-]*"
+    r"(?:\s+(?:[A-ZÀ-ÞŁŚŻ][\w.'’-]*|von|van|de|da|der|und|and|e|et|y)){0,6}\s*(?:\([^()\n]{1,80}\))?\s*$")
+_CLOSING_BYLINE_REACH = 160
+
+
 def _without_tail(paragraph: str) -> str:
     end = paragraph[-_TAIL_REACH:].lower()
     near = end[-_READ_MORE_REACH:]
+    if any(word in end[-_CLOSING_BYLINE_REACH:] for word in ("von ", "by ", "por ", "par ")):
+        cut = max(0, len(paragraph) - _CLOSING_BYLINE_REACH)
+        paragraph = paragraph[:cut] + _CLOSING_BYLINE.sub("", paragraph[cut:], count=1)
     if not any(word in near for word in _READ_MORE_WORDS) and not any(words in end for words in _POSTED_ON_WORDS):
         return paragraph
     return paragraph[: max(0, len(paragraph) - _TAIL_REACH)] + _BOILERPLATE_TAIL.sub("", paragraph[-_TAIL_REACH:], count=1)

@@ -110,6 +110,26 @@ def article_date(article: Article, tz: tzinfo) -> str:
     return shown if article.date_known is not False else f"seen {shown}"
 
 
+def credit(article: Article) -> str:
+    """The outlet an aggregator's item comes from ("via Reuters", kept in ``author``), shown beside its date;
+    '' for every other article (bylines are not shown)."""
+    author = article.author or ""
+    return author if author.startswith("via ") else ""
+
+
+def article_meta(article: Article, tz: tzinfo) -> str:
+    """What is shown under a headline: its date, and for an aggregator's item, the outlet."""
+    return " · ".join(filter(None, (article_date(article, tz), credit(article))))
+
+
+SHOWN_TOPICS = 2  # an article's topics named beside it: its first ones; a keyword list is no help to a reader
+
+
+def shown_topics(article: Article) -> str:
+    """The topics named beside an article in mixed lists (/latest, /search, "More news"): its first two."""
+    return ", ".join(article.topic_names[:SHOWN_TOPICS])
+
+
 def more_line(left_out: dict[str, int], topics: int = 5) -> str:
     """What a capped digest ends with: how many more stories there are, and the commands that show them."""
     more = sum(left_out.values())
@@ -130,8 +150,8 @@ def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[
     for section in sections:
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
-            topics = f" | {', '.join(article.topic_names)}" if section.mixed else ""
-            lines += ["", f"* {article.title}", f"  {article_date(article, tz)}{topics} | {article.link}"]
+            topics = f" | {shown_topics(article)}" if section.mixed else ""
+            lines += ["", f"* {article.title}", f"  {article_meta(article, tz)}{topics} | {article.link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

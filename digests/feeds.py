@@ -29,8 +29,9 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.namespaces import mediarss
 
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
+from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_person_scheme, name_in_order
+from digests.topics import is_person_scheme, name_in_order, site_name, without_feed_name
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -118,12 +119,13 @@ def parse_feed(
         return ParseResult(rejections=[Rejection(shown, reason)])
     channel = parsed.get("feed", {})
     feed_link = channel.get("link", "")
+    feed_title = " ".join(str(channel.get("title") or "").split())
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
-                                languages=languages, feed_date=feed_date)
+                                languages=languages, feed_date=feed_date, feed_title=feed_title)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -228,13 +230,59 @@ def _category(tag: Mapping) -> str:
     return label
 
 
+def aggregated_publisher(entry: Mapping, title: str, body: str, feed_title: str = "") -> str:
+    """The outlet that wrote an aggregator's item (Google News: "Headline - Publisher"), '' for the feed's own.
+
+    Its ``<source>`` names it, when the item has no author of its own and the source is not the feed itself
+    (the Washington Post's items name the Post); an Atom entry, which has none, shows it by shape: its title
+    ends with " - Publisher" and its body is the aggregator's list of coverage, opening with a link to the
+    headline followed by that publisher's name."""
+    named = " ".join(str((entry.get("source") or {}).get("title") or "").split())
+    if named:
+        return "" if entry.get("author") or named.casefold() in feed_title.casefold() else named
+    headline, dash, publisher = title.rpartition(" - ")
+    if dash and headline and 0 < len(publisher) <= 60 and (match := _FIRST_LINK.match(body)):
+        if _plain_html(match.group(1)) == " ".join(headline.split()) and _plain_html(
+                _TAG.sub(" ", body[match.end():match.end() + 300])).startswith(" ".join(publisher.split())):
+            return publisher
+    return ""
+
+
+# the opening link of an aggregator's list of coverage: "<ol><li><a href=...>Headline</a>&nbsp;&nbsp;<font>..."
+_FIRST_LINK = re.compile(r"\s*(?:<[ou]l>\s*<li>\s*)?<a\s[^>]*>([^<]{1,500})</a>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain_html(fragment: str) -> str:
+    return " ".join(html.unescape(fragment).split())
+
+
+def is_coverage_list(body: str, headline: str) -> bool:
+    """An aggregator's body that is only its list of coverage: the first link is the item's own headline."""
+    match = _FIRST_LINK.match(body)
+    return bool(match) and _plain_html(match.group(1)) == " ".join(headline.split())
+
+
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
-                  languages: tuple[str, ...] = (), feed_date: datetime | None = None) -> RawArticle | str:
-    """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words."""
+                  languages: tuple[str, ...] = (), feed_date: datetime | None = None,
+                  feed_title: str = "") -> RawArticle | str:
+    """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words.
+
+    An aggregator's item loses the publisher its headline ends with and its list of other outlets' coverage
+    (neither is the story); the publisher is credited as "via Publisher" in ``author``, which readers see."""
     body = entry_body(entry)
     # not title_detail's value: feedparser may leave a nested <title> (an <image>'s) there
     title_type = (entry.get("title_detail") or {}).get("type", "")
     title = fix_mojibake(_plain(entry.get("title", ""), title_type)) or shorten(html_to_text(body), 120)
+    author = fix_mojibake(" ".join(entry.get("author", "").split()))
+    description = entry_description(entry, body)
+    if publisher := aggregated_publisher(entry, title, body, feed_title):
+        title = without_publisher(title, publisher)
+        author = f"via {publisher}"
+        if is_coverage_list(body, title):
+            body = ""
+        if is_coverage_list(description, title):
+            description = ""
     link = entry_link(entry, feed_link, body)
     guid = entry.get("id") or ""
     if not title:
@@ -243,7 +291,8 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return f"an advertisement, not an article ({title!r})"
     if not link:
         return "missing <link>"
-    categories = [_category(tag) for tag in entry.get("tags", [])]
+    site = site_name(feed_link) if entry.get("tags") else ""
+    categories = [without_feed_name(_category(tag), site) for tag in entry.get("tags", [])]
     return RawArticle(
         source=default_source,
         title=title,
@@ -252,7 +301,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         published_at=entry_date(entry, source_tz, languages),
         feed_date=feed_date,
         categories=[name for name in categories if name],
-        author=fix_mojibake(" ".join(entry.get("author", "").split())) or None,
+        author=author or None,
         html=body,
-        description=entry_description(entry, body),
+        description=description,
     )

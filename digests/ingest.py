@@ -29,6 +29,7 @@ from typing import Any
 from digests.cleaning import html_to_text
 from digests.fetching import FetchError, Fetcher, next_attempt, user_agent
 from digests.formats import parse_document, parse_path
+from digests.headlines import edited_headline, is_shouting, unshouted
 from digests.links import canonical_link
 from digests.parsing import DEFAULT_MAX_FILE_BYTES, ParseResult, RawArticle, Rejection
 from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, iter_source_files
@@ -116,15 +117,18 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
     NUL characters are taken out: a feed read leniently can carry them, and PostgreSQL refuses them in text
     (the whole batch would fail, again at every run)."""
     text = _no_nul(html_to_text(raw.html))
+    title = edited_headline(_no_nul(raw.title))
+    if is_shouting(title):
+        title = unshouted(title, text)
     published_at, date_known = placed_date(raw, now)
     return NewArticle(
         source=_no_nul(raw.source)[:200],
         link=_no_nul(link or canonical_link(raw.link)),
-        title=shorten(_no_nul(raw.title), 500),
+        title=shorten(title, 500),
         published_at=published_at,
         date_known=date_known,
         text=text,
-        summary=item_summary(raw.title, text, html_to_text(raw.description), summary_chars),
+        summary=item_summary(title, text, html_to_text(raw.description), summary_chars),
         topics=[_no_nul(name)[:200] for name in rules.topics(raw.categories)],
         external_id=_no_nul(raw.external_id)[:200] if raw.external_id else None,
         author=_no_nul(raw.author)[:200] if raw.author else None,
@@ -148,7 +152,28 @@ def _prepare_all(parsed: ParseResult, shown: str, *, now: datetime, summary_char
             except Exception as exc:  # a bug met on one article must not stop the batch: report it, go on
                 log.exception("Could not prepare an article of %s", shown)
                 rejected.append(Rejection(shown, f"could not be cleaned: {exc!r}"))
-    return ready, rejected
+    return without_shared_summaries(ready), rejected
+
+
+SHARED_SUMMARY_ITEMS = 3  # a summary this many items of one document share is the feed's blurb
+
+
+def without_shared_summaries(articles: list[NewArticle]) -> list[NewArticle]:
+    """A summary that several items of one feed share word for word says nothing of any one of them (cnn's
+    "CNN's Michaela Pereira has a look at the top news stories that you need to know." under three stories):
+    they go without one."""
+    if len(articles) < SHARED_SUMMARY_ITEMS:
+        return articles
+    counts = Counter(article.summary for article in articles if article.summary)
+    if counts and max(counts.values()) >= SHARED_SUMMARY_ITEMS:
+        headlines: dict[str, set[str]] = {}  # a feed may list one item several times: that is one story
+        for article in articles:
+            if counts[article.summary] >= SHARED_SUMMARY_ITEMS:
+                headlines.setdefault(article.summary, set()).add(article.title)
+        for article in articles:
+            if len(headlines.get(article.summary, ())) >= SHARED_SUMMARY_ITEMS:
+                article.summary = ""
+    return articles
 
 
 @dataclass(frozen=True)

@@ -377,11 +377,19 @@ def _rank(summary: str) -> tuple[bool, bool, bool]:
 def item_summary(title: str, text: str, description: str = "", budget: int = DEFAULT_SUMMARY_CHARS) -> str:
     """The summary of an item: from its own short description if it has one that reads as a lede (it is what
     the publisher wrote as the summary), else from its text if that gives a better one. A summary that only
-    says the headline again (an aggregator's list of links, a bulletin named like its title) is none."""
+    says the headline again (an aggregator's list of links, a bulletin named like its title, "A boy asks Santa
+    to ..." under "Boy asks Santa to ...", "Harlem Globetrotter visits ..." under "Globetrotter visits ...") is
+    none."""
     def saying_more(summary: str) -> str:
         if len(summary) > 2 * len(title) + 20:  # longer than any repetition of it
             return summary
-        return "" if _words(summary) <= _words(title) else summary
+        # an article or a pronoun more, or one word more than a headline of some length, says nothing more
+        more = _words(summary) - _words(title)
+        if _CJK.search(summary):  # no spaces between words: \w+ finds phrases, not words
+            return "" if not more else summary
+        if len(more) <= 2 and all(len(word) <= 3 for word in more) or len(more) == 1 and _word_count(title) >= 4:
+            return ""
+        return summary
 
     if not description:
         return saying_more(summarize(text, budget))

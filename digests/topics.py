@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_TOPIC = "General"  # for articles that name no (usable) category
 MAX_TOPICS_PER_ARTICLE = 5  # a keyword list is not a set of sections
@@ -36,7 +37,7 @@ _JUNK = {
     # CMS placeholders, states and widgets
     "uncategorized", "uncategorised", "non classe", "sans categorie", "sin categoria", "senza categoria",
     "allgemein", "default", "none", "null", "undefined", "untitled", "misc", "miscellaneous", "other",
-    "others", "various", "active", "inactive", "pinned", "sticky", "featured", "feature", "top", "top story",
+    "others", "various", "active", "inactive", "работает", "не работает", "временно не работает", "pinned", "sticky", "featured", "feature", "top", "top story",
     "top stories", "headline", "homepage", "home", "front page", "frontpage", "main", "index", "rss", "feed",
     "syndication", "external", "internal", "post", "posts", "article", "articles", "story", "stories", "item",
     "blog", "blogs", "latest", "breaking", "breaking news", "just in", "live", "update", "embed",
@@ -113,13 +114,37 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") else word
 
 
+# Curation labels say where an item sits on the page, not what it is about: "Editors' Picks", "Top Stories",
+# "Most Read", "Breaking News", "Trending Now", "Subscribers' Picks", "À la une", "Lo más leído". A label is
+# one when every word of its key is one of these (or a number) and one of them says what is picked or pushed.
+_CURATION_HEADS = set("""pick picks picked choice choices top most featured breaking latest trending popular recommended
+    highlight highlights spotlight must miss hot viral best favourite favorite exclusive live une destaque
+    destaques destacado destacados leido leidos leida leidas letti lette meistgelesen topthema topthemen lus
+    ultima ultimas ultimo ultimi ultime derniere dernieres tendance tendances tendencia tendencias главное
+    популярное читаемое важное""".split())
+_CURATION_WORDS = _CURATION_HEADS | set("""editor editors editorial staff subscriber subscribers reader readers our my your
+    the of this a in on for you now today today's day daily week weekly weekend month year all time story stories
+    news headline headlines article articles post posts read reads reading viewed view shared emailed commented
+    watched update updates alert alerts topic topics don't don t a la le les l de des du el lo los las mas plus
+    piu di der die das noticia noticias notizie nachrichten infos info hora самое""".split())
+_CURATION_HEAD_KEYS = frozenset(part for word in _CURATION_HEADS for part in _key(word).split())
+_CURATION_KEYS = frozenset(part for word in _CURATION_WORDS for part in _key(word).split())
+
+
+def _is_curation(key: str) -> bool:
+    words = key.split()
+    return (any(word in _CURATION_HEAD_KEYS for word in words)
+            and all(word in _CURATION_KEYS or word.isdigit() for word in words))
+
+
 JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
 
 
 def is_junk(name: str) -> bool:
     """A label that is not a subject a reader would follow (a flag, a code, an address, a number)."""
-    return (_key(name) in JUNK_LABELS or not any(ch.isalpha() for ch in name) or len(name) > MAX_TOPIC_CHARS
-            or bool(_URL.search(name) or _CODE.match(name) or _SLUG.match(name) or _TICKER.match(name)))
+    key = _key(name)
+    return (key in JUNK_LABELS or _is_curation(key) or not any(ch.isalpha() for ch in name)
+            or len(name) > MAX_TOPIC_CHARS or bool(_URL.search(name) or _CODE.match(name) or _SLUG.match(name) or _TICKER.match(name)))
 
 
 def name_in_order(label: str, person: bool = False) -> str | None:
@@ -143,9 +168,32 @@ def display_name(label: str) -> str:
     name = " ".join(html.unescape(label).split())
     if _LOWER_CAMEL.match(name):
         name = " ".join(word[0].upper() + word[1:] for word in _CAMEL_BREAK.split(name))
+    if len(name) == 2 and name.isalpha() and name.islower():  # a code: "us", "tv", "uk"
+        return name.upper()
     if name[:1].islower() and name == name.lower():
         name = name[0].upper() + name[1:]
     return name
+
+
+def site_name(url: str) -> str:
+    """The key of a site's name, from its address: "https://www.rue89.com/" is "rue89", bbc.co.uk "bbc"."""
+    host = (urlsplit(url).hostname or "") if "://" in url else ""
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:  # bbc.co.uk, abc.net.au
+        labels.pop()
+    return topic_key(labels[-2]) if len(labels) >= 2 and len(labels[-2]) >= 3 else ""
+
+
+def without_feed_name(label: str, name: str) -> str:
+    """A label less the name of the feed's own site (``site_name``): rue89's "Rue89 Culture" is "Culture", its
+    "Rue89" no label at all (''); any other label as it is."""
+    if not name or label[:1].casefold() != name[:1]:
+        return label
+    key = topic_key(label)
+    if key == name:
+        return ""
+    first, _, rest = label.partition(" ")
+    return rest.strip() if rest.strip() and topic_key(first) == name else label
 
 
 @functools.lru_cache(maxsize=16384)

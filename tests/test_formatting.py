@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from bot.formatting import (MAX_MESSAGE_LENGTH, article_html, article_list_messages, digest_messages, html_to_plain,
                             pack_messages, visible_length)
-from digests.digest import Section
+from digests.digest import MORE_NEWS, Section, render_text
 from digests.models import AlsoSource, Article, ArticleTopic
 from tests.fakebotapi import FakeBotAPI, parse_entities, parse_html, utf16_length
 
@@ -145,6 +145,25 @@ def test_a_link_with_quotes_stays_inside_its_attribute_and_every_topic_is_named(
     plain, entities = parse_entities(html)
     assert plain.splitlines()[:2] == ["Q&A", "7 Aug 2025 · Global, MSME"]
     assert [e["url"] for e in entities if e["type"] == "text_link"] == ['https://x.org/a"b\'c<d>']
+
+
+def test_an_article_names_its_first_two_topics_not_a_keyword_list():
+    """abcnetau files a story under five: "Media, Media Industry, Urban Development and Planning, ..."."""
+    article = make_article(1)
+    for name in ["Media Industry", "Urban Development and Planning", "Federal Government"]:
+        article.topics.append(ArticleTopic(key=name.casefold(), name=name, published_at=article.published_at))
+    assert parse_html(article_html(article, ZoneInfo("UTC"), with_topic=True)).splitlines()[1] == \
+        "7 Aug 2025 · Global, Media Industry"
+    text = render_text([Section(MORE_NEWS, [article], mixed=True)], ZoneInfo("UTC"), "D")
+    assert "7 Aug 2025 | Global, Media Industry | https://x.org/1" in text
+
+
+def test_a_byline_is_not_shown_but_an_aggregators_publisher_is():
+    article = make_article(1)
+    article.author = "Jason Koebler"
+    assert parse_html(article_html(article, ZoneInfo("UTC"))).splitlines()[1] == "7 Aug 2025"
+    article.author = "via The Associated Press"
+    assert parse_html(article_html(article, ZoneInfo("UTC"))).splitlines()[1] == "7 Aug 2025 · via The Associated Press"
 
 
 def test_a_block_exactly_at_the_limit_is_sent_whole():

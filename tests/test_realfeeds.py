@@ -6,6 +6,7 @@ caption as a summary; and ftfy changes nothing in the feeds whose text was right
 from __future__ import annotations
 
 import html
+from collections import Counter
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +78,9 @@ def test_no_boilerplate_in_headlines_summaries_or_text(shown):
     found = [(article.link, field, match.group()) for article in shown for field in ("title", "summary", "text")
              if (match := BOILERPLATE.search(getattr(article, field)))]
     found += [(article.link, "summary", article.summary[:40]) for article in shown if PUBLISHER.match(article.summary)]
+    # golem's closing "Von Stefan Krempl (Datenschutz, IBM)"
+    found += [(article.link, "summary", article.summary[-60:]) for article in shown
+              if re.search(r"\b(?:[Vv]on|By) \w+ \w+(?: \([^()]*\))?$", article.summary)]
     assert not found
 
 
@@ -129,3 +133,51 @@ def test_the_mojibake_files_are_repaired(name, monkeypatch):
     monkeypatch.setattr(cleaning.ftfy, "fix_text", lambda text, config=None: text)
     broken = [prepare(raw, now=now) for raw in parse_path(path, default_source="s", source_tz=UTC).articles]
     assert any(is_bad(f"{article.title} {article.text}") for article in broken)  # the test would see it
+
+
+# Reuters' desk labels and version noise glued to a headline ("Analysis-US envoys ...", "UPDATE 2-...")
+WIRE_LABEL = re.compile(r"^(?:(?:UPDATE|WRAPUP)(?: \d+)?|RPT|REFILE|CORRECTED|Analysis|Exclusive|Factbox|Explainer"
+                        r"|Insight|Focus)-", re.IGNORECASE)
+
+
+def test_headlines_carry_no_wire_label_or_aggregators_publisher(shown):
+    assert [article.title for article in shown if WIRE_LABEL.match(article.title)] == []
+    # pcinpact's "[MàJ] ...", "[Édito] ...": labels in brackets; varthabharathi's headlines in capitals
+    assert [a.title for a in shown if a.title.startswith("[")] == []
+    assert [a.title for a in shown if len(re.findall(r"\b[A-Z]{2,}\b", a.title)) >= 5] == []
+    # cnn's "White House Christmas tree gets delivered today.": one sentence, no full stop
+    assert [a.title for a in shown if re.search(r"(?<![.A-Z])\b[a-z]{3,}\.$", a.title)
+            and not re.search(r"[.!?][’”'\"]?\s", a.title)] == []
+    publishers, titles = set(), set()
+    for path in FILES:
+        if _short_name(path) == "googlenews":
+            data = path.read_text(encoding="utf-8")
+            for title, publisher in re.findall(r"<title[^>]*>([^<]+) - ([^<-]+)</title>", data):
+                titles.add(html.unescape(title))
+                publishers.add(html.unescape(publisher).strip())
+    assert len(publishers) > 20
+    aggregated = [article for article in shown if article.title in titles]
+    assert len(aggregated) > 30
+    assert [a.title for a in shown if any(a.title.endswith(f" - {name}") for name in publishers)] == []
+    # each named for its publisher beside its date, with no text or summary made of the list of coverage
+    assert [a.title for a in aggregated if not (a.author or "").removeprefix("via ") in publishers] == []
+    assert [a.title for a in aggregated if a.summary or a.text] == []
+
+
+def test_no_summary_says_the_headline_again(shown):
+    """cnn: "Boy asks Santa to make kids stop bullying his sister" over "A boy asks Santa to make kids ..."."""
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"\w+", text.casefold()))
+
+    spaced = [a for a in shown if a.summary and not re.search("[\u3040-\u9fff]", a.title)]  # CJK writes no spaces
+    assert len(spaced) > 1000
+    assert [a.title for a in spaced if len(words(a.summary) - words(a.title)) <= 1] == []
+
+
+def test_no_summary_is_shared_by_several_stories(shown):
+    """cnn's "CNN's Michaela Pereira has a look at the top news stories ..." under three stories is no summary."""
+    counts = Counter(article.summary for article in shown if article.summary)
+    assert [summary for summary, n in counts.items() if n >= 3] == []
+    # almonitor lists a story four times: it keeps its summary
+    [qatar] = [article for article in shown if article.title.startswith("Qatar PM arrives in Venezuela")]
+    assert qatar.summary.startswith("Qatar is moving to shore up ties with Venezuela")

@@ -4,7 +4,7 @@ import pytest
 
 from digests.cleaning import html_to_text
 from digests.parsing import parse_file
-from digests.summary import ELLIPSIS, shorten, split_sentences, strip_dateline, summarize
+from digests.summary import ELLIPSIS, item_summary, shorten, split_sentences, strip_dateline, summarize
 from tests.conftest import KOLKATA
 
 
@@ -144,3 +144,35 @@ def test_labels_before_the_text_are_skipped_and_a_long_first_paragraph_is_the_le
 ])
 def test_summary_budget_boundaries(text, budget, summary):
     assert summarize(text, budget) == summary
+
+
+@pytest.mark.parametrize(("title", "summary"), [
+    # cnn: the description is the headline again, give or take an article or a pronoun
+    ("Boy asks Santa to make kids stop bullying his sister", "A boy asks Santa to make kids stop bullying his sister."),
+    ("Homeless hero saves an officer from a suspect grabbing her gun.", "Man saves an officer from a suspect grabbing "
+     "her gun."),
+    ("Thanksgiving", "It's Thanksgiving."),
+    ("Globetrotter visits bullied girl's school at brother's urging", "Harlem Globetrotter visits bullied girl's school."),
+    ("Emmys: A look at TV's biggest winners and losers", "Here's a look at TV's biggest winners and losers."),
+    ("Fed raises rates", "The Fed raises its rates."),  # two small words more
+    ("Fed raises interest rates", "Fed raises interest rates sharply."),  # one word more than four
+    ("收三盒泰山 要求原盒好品", "收三盒泰山"),  # kc0011
+    # romatoday
+    ("A Teatro Trastevere si dipinge col vino: Arianna Greco al “Salotto Teatrale”",
+     "A Teatro Trastevere si dipinge col vino. Arianna Greco ospite al “Salotto Teatrale”"),
+])
+def test_a_summary_that_says_the_headline_again_in_other_small_words_is_none(title, summary):
+    assert item_summary(title, summary) == ""
+
+
+@pytest.mark.parametrize(("title", "summary"), [
+    ("White House Christmas tree gets delivered today.", "The first lady accepts delivery today."),
+    ("Fed raises rates", "The Fed raises its rates by half a point."),
+    ("Rates", "Rates up by 2%."),
+    ("Obama", "Obama resigns."),  # one word more than a one-word headline is news
+    ("Fed raises rates", "Fed raises rates sharply."),  # or than a three-word one
+    ("Fed raises rates", "So the Fed raises its rates."),  # three small words more
+    ("★★低出爱藏MS66评级币★★", "MS66价格200元通走价"),  # kc0011: Chinese writes no spaces between words
+])
+def test_a_summary_that_adds_to_the_headline_stays(title, summary):
+    assert item_summary(title, summary) == summary

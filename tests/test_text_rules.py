@@ -10,7 +10,7 @@ import pytest
 
 from digests.cleaning import ELLIPSIS, fix_mojibake, html_to_text
 from digests.formats import parse_document
-from digests.ingest import prepare
+from digests.ingest import ingest, prepare
 from digests.summary import item_summary, strip_dateline, summarize
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -207,6 +207,25 @@ def test_boilerplate_never_reaches_the_text(html, text):
     assert html_to_text(html) == text
 
 
+@pytest.mark.parametrize(("html", "text"), [
+    # golem closes its teasers with a byline and its section links, and a tracking pixel
+    ('<p>Amazon und Palantir verdienten damit am meisten. Von Stefan Krempl (<a href="https://www.golem.de/specials/'
+     'datenschutz/">Datenschutz</a>, <a href="https://www.golem.de/specials/ibm/">IBM</a>) <img alt="" height="1" '
+     'src="https://cpx.golem.de/cpx.php?class=17" width="1" /></p>', "Amazon und Palantir verdienten damit am meisten."),
+    ("<p>Mit 850 Euro auch nicht gerade preiswert. Ein Test von Tobias Költzsch (<a href='x'>iPhone</a>, "
+     "<a href='y'>Smartphone</a>)</p>", "Mit 850 Euro auch nicht gerade preiswert."),
+    ("<p>Erklärt die Theorien der Teilchenphysik. Eine Rezension von Friedemann Zweynert (Physik, Internet)</p>",
+     "Erklärt die Theorien der Teilchenphysik."),
+    ("<p>The council met on Monday. By Jane Doe</p>", "The council met on Monday."),
+    # a byline inside the sentence is the sentence's
+    ("<p>The film was made in Rome. Directed by Paolo Sorrentino.</p>",
+     "The film was made in Rome. Directed by Paolo Sorrentino."),
+    ("<p>Stand by Me</p>", "Stand by Me"),
+])
+def test_a_closing_byline_is_not_text(html, text):
+    assert html_to_text(html) == text
+
+
 def test_a_listing_that_names_its_sponsor_keeps_it():
     """washingtonpost's wellness calendar: "Sponsored by" inside a listing is its content, not an ad."""
     html = ("<p><strong>Mood disorders support</strong> Sponsored by the Depression and Bipolar Support Alliance. "
@@ -376,3 +395,25 @@ def test_labels_said_again_and_again_are_no_lede():
     """kc0011 (a forum): a label before each picture, the pictures left out."""
     text = "出南京泰山5盒，原盒看图\n\n此主题相关图片如下：\n\n此主题相关图片如下：\n\n原盒品相号19.1/枚，江浙沪包邮。"
     assert summarize(text) == "原盒品相号19.1/枚，江浙沪包邮。"
+
+
+def test_a_summary_several_items_of_a_feed_share_is_the_feeds_blurb(store, tmp_path):
+    """cnn: three video items under one line; the fourth, its own description, keeps it."""
+    flare = '&lt;div class="feedflare"&gt;&lt;a href="http://feeds.example/~ff/{n}"&gt;&lt;img src="x"/&gt;&lt;/a&gt;&lt;/div&gt;'
+    blurb = "CNN's Michaela Pereira has a look at the top news stories that you need to know."
+    titles = ["Europe's most active volcano erupts over Sicily", "NFL investigator to meet with Jonathan Martin today",
+              "President Obama talks terror with Jay Leno"]
+    items = "".join(f"<item><title>{title}</title><link>https://feed.example/{n}</link>"
+                    f"<description>{blurb}{flare.format(n=n)}</description></item>" for n, title in enumerate(titles))
+    items += ("<item><title>Humpback whale gets close</title><link>https://feed.example/9</link><description>A woman "
+              "captures close footage of a humpback whale during a tour near San Juan Island.</description></item>")
+    # almonitor lists one story four times: its summary is its own
+    items += "".join("<item><title>Qatar PM arrives in Venezuela</title><link>https://feed.example/q</link><description>"
+                     "Qatar is moving to shore up ties with Venezuela.</description></item>" for _ in range(4))
+    path = tmp_path / "cnn.xml"
+    path.write_bytes(rss(items))
+    ingest(store, [str(path)], source_tz=UTC)
+    summaries = {article.title: article.summary for article in store.latest(10)}
+    assert summaries == {**dict.fromkeys(titles, ""), "Humpback whale gets close": "A woman captures close footage of "
+                         "a humpback whale during a tour near San Juan Island.",
+                         "Qatar PM arrives in Venezuela": "Qatar is moving to shore up ties with Venezuela."}

@@ -15,7 +15,7 @@ from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import BUILT_IN, TopicRules, label_topics, topic_key
+from digests.topics import BUILT_IN, TopicRules, display_name, label_topics, site_name, topic_key, without_feed_name
 from tests.conftest import KOLKATA, SHARED, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -36,6 +36,46 @@ def feed_topics(name: str, rules: TopicRules = BUILT_IN) -> list[list[str]]:
 def test_junk_labels_are_never_topics(label):
     assert label_topics(label) == ()
     assert BUILT_IN.topics([label]) == ["General"]
+
+
+# curation labels: where an item sits on the page, not what it is about, in their variants and languages
+@pytest.mark.parametrize("label", ["Editors' Picks", "Editor's Picks", "EDITORS PICKS", "Editor’s Choice",
+                                   "Subscribers' Picks", "Staff Picks", "Picks of the Week", "Top Stories",
+                                   "Today's Top Stories", "Top 10", "Most Read", "Most Popular", "Most Viewed",
+                                   "Breaking News", "Latest News", "Trending Now", "Featured Stories", "Must Read",
+                                   "Don't Miss", "Hot Topics", "Live Updates", "Recommended Reading", "À la une",
+                                   "Les plus lus", "Lo más leído", "Última hora", "Più letti", "Главное",
+                                   "Самое читаемое", "Работает", "Временно не работает"])
+def test_curation_and_status_labels_are_never_topics(label):
+    assert label_topics(label) == ()
+    # the operator's map still decides: an alias keeps one as a topic, ``ignore`` drops any other label
+    assert TopicRules.make(aliases={label: "Picks"}).topics([label]) == ["Picks"]
+
+
+@pytest.mark.parametrize("label", ["Top Gun", "Breaking Bad", "Popular Science", "Most Wanted", "Live Music",
+                                   "Latest Technology", "Hot Springs", "The Week", "Editorial", "Best Buy",
+                                   "Miss Universe", "Mostly Sunny", "Staff"])
+def test_subjects_made_of_curation_words_stay(label):
+    assert label_topics(label) == (label,)
+
+
+def test_the_feeds_own_site_is_no_topic_and_no_part_of_one():
+    """rue89 files stories under "Rue89 Culture", "Rue89 Eco" and "Rue89"; bbcurdu under "BBC"."""
+    assert [site_name(url) for url in ("http://www.rue89.com/", "https://www.bbc.co.uk/urdu", "https://en.mercopress.com/",
+                                       "feed.xml")] == ["rue89", "bbc", "mercopress", ""]
+    assert [without_feed_name(label, "rue89") for label in ("Rue89 Culture", "rue89 sport", "Rue89", "Rue69", "Culture")] == \
+        ["Culture", "sport", "", "Rue69", "Culture"]
+    document = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Rue89 : A la Une</title>'
+                '<link>http://www.rue89.com/</link><item><title>Les Verts et le nucléaire</title>'
+                '<link>http://www.rue89.com/1</link><category>Rue89 Eco</category><category>Rue89</category>'
+                '<category>Politique</category></item></channel></rss>')
+    [raw] = parse_document(document.encode(), shown="rue89.xml", default_source="s", source_tz=UTC).articles
+    assert prepare(raw, now=datetime.now(UTC)).topics == ["Eco", "Politique"]
+
+
+def test_a_two_letter_code_shows_in_capitals():
+    """bbcurdu's terms "us" and "tv"."""
+    assert [display_name(label) for label in ("us", "tv", "sport", "eBay")] == ["US", "TV", "Sport", "eBay"]
 
 
 @pytest.mark.parametrize("label", ["Covid-19", "hip-hop", "Nord-pas-de-calais", "EU", "AI", "Q&A", "YouTube",
