@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.delivery import Limits, plan_due
+from bot.delivery import plan_due
+from bot.settings import SettingsError, load_settings
 from digests.ingest import ingest
 from digests.models import Delivery, SendSlot
 from digests.schedule import Schedule
@@ -139,3 +140,13 @@ def test_three_sender_processes_share_the_cap_and_each_chat_gets_its_digest_once
     times = [moment for moment, _ in fake_api.accepted_times]
     assert most_in_any_window(times, 0.9) <= cap
     assert fake_api.flood_errors == 0
+
+
+def test_digest_senders_is_a_number_of_senders():
+    assert load_settings({}, env_file="").digest_senders == 1
+    assert load_settings({"DIGEST_SENDERS": "3"}, env_file="").digest_senders == 3
+    for value, message in (("0", "DIGEST_SENDERS=0 is out of range (1 to 100)"),
+                           ("2.5", "DIGEST_SENDERS='2.5' is not a whole number")):
+        with pytest.raises(SettingsError) as error:
+            load_settings({"DIGEST_SENDERS": value}, env_file="")
+        assert str(error.value) == message
