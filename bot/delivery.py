@@ -250,28 +250,37 @@ class SharedPace:
     of them in any second for all senders together.
 
     A reservation tells the database's clock, read some time between asking and the answer; a slot is used no
-    sooner than its moment can have come, and dropped once its second may have passed (never used late), so the
-    sender's own clock needs no setting. A reservation that finds the second full waits for the next one.
+    sooner than its moment can have come, and dropped once it is ``LATE`` past it or its second may have passed, so
+    the sender's own clock needs no setting. A reservation that finds the second full waits for the next one.
+
+    A slot used late bunches with the next ones: ``LATE`` allows 3% of a second's slots to, as much as the pace
+    leaves under Telegram's limit (29 of 30, 950 of 1000). A sender slower than the pace cannot use a whole batch
+    of slots that close together: a batch with a dropped slot halves the next, one used in full grows it (up to
+    ``BATCH_SECONDS`` of the pace), so each sender asks for what it keeps up with.
     """
 
-    BATCH_SECONDS = 0.05  # a reservation takes this much of the whole rate (1 slot at 29/s, 48 at 950/s)
+    LATE = 0.03
+    BATCH_SECONDS = 0.05  # the largest reservation: this much of the pace (2 slots at 29/s, 48 at 950/s)
     PRUNE_SECONDS = 30.0
 
-    def __init__(self, store: Store, messages_per_second: float, batch: int | None = None):
+    def __init__(self, store: Store, messages_per_second: float):
         self.store = store
         self.cap = max(1, int(messages_per_second))
-        self.batch = batch or max(1, math.ceil(self.cap * self.BATCH_SECONDS))
+        self.most = max(1, math.ceil(self.cap * self.BATCH_SECONDS))
+        self.batch = 1
         self._slots: deque[tuple[float, float]] = deque()  # (not before, not after) on this process's monotonic clock
+        self._dropped = 0  # slots of the last batch not used in time
         self._turns = asyncio.Lock()
         self._pruned_at: float | None = None
-        self.reservations = 0  # round trips to the database, for the report
+        self.reservations = 0  # round trips to the database
 
     async def turn(self) -> None:
         async with self._turns:
             while True:
                 now = clock.monotonic()
                 while self._slots and self._slots[0][1] <= now:
-                    self._slots.popleft()  # its second may have passed
+                    self._slots.popleft()
+                    self._dropped += 1
                 if not self._slots:
                     await asyncio.sleep(self._reserve())
                     continue
@@ -283,6 +292,8 @@ class SharedPace:
 
     def _reserve(self) -> float:
         """Reserve slots; returns how long to wait before asking again (0 when some came)."""
+        self.batch = max(1, self.batch // 2) if self._dropped else min(self.most, self.batch + 1 + self.batch // 4)
+        self._dropped = 0
         asked = clock.monotonic()
         got = self.store.reserve_send_slots(self.cap, self.batch)
         answered = clock.monotonic()
@@ -293,7 +304,7 @@ class SharedPace:
         for slot in range(got.first, got.first + got.count):
             start = answered + (got.second + slot / self.cap - got.clock)
             if start < second_over:
-                self._slots.append((start, second_over))
+                self._slots.append((start, min(start + self.LATE, second_over)))
         if self._pruned_at is None or answered - self._pruned_at > self.PRUNE_SECONDS:
             self.store.prune_send_slots(got.second)
             self._pruned_at = answered
