@@ -81,11 +81,13 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
         plan_due(store, Schedule(now.time(), ZoneInfo("UTC")), now, send_now=True)
         planned = time.perf_counter() - began
         load = os.getloadavg()[0]
+        server_cpu = cpu_seconds(telegram._process.pid)
         reports = send_here(store, telegram.base_url, limits) if workers is None else \
             send_apart(store.url, telegram.base_url, limits, workers)
         with store.session() as session:
             expected = dict(session.execute(select(Delivery.chat_id, Delivery.parts_total)).all())
         store.close()
+        server_cpu = cpu_seconds(telegram._process.pid) - server_cpu
         stats = telegram.stats()
     times = sorted(moment for moment, _ in stats["accepted_times"])
     accepted = Counter(chat for _, chat in stats["accepted_times"])
@@ -101,6 +103,9 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
+    if workers is not None:
+        print(f"  CPU per message: senders {1000 * sum(r['cpu_seconds'] for r in reports) / len(times):.2f} ms, "
+              f"fake Bot API {1000 * server_cpu / len(times):.2f} ms")
 
 
 def send_here(store: Store, api: str, limits: Limits) -> list[dict]:
@@ -126,6 +131,12 @@ def send_apart(url: str, api: str, limits: Limits, workers: int) -> list[dict]:
             sys.exit(f"a sender failed ({sender.returncode})")
         reports.append(json.loads(out))
     return reports
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def most_in_a_second(times: list[float]) -> int:

@@ -282,7 +282,7 @@ class SharedPace:
                     self._slots.popleft()
                     self._dropped += 1
                 if not self._slots:
-                    await asyncio.sleep(self._reserve())
+                    await asyncio.sleep(await self._reserve())
                     continue
                 start, _ = self._slots[0]
                 if start <= now:
@@ -290,12 +290,12 @@ class SharedPace:
                     return
                 await asyncio.sleep(start - now)
 
-    def _reserve(self) -> float:
+    async def _reserve(self) -> float:
         """Reserve slots; returns how long to wait before asking again (0 when some came)."""
         self.batch = max(1, self.batch // 2) if self._dropped else min(self.most, self.batch + 1 + self.batch // 4)
         self._dropped = 0
         asked = clock.monotonic()
-        got = self.store.reserve_send_slots(self.cap, self.batch)
+        got = await asyncio.to_thread(self.store.reserve_send_slots, self.cap, self.batch)
         answered = clock.monotonic()
         self.reservations += 1
         # The database read ``got.clock`` between ``asked`` and ``answered``: its moment ``t`` has surely come at
@@ -365,8 +365,10 @@ class FanOut:
         return self.report
 
     async def _send(self, job: _Job) -> None:
+        """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
+        database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
         await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
-        if not self.store.claim_part(job.delivery_id, job.part):
+        if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
             return  # another sender has it
         try:
             await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
@@ -407,7 +409,7 @@ class FanOut:
                 log.warning("Digest for chat %s postponed to the next run: %s", job.chat_id, error)
         else:
             self.report.messages += 1
-            if self.store.part_sent(job.delivery_id, job.part, self.now()):
+            if await asyncio.to_thread(self.store.part_sent, job.delivery_id, job.part, self.now()):
                 self.report.delivered += 1
             else:
                 job.part += 1
