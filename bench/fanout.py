@@ -94,7 +94,8 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     duplicates = sum(max(0, accepted[c] - n) for c, n in expected.items())
     losses = sum(max(0, n - accepted[c]) for c, n in expected.items())
     rate = (len(times) - 1) / (times[-1] - times[0])
-    senders = "1 sender in this process" if workers is None else f"{workers} sender processes sharing the pace"
+    senders = "1 sender in this process" if workers is None else \
+        f"{workers} sender process{'es' if workers > 1 else ''} sharing the pace through the database"
     print(f"chats {chats}, messages {len(times)}, {database}, {senders}; planned in {planned:.1f} s; "
           f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"  first to last message {times[-1] - times[0]:.1f} s: {rate:.1f} messages/s, ratio to the limit "
