@@ -2,7 +2,8 @@
 
 Planning writes one delivery row per chat and local day, pointing at a rendering shared by every chat with
 the same topics, window and timezone. The fan-out then sends the rows' messages within Telegram's limits:
-one global pace (about 30 messages a second), at least a second between two messages to one private chat and
+one global pace (about 30 messages a second; shared by every sender through the database when there are
+several: ``SharedPace``), at least a second between two messages to one private chat and
 three to one group. A 429 waits ``retry_after`` and retries; a blocked or vanished chat is deactivated; a
 migrated group moves to its new id; network errors and 5xx back off exponentially with jitter, and what
 still fails stays pending for the next run. Each message is marked in flight (committed) before it is handed
@@ -18,12 +19,14 @@ import heapq
 import itertools
 import json
 import logging
+import math
 import random
 import time as clock
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
@@ -201,19 +204,128 @@ def _chat_gone(error: TelegramError) -> bool:
     return isinstance(error, Forbidden) or (isinstance(error, BadRequest) and "chat not found" in error.message.lower())
 
 
-class FanOut:
-    """Sends pending deliveries; one instance per run."""
+class Pace(Protocol):
+    """The overall limit: when each message may go."""
 
-    def __init__(self, bot: Bot, store: Store, limits: Limits, now: Callable[[], datetime] | None = None):
+    async def turn(self) -> None:
+        """Wait for the next message's turn (first come, first served)."""
+
+    def hold(self, seconds: float) -> None:
+        """No turn for ``seconds``: Telegram answered 429 with this ``retry_after``, and everybody waits."""
+
+
+class LocalPace:
+    """The pace of one sender alone: turns one interval apart; up to one interval of timer lateness is absorbed
+    so the pace holds, and a rolling one-second window caps every second at the limit whatever happens."""
+
+    def __init__(self, messages_per_second: float):
+        self.messages_per_second = messages_per_second
+        self._next_slot = 0.0
+        self._sent_times: deque[float] = deque()  # send times within the last second
+        self._per_second = max(1, int(messages_per_second))
+        self._turns = asyncio.Lock()  # first come, first served: jobs keep their order
+
+    async def turn(self) -> None:
+        async with self._turns:
+            while True:
+                now = clock.monotonic()
+                while self._sent_times and self._sent_times[0] <= now - 1.0:
+                    self._sent_times.popleft()
+                window_free = self._sent_times[0] + 1.0 if len(self._sent_times) >= self._per_second else 0.0
+                turn = max(self._next_slot, window_free)
+                if turn <= now:
+                    break
+                await asyncio.sleep(turn - now)
+            interval = 1 / self.messages_per_second
+            self._next_slot = max(now - interval, self._next_slot) + interval
+            self._sent_times.append(now)
+
+    def hold(self, seconds: float) -> None:
+        self._next_slot = max(self._next_slot, clock.monotonic() + seconds)
+
+
+class SharedPace:
+    """The pace of every sender together (processes, machines): turns are slots reserved in the database, a few
+    at a time, each for a moment of the database's clock (``digests.storage.pace``), at most ``messages_per_second``
+    of them in any second for all senders together.
+
+    A reservation tells the database's clock, read some time between asking and the answer; a slot is used no
+    sooner than its moment can have come, and dropped once it is ``LATE`` past it or its second may have passed, so
+    the sender's own clock needs no setting. A reservation that finds the second full waits for the next one.
+
+    A slot used late bunches with the next ones: ``LATE`` allows 3% of a second's slots to, as much as the pace
+    leaves under Telegram's limit (29 of 30, 950 of 1000). A sender slower than the pace cannot use a whole batch
+    of slots that close together: a batch with a dropped slot halves the next, one used in full grows it (up to
+    ``BATCH_SECONDS`` of the pace), so each sender asks for what it keeps up with.
+    """
+
+    LATE = 0.03
+    BATCH_SECONDS = 0.05  # the largest reservation: this much of the pace (2 slots at 29/s, 48 at 950/s)
+    PRUNE_SECONDS = 30.0
+
+    def __init__(self, store: Store, messages_per_second: float):
+        self.store = store
+        self.cap = max(1, int(messages_per_second))
+        self.most = max(1, math.ceil(self.cap * self.BATCH_SECONDS))
+        self.batch = 1
+        self._slots: deque[tuple[float, float]] = deque()  # (not before, not after) on this process's monotonic clock
+        self._dropped = 0  # slots of the last batch not used in time
+        self._turns = asyncio.Lock()
+        self._pruned_at: float | None = None
+        self.reservations = 0  # round trips to the database
+
+    async def turn(self) -> None:
+        async with self._turns:
+            while True:
+                now = clock.monotonic()
+                while self._slots and self._slots[0][1] <= now:
+                    self._slots.popleft()
+                    self._dropped += 1
+                if not self._slots:
+                    await asyncio.sleep(await self._reserve())
+                    continue
+                start, _ = self._slots[0]
+                if start <= now:
+                    self._slots.popleft()
+                    return
+                await asyncio.sleep(start - now)
+
+    async def _reserve(self) -> float:
+        """Reserve slots; returns how long to wait before asking again (0 when some came)."""
+        self.batch = max(1, self.batch // 2) if self._dropped else min(self.most, self.batch + 1 + self.batch // 4)
+        self._dropped = 0
+        asked = clock.monotonic()
+        got = await asyncio.to_thread(self.store.reserve_send_slots, self.cap, self.batch)
+        answered = clock.monotonic()
+        self.reservations += 1
+        # The database read ``got.clock`` between ``asked`` and ``answered``: its moment ``t`` has surely come at
+        # ``answered + (t - got.clock)`` on this clock, and has surely not at ``asked + (t - got.clock)``.
+        second_over = asked + (got.second + 1 - got.clock)
+        for slot in range(got.first, got.first + got.count):
+            start = answered + (got.second + slot / self.cap - got.clock)
+            if start < second_over:
+                self._slots.append((start, min(start + self.LATE, second_over)))
+        if self._pruned_at is None or answered - self._pruned_at > self.PRUNE_SECONDS:
+            self.store.prune_send_slots(got.second)
+            self._pruned_at = answered
+        return 0.0 if got.count else max(0.0, got.second + 1 - got.clock)
+
+    def hold(self, seconds: float) -> None:
+        self.store.hold_sends(seconds, self.cap)
+        self._slots.clear()
+
+
+class FanOut:
+    """Sends pending deliveries; one instance per run. ``pace``: this process's own (``LocalPace``) unless given."""
+
+    def __init__(self, bot: Bot, store: Store, limits: Limits, now: Callable[[], datetime] | None = None,
+                 pace: Pace | None = None):
         self.bot, self.store, self.limits = bot, store, limits
         self.now = now or (lambda: datetime.now(UTC))
+        self.pace = pace or LocalPace(limits.messages_per_second)
         self.report = FanOutReport()
         self._queue: list[_Job] = []
         self._seq = itertools.count()
-        self._next_slot = 0.0
-        self._sent_times: deque[float] = deque()  # send times within the last second
-        self._per_second = max(1, int(limits.messages_per_second))
-        self._turns = asyncio.Lock()  # first come, first served: jobs keep their order
 
     def _push(self, job: _Job, ready_at: float) -> None:
         job.ready_at, job.seq = ready_at, next(self._seq)
@@ -252,29 +364,11 @@ class FanOut:
         self.report.seconds = clock.monotonic() - began
         return self.report
 
-    async def _pace(self) -> None:
-        """Wait for this message's turn under the overall limit, as close as possible to sending it.
-
-        Turns come one interval apart; up to one interval of timer lateness is absorbed so the pace holds, and a
-        rolling one-second window caps every second at the limit whatever happens.
-        """
-        async with self._turns:
-            while True:
-                now = clock.monotonic()
-                while self._sent_times and self._sent_times[0] <= now - 1.0:
-                    self._sent_times.popleft()
-                window_free = self._sent_times[0] + 1.0 if len(self._sent_times) >= self._per_second else 0.0
-                turn = max(self._next_slot, window_free)
-                if turn <= now:
-                    break
-                await asyncio.sleep(turn - now)
-            interval = 1 / self.limits.messages_per_second
-            self._next_slot = max(now - interval, self._next_slot) + interval
-            self._sent_times.append(now)
-
     async def _send(self, job: _Job) -> None:
-        await self._pace()  # before the claim: a crash never finds a claimed message that was still waiting
-        if not self.store.claim_part(job.delivery_id, job.part):
+        """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
+        database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
+        await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
+        if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
             return  # another sender has it
         try:
             await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
@@ -284,7 +378,7 @@ class FanOut:
             wait = _retry_seconds(error)
             self.report.flood_waits += 1
             self.store.part_not_sent(job.delivery_id, str(error))
-            self._next_slot = max(self._next_slot, clock.monotonic() + wait)  # Telegram says: everybody waits
+            self.pace.hold(wait)  # Telegram says: everybody waits
             self._push(job, clock.monotonic() + wait)
         except ChatMigrated as error:
             self.report.migrated += 1
@@ -315,7 +409,7 @@ class FanOut:
                 log.warning("Digest for chat %s postponed to the next run: %s", job.chat_id, error)
         else:
             self.report.messages += 1
-            if self.store.part_sent(job.delivery_id, job.part, self.now()):
+            if await asyncio.to_thread(self.store.part_sent, job.delivery_id, job.part, self.now()):
                 self.report.delivered += 1
             else:
                 job.part += 1
@@ -323,11 +417,12 @@ class FanOut:
 
 
 async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0, shards: int = 1,
-                       now: datetime | None = None) -> FanOutReport:
+                       now: datetime | None = None, shared_pace: bool = False) -> FanOutReport:
     """Send the pending deliveries of sender ``shard`` of ``shards`` (all of them with one sender).
 
     The caller must be that shard's only sender (a lock says so): its messages left in flight are first settled
-    as a crashed sender's (``recover_in_flight``)."""
+    as a crashed sender's (``recover_in_flight``). ``shared_pace``: ``limits.messages_per_second`` is shared with
+    every other sender of the bot through the database (``SharedPace``), not this sender's alone."""
     unknown = store.recover_in_flight(shard, shards)
     if unknown:
         chats = ", ".join(f"{chat} ({number} of {total})" for chat, number, total in unknown[:20])
@@ -335,7 +430,8 @@ async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0
                     "almost always has them); counted as sent, not sent again. Chats (message): %s%s",
                     len(unknown), chats, ", ..." if len(unknown) > 20 else "")
     pending = store.pending_deliveries(now or datetime.now(UTC), shard, shards)
-    report = await FanOut(bot, store, limits).run(pending)
+    pace = SharedPace(store, limits.messages_per_second) if shared_pace else None
+    report = await FanOut(bot, store, limits, pace=pace).run(pending)
     if pending:
         log.info("Digest fan-out: %s", report.summary_line())
     return report

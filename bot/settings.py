@@ -30,6 +30,7 @@ WEBHOOK_PATH = "/telegram"
 WEBHOOK_SECRET_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
 TELEGRAM_WEBHOOK_PORTS = {443, 80, 88, 8443}  # the only ports Telegram's servers call
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_DIGEST_SENDERS = 100
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,7 @@ class Settings:
     settle_seconds: int = 5
     move_ingested_files: bool = False
     paid_broadcast: bool = False
+    digest_senders: int = 1  # how many sender shards the workers run; they share one pace (bot.delivery.SharedPace)
     webhook_url: str | None = None  # the public URL Telegram posts updates to (`newsdigest webhook set`)
     webhook_path: str = WEBHOOK_PATH  # where `newsdigest serve` answers them
     webhook_listen: str = "127.0.0.1"
@@ -255,6 +257,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["max_file_bytes"] = _int("MAX_FILE_MB", value, 1, 1024) * 1024 * 1024
     if value := get("PAID_BROADCAST"):
         changes["paid_broadcast"] = _bool("PAID_BROADCAST", value)
+    if value := get("DIGEST_SENDERS"):
+        changes["digest_senders"] = _int("DIGEST_SENDERS", value, 1, MAX_DIGEST_SENDERS)
     if value := get("LOG_LEVEL"):
         changes["log_level"] = _log_level(value)
     if value := get("ADMIN_IDS"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, Time,
-                        TypeDecorator, UniqueConstraint, false, true)
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text,
+                        Time, TypeDecorator, UniqueConstraint, false, true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from digests.topics import topic_key  # noqa: F401 - the key topics are stored and matched by
@@ -307,3 +307,17 @@ class ChatTarget(Base):
     thread_id: Mapped[int | None] = mapped_column(Integer)
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class SendSlot(Base):
+    """The send budget all digest senders share (one bot token, one budget): one row per second of the database's
+    clock, with the next free slot of that second. A sender reserves a few slots at a time (see
+    ``digests.storage.pace``); the slots of a second are spread evenly over it and never more than the cap."""
+
+    __tablename__ = "send_slots"
+
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Unix time, whole
+    next_slot: Mapped[int] = mapped_column(Integer)  # slots before it are taken; it may pass the cap (then: full)
+    reserved_at: Mapped[float] = mapped_column(Double)  # the database's clock at the last reservation (Unix time)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the table (BIGINT is no alias of SQLite's rowid)

@@ -112,6 +112,7 @@ def test_run_stopped_while_waiting_for_the_api_stops_cleanly(env, tmp_path):
     ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not a logging level: expected one of DEBUG, INFO, WARNING, ERROR"),
     ("TELEGRAM_API_BASE_URL", "localhost:8081", "TELEGRAM_API_BASE_URL='localhost:8081' is not a URL: expected http"),
     ("PAID_BROADCAST", "maybe", "PAID_BROADCAST='maybe' is not true or false"),
+    ("DIGEST_SENDERS", "three", "DIGEST_SENDERS='three' is not a whole number"),
 ])
 def test_a_bad_setting_is_one_clear_line(env, tmp_path, setting, value, expected):
     for command in ("run", "stats"):  # every command reads its settings in one place

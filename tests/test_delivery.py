@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app import make_delivery_bot
-from bot.delivery import DigestService, FanOut, Limits, plan_due, send_pending
+from bot.delivery import DigestService, FanOut, Limits, LocalPace, plan_due, send_pending
 from digests.ingest import ingest
 from digests.models import Delivery, Rendering
 from digests.schedule import Schedule
@@ -412,14 +412,14 @@ async def test_a_message_telegram_refuses_fails_that_digest_and_the_chat_stays_s
     assert (failed.status, failed.last_error) == ("failed", "Bad Request")
 
 
-async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst(store):
+async def test_the_pace_keeps_any_second_within_the_limit_even_after_a_burst():
     """Turns come one interval apart, and one late turn may follow at once: the rolling one-second window is
     what keeps that burst from making a sixth message in a second at five a second."""
-    fan_out = FanOut(None, store, Limits(messages_per_second=5))
+    pace = LocalPace(messages_per_second=5)
     times = []
 
     async def turn():
-        await fan_out._pace()
+        await pace.turn()
         times.append(time_module.monotonic())
 
     await asyncio.gather(*(turn() for _ in range(12)))

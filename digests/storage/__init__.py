@@ -9,6 +9,7 @@ concern as a small class; ``Store`` is their sum, so callers hold one object:
 - ``deliveries``: planned digests and the crash-safe record of each message sent
 - ``sources``: the health of polled URL sources
 - ``ledger``: which files of the drop folders were read
+- ``pace``: the send budget that senders in several processes share
 - ``stats``: the figures of /stats
 
 ``Store(url)`` only connects: the tables come from the Alembic revisions, applied by ``schema.migrate`` (or
@@ -21,6 +22,7 @@ from digests.storage.articles import STORY_HOURS, ArticleQueries, NewArticle
 from digests.storage.base import DatabaseURLError, StoreBase, database_label, database_url, make_engine
 from digests.storage.deliveries import DeliveryQueries
 from digests.storage.ledger import LedgerEntry, LedgerQueries
+from digests.storage.pace import PaceQueries, Reservation
 from digests.storage.search import SearchQueries, search_index_for
 from digests.storage.sources import SourceQueries
 from digests.storage.schema import (SchemaError, current_revision, downgrade, ensure_schema, head_revision, history,
@@ -30,11 +32,11 @@ from digests.storage.subscriptions import CONSOLE_KIND, SubscriptionQueries
 
 __all__ = ["CONSOLE_KIND", "STORY_HOURS", "DatabaseURLError", "LedgerEntry", "NewArticle", "SchemaError", "Store",
            "current_revision", "database_label", "database_url", "downgrade", "ensure_schema", "head_revision",
-           "history", "made_before_migrations", "make_engine", "migrate", "open_store"]
+           "history", "made_before_migrations", "make_engine", "migrate", "open_store", "Reservation"]
 
 
 class Store(ArticleQueries, SearchQueries, SubscriptionQueries, DeliveryQueries, SourceQueries, LedgerQueries,
-            StatsQueries, StoreBase):
+            PaceQueries, StatsQueries, StoreBase):
     def __init__(self, url: str):
         super().__init__(url)
         self.search_index = search_index_for(self.engine)
