@@ -86,7 +86,7 @@ class Worker:
     def __post_init__(self) -> None:
         quiet_logs()
         self.limits = delivery_limits(self.settings)
-        self.shards = getattr(self.settings, "digest_senders", 1)  # DIGEST_SENDERS, where that setting exists
+        self.shards = self.settings.digest_senders
         self.digest_slots = self.shards + MORE_DIGEST_SLOTS
         # a connection per running job (to finish it), the two listeners, the heartbeats and fetches
         self.app = App(connector=PsycopgConnector(conninfo=conninfo(self.settings.database_url), min_size=2,
@@ -145,7 +145,8 @@ class Worker:
             await _defer(self.send.configure(lock=lock, queueing_lock=lock).defer_async, shard=shard)
 
     async def _send(self, shard: int) -> None:
-        await send_pending(self.bot, self.store, self.limits, shard=shard, shards=self.shards)
+        # the pace is the database's: it holds across every sender, and while a worker taken for dead still sends
+        await send_pending(self.bot, self.store, self.limits, shard=shard, shards=self.shards, shared_pace=True)
 
     async def _retry_stalled(self, timestamp: int) -> None:
         """Give the jobs of dead workers (no heartbeat for STALLED_SECONDS) back to the queue.

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_send_slots"
-down_revision = "0007_postgresql"  # to be chained after 0008 (procrastinate's schema) when both are merged
+down_revision = "0008_procrastinate"
 branch_labels = None
 depends_on = None
 
