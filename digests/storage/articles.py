@@ -202,11 +202,12 @@ class ArticleQueries:
 
     def topics_by_activity(self, since: datetime) -> list[tuple[Topic, int]]:
         """Every topic with its articles published since ``since``: the most of those first, then the most
-        articles in all, then by key. Counted from the recent articles (an index range), not every topic row."""
+        articles in all, then by key. Counted from each topic's recent articles (ranges of
+        ix_article_topics_key_latest, for dated and undated alike), not every topic row nor any article's row."""
         with self.session() as session:
             recent = (select(ArticleTopic.key, func.count().label("recent"))
-                      .join(Article, Article.id == ArticleTopic.article_id)
-                      .where(Article.published_at >= since).group_by(ArticleTopic.key).subquery())
+                      .where(ArticleTopic.key.in_(select(Topic.key)), ArticleTopic.date_known.in_([True, False]),
+                             ArticleTopic.published_at >= since).group_by(ArticleTopic.key).subquery())
             count = func.coalesce(recent.c.recent, 0)
             query = (select(Topic, count).outerjoin(recent, recent.c.key == Topic.key)
                      .order_by(count.desc(), Topic.article_count.desc(), Topic.key))
