@@ -220,31 +220,37 @@ class ArticleQueries:
 
     def older(self, limit: int, before: tuple[bool, datetime, int] | None, topic: str | None = None) -> list[Article]:
         """The page of articles after the keyset ``before`` = (date_known, published_at, id) in the order readers
-        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top.
-
-        One index range scan per part (dated, undated): equal ``date_known``, then the cursor's bound."""
-        found: list[Article] = []
+        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top."""
         with self.session() as session:
-            for known in (True, False):
-                if before is not None and known != before[0]:
-                    if known:
-                        continue  # the cursor is among the undated already
-                    before = None  # the dated ones are done: the undated from the top
-                if len(found) >= limit:
-                    break
-                if topic is None:
-                    published, ident, query = Article.published_at, Article.id, select(Article)
-                    query = query.where(Article.date_known.is_(known))
-                else:
-                    published, ident = ArticleTopic.published_at, ArticleTopic.article_id
-                    query = select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic),
-                                                                     ArticleTopic.date_known.is_(known))
-                if before is not None:
-                    _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
-                    query = query.where((published <= moment) & or_(published < moment, ident < article_id))
-                query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
-                found += session.scalars(query)
-        return found
+            return page_after(session, Article, limit, before, topic)
+
+
+def page_after(session: Session, what, limit: int, before: tuple[bool, datetime, int] | None,
+               topic: str | None = None) -> list:
+    """``what`` (Article, or some of its columns) of the ``limit`` articles after the keyset ``before``, of one
+    topic (by key) if given: one index range scan per part (dated, undated): equal ``date_known``, then the
+    cursor's bound."""
+    found: list = []
+    for known in (True, False):
+        if before is not None and known != before[0]:
+            if known:
+                continue  # the cursor is among the undated already
+            before = None  # the dated ones are done: the undated from the top
+        if len(found) >= limit:
+            break
+        if topic is None:
+            published, ident = Article.published_at, Article.id
+            query = select(what).where(Article.date_known.is_(known))
+        else:
+            published, ident = ArticleTopic.published_at, ArticleTopic.article_id
+            query = select(what).join(ArticleTopic, ArticleTopic.article_id == Article.id).where(
+                ArticleTopic.key == topic_key(topic), ArticleTopic.date_known.is_(known))
+        if before is not None:
+            _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
+            query = query.where((published <= moment) & or_(published < moment, ident < article_id))
+        query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
+        found += session.scalars(query)
+    return found
 
 
 class _KnownStories:

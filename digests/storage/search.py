@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from digests.models import Article
+from digests.storage.articles import page_after
 
 
 Cursor = tuple[bool, datetime, int]  # (date_known, published_at, id): where a page ends, in the order readers see
@@ -176,7 +177,7 @@ class SearchQueries:
     def _newest_first(self, session: Session, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
         found: list[int] = []
         for page in self.search_index.PAGES:
-            ids = _next_ids(session, after, page)
+            ids = page_after(session, Article.id, page, after)
             if not ids:
                 return found
             hits = self.search_index.among(session.connection(), words, ids)
@@ -196,24 +197,3 @@ def beyond(cursor: Cursor) -> ColumnElement[bool]:
     later = and_(Article.date_known.is_(known),
                  or_(Article.published_at < moment, and_(Article.published_at == moment, Article.id < ident)))
     return or_(later, Article.date_known.is_(False)) if known else later
-
-
-def _next_ids(session: Session, after: Cursor | None, count: int) -> list[int]:
-    """The next ``count`` articles in the order readers see: an index range (ix_articles_latest) per part, the
-    dated and the undated."""
-    ids: list[int] = []
-    for known in (True, False):
-        if after is not None and known != after[0]:
-            if known:
-                continue  # the cursor is among the undated already
-            after = None  # the dated ones are done: the undated from the top
-        if len(ids) >= count:
-            break
-        query = select(Article.id).where(Article.date_known.is_(known))
-        if after is not None:
-            _, moment, ident = after  # `<=` first, so that the range scan starts at the cursor
-            query = query.where(Article.published_at <= moment,
-                                or_(Article.published_at < moment, Article.id < ident))
-        query = query.order_by(Article.published_at.desc(), Article.id.desc()).limit(count - len(ids))
-        ids += session.scalars(query)
-    return ids
