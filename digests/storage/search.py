@@ -32,7 +32,7 @@ class SearchIndex:
     or recent. When the pages are read without filling the answer (matches all old), the rest of the matches
     are sorted after all."""
 
-    PAGES: tuple[int, ...] = (64, 256)
+    PAGES: tuple[int, ...] = (64, 256)  # after these, sorting every match costs less than more pages
 
     def add(self, connection: Connection, rows: list[dict]) -> None:
         """Index new articles (``id``, ``title``, ``text``), in the transaction that inserts them."""
@@ -70,7 +70,6 @@ class Fts5Search(SearchIndex):
     of the matches in it; it knows nothing of dates."""
 
     FEW = 500  # matches sorted in about 1 ms
-    PAGES = (64, 256, 1024)  # a page costs the ids it reads and the matches in their range
 
     def add(self, connection: Connection, rows: list[dict]) -> None:
         # one executemany: an AFTER INSERT trigger costs twice as much per row
