@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
@@ -222,13 +222,13 @@ class ArticleQueries:
         """The page of articles after the keyset ``before`` = (date_known, published_at, id) in the order readers
         see: the dated newest first, then those whose date is not known, the last seen first. None: from the top."""
         with self.session() as session:
-            return page_after(session, Article, limit, before, topic)
+            return [row[0] for row in page_after(session, (Article,), limit, before, topic)]
 
 
-def page_after(session: Session, what, limit: int, before: tuple[bool, datetime, int] | None,
-               topic: str | None = None) -> list:
-    """``what`` (Article, or some of its columns) of the ``limit`` articles after the keyset ``before``, of one
-    topic (by key) if given: one index range scan per part (dated, undated): equal ``date_known``, then the
+def page_after(session: Session, columns: tuple, limit: int, before: tuple[bool, datetime, int] | None,
+               topic: str | None = None) -> list[Row]:
+    """``columns`` (Article, or some of its columns) of the ``limit`` articles after the keyset ``before``, of
+    one topic (by key) if given: one index range scan per part (dated, undated): equal ``date_known``, then the
     cursor's bound."""
     found: list = []
     for known in (True, False):
@@ -240,16 +240,16 @@ def page_after(session: Session, what, limit: int, before: tuple[bool, datetime,
             break
         if topic is None:
             published, ident = Article.published_at, Article.id
-            query = select(what).where(Article.date_known.is_(known))
+            query = select(*columns).where(Article.date_known.is_(known))
         else:
             published, ident = ArticleTopic.published_at, ArticleTopic.article_id
-            query = select(what).join(ArticleTopic, ArticleTopic.article_id == Article.id).where(
+            query = select(*columns).join(ArticleTopic, ArticleTopic.article_id == Article.id).where(
                 ArticleTopic.key == topic_key(topic), ArticleTopic.date_known.is_(known))
         if before is not None:
             _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
             query = query.where((published <= moment) & or_(published < moment, ident < article_id))
         query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
-        found += session.scalars(query)
+        found += session.execute(query).all()
     return found
 
 

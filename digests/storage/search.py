@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from digests.storage.articles import page_after
 
 Cursor = tuple[bool, datetime, int]  # (date_known, published_at, id): where a page ends, in the order readers see
 ORDER = (Article.date_known.desc(), Article.published_at.desc(), Article.id.desc())
+KEY = (Article.date_known, Article.published_at, Article.id)
 
 
 class SearchIndex:
@@ -28,7 +29,7 @@ class SearchIndex:
 
     A search's answer is the first page of its matches in the order readers see. Where the matches are few
     (``few``) they are all found and sorted (``newest``). Otherwise the articles are read newest first, a page
-    of ``PAGES`` at a time, keeping each page's matches (``among``): a page or two when the matches are many
+    of ``PAGES`` at a time, keeping each page's matches (``page``): a page or two when the matches are many
     or recent. When the pages are read without filling the answer (matches all old), the rest of the matches
     are sorted after all."""
 
@@ -51,6 +52,12 @@ class SearchIndex:
     def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
         """Which of these articles have every word."""
         raise NotImplementedError
+
+    def page(self, session: Session, words: Sequence[str], after: Cursor | None, count: int
+             ) -> tuple[list[Cursor], set[int]]:
+        """The keys of the next ``count`` articles after ``after``, and the ids of those that have every word."""
+        keys = [tuple(row) for row in page_after(session, KEY, count, after)]
+        return keys, self.among(session.connection(), words, [key[2] for key in keys]) if keys else set()
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
         """The first ``limit`` matches after ``after`` in the order readers see, every match sorted (there may
@@ -128,8 +135,13 @@ class TsvectorSearch(SearchIndex):
         [plan] = connection.scalar(_TSVECTOR_ESTIMATE, dict(words=" ".join(words)))
         return plan["Plan"]["Plan Rows"] <= self.FEW
 
-    def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
-        return set(connection.scalars(_TSVECTOR_AMONG, dict(words=" ".join(words), ids=list(ids))))
+    def page(self, session: Session, words: Sequence[str], after: Cursor | None, count: int
+             ) -> tuple[list[Cursor], set[int]]:
+        # the keys and the test in one statement: a round trip per page
+        has = literal_column("articles.search").op("@@")(
+            func.plainto_tsquery(literal_column("'newsdigest'"), " ".join(words)))
+        rows = page_after(session, (*KEY, has), count, after)
+        return [tuple(row[:3]) for row in rows], {row[2] for row in rows if row[3]}
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
         # Every match from the GIN index first (MATERIALIZED: the planner would otherwise walk the order index
@@ -145,8 +157,6 @@ class TsvectorSearch(SearchIndex):
 
 _TSVECTOR_ESTIMATE = text("EXPLAIN (FORMAT JSON) SELECT 1 FROM articles "
                           "WHERE search @@ plainto_tsquery('newsdigest', :words)")
-_TSVECTOR_AMONG = text("SELECT id FROM articles WHERE id = ANY(:ids) "
-                       "AND search @@ plainto_tsquery('newsdigest', :words)")
 
 
 def search_index_for(engine: Engine) -> SearchIndex:
@@ -176,18 +186,13 @@ class SearchQueries:
     def _newest_first(self, session: Session, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
         found: list[int] = []
         for page in self.search_index.PAGES:
-            ids = page_after(session, Article.id, page, after)
-            if not ids:
+            keys, hits = self.search_index.page(session, words, after, page)
+            found += [key[2] for key in keys if key[2] in hits][:limit - len(found)]
+            if len(found) == limit or len(keys) < page:
                 return found
-            hits = self.search_index.among(session.connection(), words, ids)
-            found += [ident for ident in ids if ident in hits][:limit - len(found)]
-            if len(found) == limit or len(ids) < page:
-                return found
-            after = tuple(session.execute(select(*KEY).where(Article.id == ids[-1])).one())
+            after = keys[-1]
         return found + self.search_index.newest(session.connection(), words, limit - len(found), after)
 
-
-KEY = (Article.date_known, Article.published_at, Article.id)
 
 
 def beyond(cursor: Cursor) -> ColumnElement[bool]:
