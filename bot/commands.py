@@ -283,8 +283,6 @@ class Commands:
         count, problem = self._count(args[0] if args else None, "/latest")
         if problem:
             return [Reply(problem)]
-        if not self.store.latest(1):
-            return [Reply("No articles yet. They appear here once the news sources have been read.")]
         return self._latest_page(chat, count)
 
     def cmd_topic(self, chat: Chat, args: list[str]) -> list[Reply]:
@@ -504,6 +502,8 @@ class Commands:
     def _latest_page(self, chat: Chat, count: int, before: tuple[bool, datetime, int] | None = None, *,
                      edit: bool = False) -> list[Reply]:
         articles = self.store.older(count + 1, before) if before else self.store.latest(count + 1)
+        if not articles and not before:
+            return [Reply("No articles yet. They appear here once the news sources have been read.")]
         title = "Older news" if before else "Latest news"
         return self._page(chat, title, articles, count, "*", with_topic=True, edit=edit)
 

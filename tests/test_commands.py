@@ -95,3 +95,16 @@ def test_operator_commands_are_for_admin_ids_only_and_unknown_ones_are_named(com
     assert figures.text.startswith("Statistics")
     [unknown] = commands.handle(MEMBER, "Frobnicate", [])
     assert unknown.text == "I don't know /frobnicate. Send /help to see what I can do."
+
+
+
+def test_latest_says_when_there_is_nothing_yet(store):
+    [reply] = Commands(store, Schedule(time(8), KOLKATA)).handle(ADMIN, "latest", [])
+    assert reply.text.startswith("No articles yet") and not reply.buttons
+
+
+def test_latest_shows_the_newest_page_with_more_when_there_are_older(commands):
+    [page] = commands.handle(ADMIN, "latest", ["1"])
+    assert page.text.startswith("<b>Latest news</b>") and page.buttons[0][0].text == "More ▸"
+    [whole] = commands.handle(ADMIN, "latest", [])
+    assert whole.text.startswith("<b>Latest news</b>") and not whole.buttons

@@ -88,3 +88,43 @@ def test_newest_matches_first_whatever_order_they_arrived_in(store, order):
             expected = sorted((item for item in items if all(word in item.text.split() for word in query)),
                               key=lambda item: (item.published_at, ids[item.link]), reverse=True)[:limit]
             assert [a.link for a in store.search(query, limit)] == [item.link for item in expected], (query, limit)
+
+
+@pytest.mark.parametrize("way", ["few matches: all sorted", "many: newest first", "many, mostly old: walked, then sorted"])
+def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
+    """However the store finds them (sorting every match, or reading the articles newest first while the
+    matches are many), a search's pages are the matches in the order readers see, page after page: the dated
+    newest first (the higher id first at the same moment), then the undated (the last seen first) even where
+    they were seen later than a dated one was published."""
+    if way == "few matches: all sorted":
+        monkeypatch.setattr(store.search_index, "few", lambda connection, words: True)
+    else:
+        monkeypatch.setattr(store.search_index, "few", lambda connection, words: False)
+        monkeypatch.setattr(store.search_index, "PAGES", (2, 5, 1000) if way == "many: newest first" else (1, 2))
+    rng = random.Random(way)
+    items = []
+    for n in range(160):
+        undated = n % 7 == 3
+        published = NOW - timedelta(minutes=10 * (n // 3)) + (timedelta(days=3) if undated else timedelta())
+        words = (["every"] + (["half"] if n % 2 else []) + (["few"] if n % 25 == 4 else [])
+                 + (["old"] if n >= 130 else []) + (["unsure"] if undated else []))
+        item = article(n, f"Story {n}", " ".join(words), published)
+        item.date_known = not undated
+        items.append(item)
+    rng.shuffle(items)  # arrival (ids) in any order of publication; three at each moment
+    for start in range(0, len(items), 40):
+        store.add_articles(items[start:start + 40], arrived_at=NOW)
+    with store.session() as session:
+        ids = dict(session.execute(select(Article.link, Article.id)).all())
+    for query in (["every"], ["half"], ["few"], ["old"], ["unsure"], ["every", "half", "old"], ["none"]):
+        expected = [item.link for item in sorted(
+            (item for item in items if all(word in item.text.split() for word in query)),
+            key=lambda item: (item.date_known, item.published_at, ids[item.link]), reverse=True)]
+        for size in (1, 4, 11):
+            assert [a.link for a in store.search(query, size)] == expected[:size], (query, size)
+            pages, after = [], None
+            while page := store.search(query, size, after):
+                pages += [a.link for a in page]
+                after = (page[-1].date_known, page[-1].published_at, page[-1].id)
+                assert len(pages) <= len(expected)
+            assert pages == expected, (query, size)

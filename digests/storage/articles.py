@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
@@ -227,11 +227,12 @@ class ArticleQueries:
 
     def topics_by_activity(self, since: datetime) -> list[tuple[Topic, int]]:
         """Every topic with its articles published since ``since``: the most of those first, then the most
-        articles in all, then by key. Counted from the recent articles (an index range), not every topic row."""
+        articles in all, then by key. Counted from each topic's recent articles (ranges of
+        ix_article_topics_key_latest, for dated and undated alike), not every topic row nor any article's row."""
         with self.session() as session:
             recent = (select(ArticleTopic.key, func.count().label("recent"))
-                      .join(Article, Article.id == ArticleTopic.article_id)
-                      .where(Article.published_at >= since).group_by(ArticleTopic.key).subquery())
+                      .where(ArticleTopic.key.in_(select(Topic.key)), ArticleTopic.date_known.in_([True, False]),
+                             ArticleTopic.published_at >= since).group_by(ArticleTopic.key).subquery())
             count = func.coalesce(recent.c.recent, 0)
             query = (select(Topic, count).outerjoin(recent, recent.c.key == Topic.key)
                      .order_by(count.desc(), Topic.article_count.desc(), Topic.key))
@@ -244,31 +245,37 @@ class ArticleQueries:
 
     def older(self, limit: int, before: tuple[bool, datetime, int] | None, topic: str | None = None) -> list[Article]:
         """The page of articles after the keyset ``before`` = (date_known, published_at, id) in the order readers
-        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top.
-
-        One index range scan per part (dated, undated): equal ``date_known``, then the cursor's bound."""
-        found: list[Article] = []
+        see: the dated newest first, then those whose date is not known, the last seen first. None: from the top."""
         with self.session() as session:
-            for known in (True, False):
-                if before is not None and known != before[0]:
-                    if known:
-                        continue  # the cursor is among the undated already
-                    before = None  # the dated ones are done: the undated from the top
-                if len(found) >= limit:
-                    break
-                if topic is None:
-                    published, ident, query = Article.published_at, Article.id, select(Article)
-                    query = query.where(Article.date_known.is_(known))
-                else:
-                    published, ident = ArticleTopic.published_at, ArticleTopic.article_id
-                    query = select(Article).join(ArticleTopic).where(ArticleTopic.key == topic_key(topic),
-                                                                     ArticleTopic.date_known.is_(known))
-                if before is not None:
-                    _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
-                    query = query.where((published <= moment) & or_(published < moment, ident < article_id))
-                query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
-                found += session.scalars(query)
-        return found
+            return [row[0] for row in page_after(session, (Article,), limit, before, topic)]
+
+
+def page_after(session: Session, columns: tuple, limit: int, before: tuple[bool, datetime, int] | None,
+               topic: str | None = None) -> list[Row]:
+    """``columns`` (Article, or some of its columns) of the ``limit`` articles after the keyset ``before``, of
+    one topic (by key) if given: one index range scan per part (dated, undated): equal ``date_known``, then the
+    cursor's bound."""
+    found: list = []
+    for known in (True, False):
+        if before is not None and known != before[0]:
+            if known:
+                continue  # the cursor is among the undated already
+            before = None  # the dated ones are done: the undated from the top
+        if len(found) >= limit:
+            break
+        if topic is None:
+            published, ident = Article.published_at, Article.id
+            query = select(*columns).where(Article.date_known.is_(known))
+        else:
+            published, ident = ArticleTopic.published_at, ArticleTopic.article_id
+            query = select(*columns).join(ArticleTopic, ArticleTopic.article_id == Article.id).where(
+                ArticleTopic.key == topic_key(topic), ArticleTopic.date_known.is_(known))
+        if before is not None:
+            _, moment, article_id = before  # the `<=` bound lets the index range scan start at the cursor
+            query = query.where((published <= moment) & or_(published < moment, ident < article_id))
+        query = query.order_by(published.desc(), ident.desc()).limit(limit - len(found))
+        found += session.execute(query).all()
+    return found
 
 
 class _KnownStories:

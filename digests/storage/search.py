@@ -9,15 +9,31 @@ revision 0007. Either way every word must be found, and what users type is only 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, or_, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from digests.models import Article
+from digests.storage.articles import page_after
+
+
+Cursor = tuple[bool, datetime, int]  # (date_known, published_at, id): where a page ends, in the order readers see
+ORDER = (Article.date_known.desc(), Article.published_at.desc(), Article.id.desc())
+KEY = (Article.date_known, Article.published_at, Article.id)
 
 
 class SearchIndex:
-    """How one database finds the articles holding every word of a search."""
+    """How one database finds the articles holding every word of a search.
+
+    A search's answer is the first page of its matches in the order readers see. Where the matches are few
+    (``few``) they are all found and sorted (``newest``). Otherwise the articles are read newest first, a page
+    of ``PAGES`` at a time, keeping each page's matches (``page``): a page or two when the matches are many
+    or recent. When the pages are read without filling the answer (matches all old), the rest of the matches
+    are sorted after all."""
+
+    PAGES: tuple[int, ...] = (64, 256)  # after these, sorting every match costs less than more pages
 
     def add(self, connection: Connection, rows: list[dict]) -> None:
         """Index new articles (``id``, ``title``, ``text``), in the transaction that inserts them."""
@@ -26,10 +42,42 @@ class SearchIndex:
         """Index every stored article again: after rows were written other than by ``add_articles``."""
 
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
+        """The condition on ``articles`` that an article has every word."""
         raise NotImplementedError
+
+    def few(self, connection: Connection, words: Sequence[str]) -> bool:
+        """True if so few articles have every word that sorting them all costs less than reading pages."""
+        return False
+
+    def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
+        """Which of these articles have every word."""
+        raise NotImplementedError
+
+    def page(self, session: Session, words: Sequence[str], after: Cursor | None, count: int
+             ) -> tuple[list[Cursor], set[int]]:
+        """The keys of the next ``count`` articles after ``after``, and the ids of those that have every word."""
+        keys = [tuple(row) for row in page_after(session, KEY, count, after)]
+        return keys, self.among(session.connection(), words, [key[2] for key in keys]) if keys else set()
+
+    def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
+        """The first ``limit`` matches after ``after`` in the order readers see, every match sorted (there may
+        be thousands)."""
+        query = select(Article.id).where(self.matching(words))
+        if after is not None:
+            query = query.where(beyond(after))
+        return list(connection.scalars(query.order_by(*ORDER).limit(limit)))
+
+
+def _fts5_match(words: Sequence[str]) -> str:
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)  # quoted: never FTS5 syntax
 
 
 class Fts5Search(SearchIndex):
+    """FTS5 finds an article's words by its id (the rowid), and reads the matches in a range of ids at the cost
+    of the matches in it; it knows nothing of dates."""
+
+    FEW = 500  # matches sorted in about 1 ms
+
     def add(self, connection: Connection, rows: list[dict]) -> None:
         # one executemany: an AFTER INSERT trigger costs twice as much per row
         connection.execute(text("INSERT INTO articles_fts(rowid, title, text) VALUES (:id, :title, :text)"), rows)
@@ -38,17 +86,77 @@ class Fts5Search(SearchIndex):
         connection.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
 
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
-        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)  # quoted: never FTS5 syntax
         return Article.id.in_(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match")
-                              .bindparams(match=match))
+                              .bindparams(match=_fts5_match(words)))
+
+    def few(self, connection: Connection, words: Sequence[str]) -> bool:
+        # counted up to FEW + 1 only (reading the matches' ids costs a fraction of a µs each)
+        return connection.scalar(_FTS5_COUNT, dict(match=_fts5_match(words), most=self.FEW + 1)) <= self.FEW
+
+    def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
+        # The matches in the ids' range, kept if among them: "rowid IN (...)" would seek every word's list once
+        # per id (a hundred times as long for a page). Ids follow arrival, and a page of articles by date is a
+        # narrow range of them (wide only where an archive was copied in out of order).
+        wanted = set(ids)
+        found = connection.scalars(_FTS5_RANGE, dict(match=_fts5_match(words), low=min(wanted), high=max(wanted)))
+        return wanted.intersection(found)
+
+    def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
+        # The order columns of each match from ix_articles_id_order (about 1 µs each): its row would take ten
+        statement = text("SELECT id FROM articles INDEXED BY ix_articles_id_order WHERE id IN (SELECT rowid FROM "
+                         "articles_fts WHERE articles_fts MATCH :match) AND (:top OR date_known = :known AND "
+                         "(published_at < :moment OR published_at = :moment AND id < :id) OR :known AND NOT date_known) "
+                         "ORDER BY date_known DESC, published_at DESC, id DESC LIMIT :limit").bindparams(
+            bindparam("moment", type_=Article.published_at.type))
+        known, moment, ident = after or (True, datetime.now(UTC), 0)
+        return list(connection.scalars(statement, dict(match=_fts5_match(words), limit=limit, top=after is None,
+                                                       known=known, moment=moment, id=ident)))
+
+
+_FTS5_COUNT = text("SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match LIMIT :most)")
+_FTS5_RANGE = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid BETWEEN :low AND :high")
 
 
 class TsvectorSearch(SearchIndex):
-    """Headline and text as a stored generated tsvector (PostgreSQL keeps it up to date itself), GIN-indexed."""
+    """Headline and text as a stored generated tsvector (PostgreSQL keeps it up to date itself), GIN-indexed.
+
+    Whether the matches are few is the planner's estimate, from the column's statistics (its most common
+    words and their frequencies): counting them from the GIN index would read a common word's whole list,
+    and counting from the table reads each article's tsvector (TOASTed: some 10 µs each, which is why the
+    pages are short too)."""
+
+    FEW = 1000  # matches sorted in a few ms; a word the statistics do not know is estimated at 500
 
     def matching(self, words: Sequence[str]) -> ColumnElement[bool]:
         # plainto_tsquery: every word must be there (AND), and nothing the user types is query syntax
         return text("articles.search @@ plainto_tsquery('newsdigest', :words)").bindparams(words=" ".join(words))
+
+    def few(self, connection: Connection, words: Sequence[str]) -> bool:
+        [plan] = connection.scalar(_TSVECTOR_ESTIMATE, dict(words=" ".join(words)))
+        return plan["Plan"]["Plan Rows"] <= self.FEW
+
+    def page(self, session: Session, words: Sequence[str], after: Cursor | None, count: int
+             ) -> tuple[list[Cursor], set[int]]:
+        # the keys and the test in one statement: a round trip per page
+        has = literal_column("articles.search").op("@@")(
+            func.plainto_tsquery(literal_column("'newsdigest'"), " ".join(words)))
+        rows = page_after(session, (*KEY, has), count, after)
+        return [tuple(row[:3]) for row in rows], {row[2] for row in rows if row[3]}
+
+    def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
+        # Every match from the GIN index first (MATERIALIZED: the planner would otherwise walk the order index
+        # testing each article's words where it expects matches soon, and read the whole table when they are
+        # all old), then sorted
+        found = select(Article.id, Article.date_known, Article.published_at).where(self.matching(words))
+        if after is not None:
+            found = found.where(beyond(after))
+        found = found.cte("found").prefix_with("MATERIALIZED")
+        return list(connection.scalars(select(found.c.id).order_by(
+            found.c.date_known.desc(), found.c.published_at.desc(), found.c.id.desc()).limit(limit)))
+
+
+_TSVECTOR_ESTIMATE = text("EXPLAIN (FORMAT JSON) SELECT 1 FROM articles "
+                          "WHERE search @@ plainto_tsquery('newsdigest', :words)")
 
 
 def search_index_for(engine: Engine) -> SearchIndex:
@@ -58,13 +166,38 @@ def search_index_for(engine: Engine) -> SearchIndex:
 class SearchQueries:
     search_index: SearchIndex
 
-    def search(self, words: Sequence[str], limit: int) -> list[Article]:
-        """The most recent articles whose headline or text has every word (undated ones after the dated)."""
+    def search(self, words: Sequence[str], limit: int, after: Cursor | None = None) -> list[Article]:
+        """The most recent articles whose headline or text has every word (undated ones after the dated), from
+        the one after ``after`` if given: the same answer as sorting every match, without doing so when the
+        matches are many (see ``SearchIndex``)."""
         words = [word for word in words if word.strip()]
-        if not words:
+        if not words or limit < 1:
             return []
         with self.session() as session:
-            query = (select(Article).where(self.search_index.matching(words))
-                     .order_by(Article.date_known.desc(), Article.published_at.desc(), Article.id.desc())
-                     .limit(limit))
-            return list(session.scalars(query))
+            if self.search_index.few(session.connection(), words):
+                ids = self.search_index.newest(session.connection(), words, limit, after)
+            else:
+                ids = self._newest_first(session, words, limit, after)
+            if not ids:
+                return []
+            shown = {article.id: article for article in session.scalars(select(Article).where(Article.id.in_(ids)))}
+            return [shown[ident] for ident in ids]
+
+    def _newest_first(self, session: Session, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
+        found: list[int] = []
+        for page in self.search_index.PAGES:
+            keys, hits = self.search_index.page(session, words, after, page)
+            found += [key[2] for key in keys if key[2] in hits][:limit - len(found)]
+            if len(found) == limit or len(keys) < page:
+                return found
+            after = keys[-1]
+        return found + self.search_index.newest(session.connection(), words, limit - len(found), after)
+
+
+
+def beyond(cursor: Cursor) -> ColumnElement[bool]:
+    """Articles after the cursor in the order readers see."""
+    known, moment, ident = cursor
+    later = and_(Article.date_known.is_(known),
+                 or_(Article.published_at < moment, and_(Article.published_at == moment, Article.id < ident)))
+    return or_(later, Article.date_known.is_(False)) if known else later
