@@ -52,9 +52,12 @@ def make_delivery_bot(settings: Settings) -> ExtBot:
                   request=HTTPXRequest(connection_pool_size=pool, pool_timeout=30.0))
 
 
-def build_application(settings: Settings, store: Store, *, schedule: bool = True, polling: bool = True) -> Application:
+def build_application(settings: Settings, store: Store, *, schedule: bool = True, polling: bool = True,
+                      worker: bool = False) -> Application:
     """The bot, ready for ``run_polling``. ``schedule=False`` leaves out the ingest and digest jobs (and the digest
-    sender); ``polling=False`` leaves out the updater, for updates that come through the webhook."""
+    sender); ``polling=False`` leaves out the updater, for updates that come through the webhook. ``worker``
+    (PostgreSQL): the ingest and digest work is done by a procrastinate worker inside this process
+    (``bot.worker``), sharing it with any ``newsdigest worker`` processes, instead of the job queue's jobs."""
     builder = ApplicationBuilder() if polling else ApplicationBuilder().updater(None)
     application = (
         builder
@@ -71,6 +74,7 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
     application.bot_data["store"] = store
     application.bot_data["settings"] = settings
     application.bot_data["jobs"] = schedule
+    application.bot_data["worker"] = schedule and worker
 
     names = [name for name, _ in COMMAND_MENU if name != "channel"] + OPERATOR_COMMANDS
     application.add_handler(CommandHandler("channel", on_channel))
@@ -81,10 +85,11 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
 
     if schedule:
         jobs = application.job_queue
-        # first=1, not 0: the job queue reads a falsy `first` as "not given" and would wait a whole interval.
-        jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
-        # One job asks the database every minute which chats are due: no job per chat.
-        jobs.run_repeating(digest_job, interval=60, first=2, name="digest")
+        if not worker:
+            # first=1, not 0: the job queue reads a falsy `first` as "not given" and would wait a whole interval.
+            jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
+            # One job asks the database every minute which chats are due: no job per chat.
+            jobs.run_repeating(digest_job, interval=60, first=2, name="digest")
         jobs.run_repeating(health_job, interval=60, first=30, name="health", data=DatabaseWatch())
     return application
 
@@ -102,7 +107,9 @@ async def _start(application: Application) -> None:
     except NetworkError as error:  # the menu is a convenience: the commands work without it
         log.warning("Could not register the command menu (%s); the commands work without it", error)
     application.bot_data["commands"].bot_username = application.bot.username  # for deep links
-    if application.bot_data["jobs"]:
+    if application.bot_data["worker"]:
+        await _start_worker(application, settings, store)
+    elif application.bot_data["jobs"]:
         sender = make_delivery_bot(settings)
         await sender.initialize()
         application.bot_data["digests"] = DigestService(sender, store, settings.schedule, delivery_limits(settings),
@@ -120,10 +127,33 @@ def _api_address(settings: Settings) -> str:
     return settings.api_base_url.removesuffix("/bot")
 
 
+async def _start_worker(application: Application, settings: Settings, store: Store) -> None:
+    """A procrastinate worker in this process (``bot.worker``), stopped by ``_stop``."""
+    from bot.worker import Worker  # procrastinate: PostgreSQL only
+
+    sender = make_delivery_bot(settings)
+    await sender.initialize()
+    stop = asyncio.Event()
+    task = asyncio.create_task(Worker(settings, store, sender).run(stop, health=False))
+    task.add_done_callback(_worker_ended)
+    application.bot_data["worker_run"] = stop, task, sender
+
+
+def _worker_ended(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("The job worker stopped: no news is ingested and no digest sent until a restart",
+                  exc_info=task.exception())
+
+
 async def _stop(application: Application) -> None:
     service: DigestService | None = application.bot_data.get("digests")
     if service is not None:
         await service.bot.shutdown()
+    if "worker_run" in application.bot_data:
+        stop, task, sender = application.bot_data.pop("worker_run")
+        stop.set()
+        await asyncio.wait({task})  # running jobs get bot.worker.GRACEFUL_SECONDS to finish
+        await sender.shutdown()
 
 
 def run_ingest(settings: Settings, store: Store, locations: list, *, on_schedule: bool,
@@ -186,7 +216,7 @@ async def wait_for_bot_api(bot: Bot, where: str, stop: asyncio.Event, cap: float
 
 def run(settings: Settings, store: Store) -> None:
     """Serve the bot with long polling until interrupted (Ctrl-C, SIGTERM)."""
-    application = build_application(settings, store)
+    application = build_application(settings, store, worker=not settings.sqlite)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling carries on with this loop
     stop, connected = asyncio.Event(), False

@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
                     "Needs TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET and WEBHOOK_LISTEN/WEBHOOK_PORT; see README, Webhooks.")
     serve.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=None,
                        help="also ingest and send digests, as run does (default: SERVE_JOBS, else only on SQLite)")
+    command("worker", "do the ingest and digest work, alongside other workers (PostgreSQL only)",
+            "Needs TELEGRAM_BOT_TOKEN and a PostgreSQL DATABASE_URL; run any number of them, on any machines. "
+            "Ingests every source on schedule (one worker per source at a time), plans the due digests every "
+            "minute and sends them; a worker that dies has its jobs taken over by the others within seconds. "
+            "Runs until Ctrl-C or SIGTERM. With SQLite, `newsdigest run` does all of this itself.")
     hook = command("webhook", "register the webhook with Telegram, remove it, or show it",
                    "Run `webhook set` once per deploy, after the serve processes are up.")
     hook.add_argument("action", choices=["set", "delete", "info"],
@@ -140,7 +145,8 @@ def _main(argv: list[str] | None) -> int:
         return USAGE_ERROR
     setup_logging(settings.log_level, (settings.token or "", settings.webhook_secret or ""))
     handler = {"run": _run, "ingest": _ingest, "digest": _digest, "chat": _chat, "stats": _stats,
-               "subscribers": _subscribers, "serve": _serve, "webhook": _webhook, "db": _db}[args.command]
+               "subscribers": _subscribers, "serve": _serve, "webhook": _webhook, "db": _db,
+               "worker": _worker}[args.command]
     try:
         return handler(settings, args)
     except SchemaError as error:
@@ -194,6 +200,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return USAGE_ERROR
     webhook.serve(settings, open_store(settings.database_url), sock, jobs=jobs)
+    return 0
+
+
+WORKER_NEEDS_POSTGRESQL = (
+    "newsdigest worker shares the work of several processes through PostgreSQL, and DATABASE_URL names an SQLite "
+    "database: with SQLite, `newsdigest run` does all the work (ingest, digests, the bot) in one process.")
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.sqlite:
+        print(WORKER_NEEDS_POSTGRESQL, file=sys.stderr)
+        return USAGE_ERROR
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        from bot import worker
+    except ImportError as error:  # installed without the postgres extra
+        print(f"newsdigest worker needs procrastinate ({error}): pip install 'newsdigest[postgres]'",
+              file=sys.stderr)
+        return USAGE_ERROR
+    worker.run_worker(settings, open_store(settings.database_url))
     return 0
 
 

@@ -103,7 +103,7 @@ def serve(settings: Settings, store: Store, sock: socket.socket, *, jobs: bool) 
 
 
 async def _serve(settings: Settings, store: Store, sock: socket.socket, jobs: bool) -> None:
-    application = build_application(settings, store, schedule=jobs, polling=False)
+    application = build_application(settings, store, schedule=jobs, polling=False, worker=not settings.sqlite)
     config = uvicorn.Config(web_app(application, store, settings), lifespan="off", log_config=None,
                             access_log=False, server_header=False, timeout_graceful_shutdown=GRACEFUL_SECONDS)
     server = uvicorn.Server(config)

@@ -1,0 +1,247 @@
+"""The work of many processes on PostgreSQL: procrastinate's job queue (``newsdigest worker``, and ``run`` there).
+
+Each kind of work is a task, and the database makes sure it is done once however many workers run:
+
+- ``ingest``: one job per source and poll, with a lock per source (never two ingests of one source at once) and
+  a queueing lock (at most one waiting: no pile-up). The file ledger, written in the same transaction as the
+  articles, makes a second ingest of the folder pass over what the first read; ``alert_sources`` follows.
+- ``schedule_ingests`` (every minute, acting every ``INGEST_INTERVAL_MINUTES``) defers them.
+- ``plan`` (every minute): ``plan_due``, which writes one delivery per chat and local day (the database refuses
+  a second), then defers ``send`` for each shard.
+- ``send(shard)``: ``send_pending`` for that shard, one at a time (a lock per shard): the shard's only sender,
+  which first settles messages a dead sender left in flight.
+- ``retry_stalled`` (every few seconds): the jobs of a worker whose heartbeat stopped (killed, its machine
+  gone) go back to the queue for the others.
+
+Periodic tasks are deferred by every worker, and procrastinate keeps one job per task and tick. procrastinate
+is imported only here, and only for a PostgreSQL database: SQLite needs none of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import psycopg
+from procrastinate import App, PsycopgConnector
+from procrastinate import exceptions as queue_errors
+from procrastinate.jobs import Status
+from sqlalchemy.engine import make_url
+from telegram import Bot
+
+from bot.alerts import DatabaseWatch, alert_failing_sources
+from bot.app import _api_address, delivery_limits, make_delivery_bot, run_ingest, wait_for_bot_api
+from bot.delivery import plan_due, send_pending
+from bot.settings import Settings
+from digests.ingest import log_report
+from digests.sources import Source, as_source
+from digests.storage import Store, database_label
+from digests.storage.base import engine_url
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
+STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its jobs given to the others
+STALLED_CHECK = "* * * * * */5"  # cron, seconds last: every 5 s, the jobs of dead workers are looked for
+CONCURRENCY = 4  # jobs at once per worker: a long fan-out or ingest does not hold up planning and the rest
+GRACEFUL_SECONDS = 20.0  # on SIGTERM, how long running jobs get to finish before they are cancelled
+HEALTH_SECONDS = 60.0
+POOL_SIZE = (2, CONCURRENCY + 2)  # procrastinate's connections per worker, at least and at most
+
+
+def conninfo(url: str) -> str:
+    """DATABASE_URL (``postgresql+psycopg://user:password@host:port/name?sslmode=...``) as libpq's conninfo."""
+    parsed = make_url(engine_url(url))
+    parts = {name: str(value) for name, value in parsed.translate_connect_args(username="user",
+                                                                                database="dbname").items()}
+    parts.update({name: str(value) for name, value in parsed.query.items()})
+    return psycopg.conninfo.make_conninfo(**parts)
+
+
+def source_key(source: str | Source) -> str:
+    """What identifies a source's ingest, for its job and its lock: its location (a folder by its real path,
+    so that one folder named twice is still one source)."""
+    source = as_source(source)
+    return source.location if source.is_url else os.path.realpath(os.path.expanduser(source.location))
+
+
+@dataclass
+class Worker:
+    """The procrastinate ``App`` built from the settings, with newsdigest's tasks bound to ``store`` and ``bot``."""
+
+    settings: Settings
+    store: Store
+    bot: Bot
+    app: App = field(init=False)
+
+    def __post_init__(self) -> None:
+        quiet_logs()
+        self.limits = delivery_limits(self.settings)
+        self.shards = getattr(self.settings, "digest_senders", 1)  # DIGEST_SENDERS, where that setting exists
+        minimum, maximum = POOL_SIZE
+        self.app = App(connector=PsycopgConnector(conninfo=conninfo(self.settings.database_url),
+                                                  min_size=minimum, max_size=maximum))
+        task = self.app.task
+        self.ingest = task(name="newsdigest.ingest", pass_context=False)(self._ingest)
+        self.alert_sources = task(name="newsdigest.alert_sources", lock="alerts", queueing_lock="alerts")(
+            self._alert_sources)
+        self.send = task(name="newsdigest.send")(self._send)
+        self.plan = self.app.periodic(cron="* * * * *")(
+            task(name="newsdigest.plan", lock="plan", queueing_lock="plan")(self._plan))
+        self.schedule_ingests = self.app.periodic(cron="* * * * *")(
+            task(name="newsdigest.schedule_ingests", queueing_lock="schedule_ingests")(self._schedule_ingests))
+        self.retry_stalled = self.app.periodic(cron=STALLED_CHECK)(
+            task(name="newsdigest.retry_stalled", queueing_lock="retry_stalled")(self._retry_stalled))
+
+    # --- the tasks ----------------------------------------------------------------------------------------------
+
+    async def _schedule_ingests(self, timestamp: int) -> None:
+        """Every minute; every INGEST_INTERVAL_MINUTES (counted from the hour, in whole minutes) it defers the
+        sources' ingests. Every worker's clock gives the same minutes, and each minute runs once."""
+        if (timestamp // 60) % self.settings.ingest_interval_minutes == 0:
+            await self.defer_ingests()
+
+    async def defer_ingests(self) -> None:
+        """One ingest job per source, unless that source has one waiting already."""
+        if not self.settings.sources:
+            log.warning("NEWS_SOURCES and SOURCES_FILE name no source: there is nothing to ingest")
+        for source in self.settings.sources:
+            key = source_key(source)
+            lock = f"ingest:{key}"
+            await _defer(self.ingest.configure(lock=lock, queueing_lock=lock).defer_async, location=key)
+
+    async def _ingest(self, location: str) -> None:
+        sources = [source for source in self.settings.sources if source_key(source) == location]
+        if not sources:  # a worker configured otherwise deferred it: this one does not know the source
+            log.warning("Not ingesting %s: it is not among this worker's sources (NEWS_SOURCES, SOURCES_FILE)",
+                        location)
+            return
+        report = await asyncio.to_thread(run_ingest, self.settings, self.store, sources[:1], on_schedule=True)
+        log_report(report)
+        await _defer(self.alert_sources.defer_async)
+
+    async def _alert_sources(self) -> None:
+        await alert_failing_sources(self.bot, self.store, self.settings.admin_ids)
+
+    async def _plan(self, timestamp: int | None = None) -> None:
+        """Plan the digests due now (each due chat once: one plan job a minute, one at a time), then send."""
+        await asyncio.to_thread(plan_due, self.store, self.settings.schedule, datetime.now(UTC),
+                                max_items=self.settings.digest_max_items)
+        await self.defer_sends()
+
+    async def defer_sends(self) -> None:
+        for shard in range(self.shards):
+            lock = f"send:{shard}"
+            await _defer(self.send.configure(lock=lock, queueing_lock=lock).defer_async, shard=shard)
+
+    async def _send(self, shard: int) -> None:
+        await send_pending(self.bot, self.store, self.limits, shard=shard, shards=self.shards)
+
+    async def _retry_stalled(self, timestamp: int) -> None:
+        """Give the jobs of dead workers (no heartbeat for STALLED_SECONDS) back to the queue.
+
+        A job with a twin already waiting (same queueing lock: the next minute's plan or send) is ended as
+        failed instead: the twin does its work, and the lock it held is free."""
+        manager = self.app.job_manager
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
+            try:
+                await manager.retry_job(job)
+                log.warning("Job %s was left by a worker that stopped answering: given to another worker",
+                            job.call_string)
+            except queue_errors.UniqueViolation:
+                await manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+                log.warning("Job %s was left by a worker that stopped answering: the same job is waiting, which "
+                            "does its work", job.call_string)
+
+    # --- running ------------------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, health: bool = True) -> None:
+        """Work until ``stop`` is set: first ingest and plan now (as ``run`` does at start), then on schedule.
+        ``health``: check the database every minute and tell the admins when it stops answering (``run`` has
+        its own check)."""
+        async with self.app.open_async():
+            await self.defer_ingests()
+            await _defer(self.plan.defer_async)
+            worker = asyncio.create_task(self.app.run_worker_async(
+                concurrency=CONCURRENCY, install_signal_handlers=False, delete_jobs="successful",
+                update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_SECONDS,
+                shutdown_graceful_timeout=GRACEFUL_SECONDS, name=f"newsdigest-{os.getpid()}"))
+            watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
+                                        else asyncio.sleep(0))
+            stopping = asyncio.create_task(stop.wait())
+            try:
+                await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                watch.cancel()
+                stopping.cancel()
+                if not worker.done():
+                    worker.cancel()  # procrastinate stops gracefully: running jobs get GRACEFUL_SECONDS
+                try:
+                    await worker
+                except asyncio.CancelledError:
+                    pass
+
+    async def _health_check(self, watch: DatabaseWatch) -> None:
+        await watch.check(self.bot, self.store, self.settings.admin_ids)
+
+
+async def _defer(defer: Callable[..., Awaitable[int]], **arguments) -> None:
+    """Defer a job, unless the same one is waiting already (its queueing lock)."""
+    try:
+        await defer(**arguments)
+    except queue_errors.AlreadyEnqueued:
+        pass
+
+
+async def _every(seconds: float, action: Callable[..., Awaitable[None]], *args) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await action(*args)
+        except Exception:  # noqa: BLE001 - a check that failed must not stop the next one
+            log.exception("The health check failed")
+
+
+class _QuietChecks(logging.Filter):
+    """The stalled-job check runs every few seconds: its routine lines (deferred, started, ended) would drown
+    the log; what it finds is logged as a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or "newsdigest.retry_stalled" not in record.getMessage()
+
+
+def quiet_logs() -> None:
+    for handler in logging.getLogger().handlers:  # on the handlers: a logger's filter misses its children's lines
+        if not any(isinstance(f, _QuietChecks) for f in handler.filters):
+            handler.addFilter(_QuietChecks())
+    logging.getLogger("procrastinate.jobs").setLevel(logging.WARNING)  # "Deferred 1 job", for every job
+
+
+def run_worker(settings: Settings, store: Store) -> None:
+    """``newsdigest worker``: work until SIGTERM or Ctrl-C."""
+    asyncio.run(_run_worker(settings, store))
+
+
+async def _run_worker(settings: Settings, store: Store) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    bot = make_delivery_bot(settings)
+    if not await wait_for_bot_api(bot, _api_address(settings), stop):
+        log.info("Stopped before the Bot API could be reached")
+        return
+    try:
+        log.info("Worker %d: bot @%s, database %s; ingest every %d minutes from %d sources, digests planned every "
+                 "minute, %d sender(s); stop with Ctrl-C or SIGTERM", os.getpid(), bot.username,
+                 database_label(settings.database_url), settings.ingest_interval_minutes, len(settings.sources),
+                 getattr(settings, "digest_senders", 1))
+        await Worker(settings, store, bot).run(stop)
+        log.info("Worker %d stopped", os.getpid())
+    finally:
+        await bot.shutdown()
