@@ -34,7 +34,7 @@ from digests.models import Subscriber, topic_key
 from digests.sources import as_source, iter_source_files
 from digests.storage import (SchemaError, Store, current_revision, database_label, downgrade, head_revision, history,
                              made_before_migrations, migrate, open_store)
-from digests.storage.schema import describe
+from digests.storage.schema import check_procrastinate, describe
 
 BAD_TOKEN = "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN against what @BotFather gave you."
 NO_TOKEN = (
@@ -177,6 +177,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return USAGE_ERROR
     store = open_store(settings.database_url)
+    if not settings.sqlite:  # the work is done by a procrastinate worker in this process
+        check_procrastinate()
     logging.getLogger(__name__).info("Database: %s", database_label(settings.database_url))
     try:
         app.run(settings, store)
@@ -199,7 +201,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     except webhook.ListenError as error:
         print(error, file=sys.stderr)
         return USAGE_ERROR
-    webhook.serve(settings, open_store(settings.database_url), sock, jobs=jobs)
+    store = open_store(settings.database_url)
+    if jobs and not settings.sqlite:  # the work is done by a procrastinate worker in this process
+        check_procrastinate()
+    webhook.serve(settings, store, sock, jobs=jobs)
     return 0
 
 
@@ -215,12 +220,9 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return USAGE_ERROR
-    try:
-        from bot import worker
-    except ImportError as error:  # installed without the postgres extra
-        print(f"newsdigest worker needs procrastinate ({error}): pip install 'newsdigest[postgres]'",
-              file=sys.stderr)
-        return USAGE_ERROR
+    check_procrastinate()  # installed, and a release whose schema revision 0008 applies
+    from bot import worker
+
     worker.run_worker(settings, open_store(settings.database_url))
     return 0
 

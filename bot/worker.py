@@ -13,19 +13,21 @@ Each kind of work is a task, and the database makes sure it is done once however
 - ``retry_stalled`` (every few seconds): the jobs of a worker whose heartbeat stopped (killed, its machine
   gone) go back to the queue for the others.
 
-Periodic tasks are deferred by every worker, and procrastinate keeps one job per task and tick. procrastinate
-is imported only here, and only for a PostgreSQL database: SQLite needs none of this.
+Ingests have a queue of their own, with slots of their own in each worker, so that long ingests never hold up
+planning and sending. Periodic tasks are deferred by every worker, and procrastinate keeps one job per task and
+tick. procrastinate is imported only here, and only for a PostgreSQL database: SQLite needs none of this.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psycopg
 from procrastinate import App, PsycopgConnector
@@ -48,10 +50,12 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 STALLED_SECONDS = 10.0  # a worker silent this long is taken for dead, and its jobs given to the others
 STALLED_CHECK = "* * * * * */5"  # cron, seconds last: every 5 s, the jobs of dead workers are looked for
-CONCURRENCY = 4  # jobs at once per worker: a long fan-out or ingest does not hold up planning and the rest
+# Two queues, each with its own slots in every worker, so that long ingests never hold up planning and sending:
+INGEST_QUEUE, INGEST_CONCURRENCY = "ingest", 2  # ingests at once per worker (each may use 2 processes of its own)
+DIGEST_QUEUE = "digests"  # the rest: planning, sending (one slot per shard), alerts, the stalled-job check
 GRACEFUL_SECONDS = 20.0  # on SIGTERM, how long running jobs get to finish before they are cancelled
 HEALTH_SECONDS = 60.0
-POOL_SIZE = (2, CONCURRENCY + 2)  # procrastinate's connections per worker, at least and at most
+MORE_DIGEST_SLOTS = 3  # planning, alerts and the stalled-job check, beside the senders
 
 
 def conninfo(url: str) -> str:
@@ -83,11 +87,12 @@ class Worker:
         quiet_logs()
         self.limits = delivery_limits(self.settings)
         self.shards = getattr(self.settings, "digest_senders", 1)  # DIGEST_SENDERS, where that setting exists
-        minimum, maximum = POOL_SIZE
-        self.app = App(connector=PsycopgConnector(conninfo=conninfo(self.settings.database_url),
-                                                  min_size=minimum, max_size=maximum))
-        task = self.app.task
-        self.ingest = task(name="newsdigest.ingest", pass_context=False)(self._ingest)
+        self.digest_slots = self.shards + MORE_DIGEST_SLOTS
+        # a connection per running job (to finish it), the two listeners, the heartbeats and fetches
+        self.app = App(connector=PsycopgConnector(conninfo=conninfo(self.settings.database_url), min_size=2,
+                                                  max_size=INGEST_CONCURRENCY + self.digest_slots + 2))
+        task = functools.partial(self.app.task, queue=DIGEST_QUEUE)
+        self.ingest = task(name="newsdigest.ingest", queue=INGEST_QUEUE)(self._ingest)
         self.alert_sources = task(name="newsdigest.alert_sources", lock="alerts", queueing_lock="alerts")(
             self._alert_sources)
         self.send = task(name="newsdigest.send")(self._send)
@@ -162,29 +167,55 @@ class Worker:
 
     async def run(self, stop: asyncio.Event, *, health: bool = True) -> None:
         """Work until ``stop`` is set: first ingest and plan now (as ``run`` does at start), then on schedule.
+
+        procrastinate's worker stops when it loses the database; it is started again (1 s, 2 s, 4 s, ... at most
+        a minute later), its jobs left running being given to the next worker as a dead worker's are.
         ``health``: check the database every minute and tell the admins when it stops answering (``run`` has
         its own check)."""
+        watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
+                                    else asyncio.sleep(0))
+        delay, clock = 0.5, asyncio.get_running_loop().time
+        try:
+            while not stop.is_set():
+                started = clock()
+                try:
+                    await self._work(stop)
+                except Exception as error:  # noqa: BLE001 - the database went away: wait, then try again
+                    log.error("The job queue cannot use the database: %s", reason(error))
+                if stop.is_set():
+                    break
+                delay = 1.0 if clock() - started > 60 else min(60.0, delay * 2)
+                log.info("Starting the job queue again in %.0f s", delay)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+        finally:
+            watch.cancel()
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        """One run of procrastinate's worker, until ``stop`` is set or it stops by itself (it lost the database)."""
         async with self.app.open_async():
             await self.defer_ingests()
             await _defer(self.plan.defer_async)
-            worker = asyncio.create_task(self.app.run_worker_async(
-                concurrency=CONCURRENCY, install_signal_handlers=False, delete_jobs="successful",
-                update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_SECONDS,
-                shutdown_graceful_timeout=GRACEFUL_SECONDS, name=f"newsdigest-{os.getpid()}"))
-            watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
-                                        else asyncio.sleep(0))
+            workers = {asyncio.create_task(self.app.run_worker_async(
+                queues=[queue], concurrency=slots, name=f"{queue}-{os.getpid()}", install_signal_handlers=False,
+                delete_jobs="successful", update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_SECONDS, shutdown_graceful_timeout=GRACEFUL_SECONDS))
+                for queue, slots in ((DIGEST_QUEUE, self.digest_slots), (INGEST_QUEUE, INGEST_CONCURRENCY))}
             stopping = asyncio.create_task(stop.wait())
             try:
-                await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*workers, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                watch.cancel()
                 stopping.cancel()
-                if not worker.done():
-                    worker.cancel()  # procrastinate stops gracefully: running jobs get GRACEFUL_SECONDS
-                try:
-                    await worker
-                except asyncio.CancelledError:
-                    pass
+                for worker in workers:  # procrastinate stops gracefully: running jobs get GRACEFUL_SECONDS
+                    worker.cancel()
+                ended = await asyncio.gather(*workers, return_exceptions=True)
+            failures = [result for result in ended if isinstance(result, Exception)]
+            if failures and not stop.is_set():
+                raise failures[0]
+            if not stop.is_set():
+                log.error("The job queue stopped: it lost the database")
 
     async def _health_check(self, watch: DatabaseWatch) -> None:
         await watch.check(self.bot, self.store, self.settings.admin_ids)
@@ -208,11 +239,25 @@ async def _every(seconds: float, action: Callable[..., Awaitable[None]], *args) 
 
 
 class _QuietChecks(logging.Filter):
-    """The stalled-job check runs every few seconds: its routine lines (deferred, started, ended) would drown
-    the log; what it finds is logged as a warning."""
+    """procrastinate's lines as an operator wants them. The stalled-job check runs every few seconds: its routine
+    lines (deferred, started, ended) would drown the log (what it finds is logged as a warning). A lost database
+    is one line with the reason, not a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("procrastinate") and record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            said = record.getMessage().replace(repr(error), "").replace(str(error), "").strip().rstrip(":")
+            record.msg, record.args = f"{said}: {reason(error)}", None
+            record.exc_info = record.exc_text = None
         return record.levelno > logging.INFO or "newsdigest.retry_stalled" not in record.getMessage()
+
+
+def reason(error: BaseException) -> str:
+    """An error's first meaningful line, looking through procrastinate's wrapper ("Database error.") to the
+    driver's error under it."""
+    while error.__cause__ is not None and isinstance(error, queue_errors.ProcrastinateException):
+        error = error.__cause__
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
 
 
 def quiet_logs() -> None:

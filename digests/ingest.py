@@ -73,6 +73,7 @@ class IngestReport:
         """Add a part's counts (a worker's chunk of files) to this report."""
         self.new += other.new
         self.duplicate += other.duplicate
+        self.unchanged += other.unchanged  # files another process read meanwhile
         self.rejected.extend(other.rejected)
         for name, counts in other.by_source.items():
             self.by_source.setdefault(name, Counter()).update(counts)
@@ -390,8 +391,9 @@ def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tup
            report: IngestReport, *, now: datetime, move_files: bool) -> None:
     """Store a batch of (source name, article) and record the files they came from, in one transaction;
     then move the files if asked (the ledger has their new place; a file that cannot be moved gets its own
-    place back)."""
-    entries, moves = [], []
+    place back). Files another process read meanwhile (two processes at one folder) count as unchanged: their
+    articles were stored, and they were moved, by that process."""
+    entries, moves, item_files = [], [], []
     for job, rejected, stored in files:
         outcome = "done" if stored or not rejected else "rejected"
         path = job.path
@@ -400,14 +402,23 @@ def _write(store: Store, articles: list[tuple[str, NewArticle]], files: list[tup
             path = os.path.join(job.folder, sub, os.path.relpath(job.path, job.folder))
             moves.append((job.path, path, len(entries)))
         entries.append((path, job.size, job.mtime_ns, outcome, "; ".join(r.reason for r in rejected) or None))
-    outcomes = store.add_articles([article for _, article in articles], arrived_at=now, files=entries)
+        item_files.extend([path] * stored)
+    items = [article for _, article in articles]
+    if entries:
+        outcomes, meanwhile = store.add_articles_of_files(items, item_files, arrived_at=now, files=entries)
+    else:
+        outcomes, meanwhile = store.add_articles(items, arrived_at=now), set()
     for (source, _), is_new in zip(articles, outcomes):
+        if is_new is None:
+            continue
         report.count(source, "new" if is_new else "duplicate")
         if is_new:
             report.new += 1
         else:
             report.duplicate += 1
-    stayed = [(path, entries[index]) for path, target, index in moves if not _move(path, target)]
+    report.unchanged += len(meanwhile)
+    stayed = [(path, entries[index]) for path, target, index in moves
+              if target not in meanwhile and not _move(path, target)]
     if stayed:
         store.record_files([(path, *entry[1:]) for path, entry in stayed], now,
                            forget=[entry[0] for _, entry in stayed])

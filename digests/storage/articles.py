@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -15,7 +15,7 @@ from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
 from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
 from digests.storage.base import CHUNK, chunks, grouped, lock_article_writers
-from digests.storage.ledger import LedgerEntry, record_files
+from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 
 # An article with the same headline words published this close in time is the same story (from any source: a
 # source that sends a story twice, under two links, is showing it twice). A window rather than a calendar day:
@@ -72,9 +72,31 @@ def _days_around(moment: datetime, hours: int) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def _with_left_out(outcome: list[bool], item_files: list[str] | None, left_out: set[str]) -> list[bool | None]:
+    """The outcomes of the items stored, with None in the places of those left out (their file in ``left_out``)."""
+    if not left_out:
+        return outcome
+    stored = iter(outcome)
+    return [None if path in left_out else next(stored) for path in item_files]
+
+
 class ArticleQueries:
     def add_articles(self, items: Iterable[NewArticle], arrived_at: datetime,
                      files: Iterable[LedgerEntry] = ()) -> list[bool]:
+        """Store the new ones; for each item, True if it was new and False if it was already there (see
+        ``_add_articles``)."""
+        return self._add_articles(list(items), arrived_at, list(files))[0]
+
+    def add_articles_of_files(self, items: Sequence[NewArticle], item_files: Sequence[str], arrived_at: datetime,
+                              files: Sequence[LedgerEntry]) -> tuple[list[bool | None], set[str]]:
+        """``add_articles`` for the articles of ``files`` (``item_files``: the ledger path of each item's file),
+        unless another process read those files meanwhile (``read_meanwhile``): their articles are then left
+        out (None for each) and the files not recorded again. Returns the outcomes and those files, so that a
+        file is read once however many processes look at its folder at once."""
+        return self._add_articles(list(items), arrived_at, list(files), list(item_files))
+
+    def _add_articles(self, items: list[NewArticle], arrived_at: datetime, files: list[LedgerEntry],
+                      item_files: list[str] | None = None) -> tuple[list, set[str]]:
         """Store the new ones; for each item, True if it was new and False if it was already there.
 
         ``files`` (the files the items came from) go into the file ledger in the same transaction: a file is
@@ -88,14 +110,17 @@ class ArticleQueries:
         Writers of articles take turns (``lock_article_writers``), however many processes on however many
         machines.
         """
-        items = list(items)
         outcome: list[bool] = []
+        meanwhile: set[str] = set()
         with self.session() as session, session.begin():
             # before looking anything up: another process storing the same story now must not go unseen
             lock_article_writers(session.connection())
+            if item_files is not None and (meanwhile := read_meanwhile(session.connection(), files)):
+                files = [entry for entry in files if entry[0] not in meanwhile]
+                items = [item for item, path in zip(items, item_files) if path not in meanwhile]
             record_files(session.connection(), files, arrived_at)
             if not items:
-                return []
+                return _with_left_out(outcome, item_files, meanwhile), meanwhile
             known = _KnownStories.load(session, items)
             new_rows, fresh = [], []
             also: set[tuple[int, str]] = set()  # (article id, or -1 - index into fresh; source)
@@ -134,7 +159,7 @@ class ArticleQueries:
                 rows = [dict(article_id=a, source=src) for a, src in sorted(pairs - have)]
                 if rows:
                     session.execute(insert(AlsoSource), rows)
-        return outcome
+        return _with_left_out(outcome, item_files, meanwhile), meanwhile
 
     @staticmethod
     def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:

@@ -42,6 +42,18 @@ class LedgerQueries:
     # --- reader controls: pages, search, filters, delivery targets, figures ---------------------------------
 
 
+def read_meanwhile(connection: Connection, entries: Sequence[LedgerEntry]) -> set[str]:
+    """Those of ``entries`` the ledger already holds with the same size and mtime: read by another process since
+    this one looked them up. Asked under the article writers' lock, it is the last word: of two processes that
+    read a file at once, the first to write records it and stores its articles, the second neither."""
+    wanted = {path: (size, mtime_ns) for path, size, mtime_ns, _, _ in entries}
+    found = set()
+    for chunk in chunks(list(wanted), CHUNK):
+        query = select(IngestedFile.path, IngestedFile.size, IngestedFile.mtime_ns).where(IngestedFile.path.in_(chunk))
+        found.update(path for path, size, mtime_ns in connection.execute(query) if wanted[path] == (size, mtime_ns))
+    return found
+
+
 def record_files(connection: Connection, entries: Iterable[LedgerEntry], now: datetime) -> None:
     """Insert or replace ledger entries (by path). In path order, so that two processes recording the same
     files at once wait for one another rather than deadlock."""

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -41,6 +42,9 @@ class SchemaError(Exception):
 
 
 PROCRASTINATE_PREFIX = "procrastinate_"  # procrastinate's tables (revision 0008): its schema, not our models
+# The newest of procrastinate's own migrations its schema.sql holds, in every release pyproject.toml allows (3.4 to
+# 3.10 share it): revision 0008 applies that schema. A procrastinate with a newer one needs a revision of ours.
+PROCRASTINATE_SCHEMA = "03.04.00"
 
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
@@ -53,6 +57,28 @@ def include_object(obj, name: str | None, type_: str, reflected: bool, compare_t
     if table is not None and getattr(table, "name", "").startswith(PROCRASTINATE_PREFIX):
         return False
     return not (type_ == "column" and name == "search" or type_ == "index" and name == "ix_articles_search")
+
+
+def procrastinate_schema() -> str:
+    """The version of the installed procrastinate's job queue schema: the newest of its own migrations
+    (``03.04.00``); SchemaError (one line) when procrastinate is not installed."""
+    try:
+        from procrastinate.schema import SchemaManager
+    except ImportError as error:
+        raise SchemaError(f"The job queue needs procrastinate ({error}): pip install 'newsdigest[postgres]'") from None
+    folder = Path(SchemaManager.get_migrations_path())
+    return max((path.name[:8] for path in folder.glob("*.sql")), default="")
+
+
+def check_procrastinate() -> None:
+    """SchemaError (one line) when procrastinate is missing, or is a release whose job queue schema is newer than the
+    one our revisions know (outside pyproject.toml's range): its queries would fail on the database."""
+    newest = procrastinate_schema()
+    if newest > PROCRASTINATE_SCHEMA:
+        from procrastinate import __version__ as version
+        raise SchemaError(f"procrastinate {version} has a newer job queue schema ({newest}) than this newsdigest uses "
+                          f"({PROCRASTINATE_SCHEMA}): pip install 'newsdigest[postgres]' installs the release it "
+                          "was made for")
 
 
 def _config(connection: Connection | None = None) -> Config:
