@@ -9,6 +9,7 @@ killed when the test ends, whatever happens.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -39,8 +40,20 @@ FAN_OUT_SECONDS = 420  # 5,000 messages at 29 a second take about 3 minutes; a t
 WORKERS = ("worker-1", "worker-2", "worker-3")
 
 
+try:  # Linux: a child gets SIGKILL when the test process dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_the_test() -> None:
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)
+
+
 class Processes:
-    """The test's child processes, each logging to a file of its own; all of them killed at the end."""
+    """The test's child processes, each logging to a file of its own; all of them stopped at the end, and killed
+    with the test process if it is killed first."""
 
     def __init__(self, env: dict, folder: Path):
         self.env, self.folder = env, folder
@@ -50,7 +63,7 @@ class Processes:
         with open(self.log_path(name), "w") as log:
             process = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], env={**self.env, **env},
                                        cwd=self.folder, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT)
+                                       stderr=subprocess.STDOUT, preexec_fn=_die_with_the_test)
         self.running[name] = process
         return process
 
