@@ -34,6 +34,8 @@ from digests.models import Subscriber, topic_key
 from digests.sources import as_source, iter_source_files
 from digests.storage import (SchemaError, Store, current_revision, database_label, downgrade, head_revision, history,
                              made_before_migrations, migrate, open_store)
+from digests.storage.base import DatabaseURLError, database_url
+from digests.storage.copying import CopyError, copy_database
 from digests.storage.schema import check_procrastinate, describe
 
 BAD_TOKEN = "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN against what @BotFather gave you."
@@ -111,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     command("stats", "print the operators' figures (as /stats shows them)")
     subscribers = command("subscribers", "list the subscribed chats", "Active and inactive, one line each.")
     subscribers.add_argument("--csv", action="store_true", help="as CSV with a header row (for spreadsheets)")
-    db = command("db", "the database's schema: upgrade it, show its revision and the history",
+    db = command("db", "the database's schema: upgrade it, show its revision and the history; copy the database",
                  "An SQLite database is upgraded by every command; a server database only by `db upgrade`.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="upgrade the database to this release's schema (back it up first)")
@@ -121,6 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision", help="a revision id from `newsdigest db history`")
     db_commands.add_parser("current", help="the database's revision, and whether it is this release's")
     db_commands.add_parser("history", help="every revision this release knows, oldest first")
+    copy = db_commands.add_parser(
+        "copy", help="copy every row of the database into another, empty one (SQLite to PostgreSQL, say)",
+        description="Copy every row of DATABASE_URL's database into the database --to names, which must hold no "
+                    "newsdigest data; its tables are made first. Stop the bot first; then point DATABASE_URL at "
+                    "the copy.")
+    copy.add_argument("--to", required=True, metavar="URL",
+                      help="the target, such as postgresql://USER:PASSWORD@HOST/NAME or sqlite:///PATH")
     return parser
 
 
@@ -390,6 +399,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     """``newsdigest db ...``: the schema, by hand. Any command upgrades an SQLite database by itself; a server
     database only ever changes here."""
     url, label = settings.database_url, database_label(settings.database_url)
+    if args.db_command == "copy":
+        return _copy_database(settings, args.to)
     if args.db_command == "history":
         current = current_revision(Store(url).engine)
         for script in history():
@@ -411,6 +422,29 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{label} is already at {describe(after)}.")
     else:
         print(f"{label}: {describe(before, before_migrations)} -> {describe(after)}.")
+    return 0
+
+
+def _copy_database(settings: Settings, to: str) -> int:
+    """``newsdigest db copy --to URL``: the row counts of each table on both sides, or one line saying why not."""
+    try:
+        target = database_url(to, Path.cwd(), "--to")  # a relative SQLite path: from here, as any path argument
+    except DatabaseURLError as error:
+        print(error, file=sys.stderr)
+        return USAGE_ERROR
+    print(f"Copying {database_label(settings.database_url)} to {database_label(target)}", flush=True)
+    try:
+        report = copy_database(settings.database_url, target, progress=True)
+    except CopyError as error:
+        print(error, file=sys.stderr)
+        return USAGE_ERROR
+    width = max(len(count.table) for count in report.counts)
+    print(f"{'table':<{width}}  {'source':>12}  {'target':>12}")
+    for count in report.counts:
+        print(f"{count.table:<{width}}  {count.source:>12,}  {count.target:>12,}")
+    print(f"Copied {report.rows:,} rows of {len(report.counts)} tables in {report.seconds:.1f} s (schema "
+          f"{report.revision}); every table's rows are all there. Now point DATABASE_URL at {database_label(target)} "
+          "and start the bot.")
     return 0
 
 

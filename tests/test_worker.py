@@ -343,3 +343,46 @@ def test_a_procrastinate_with_a_newer_schema_is_refused_in_one_line(monkeypatch)
     with pytest.raises(SchemaError, match=r"procrastinate 3\.\d+\.\d+ has a newer job queue schema \(03\.04\.00\) "
                                           r"than this newsdigest uses \(03\.03\.00\): pip install"):
         schema.check_procrastinate()
+
+
+def test_serve_with_jobs_on_postgresql_runs_a_worker_inside(env, pg_url, fake_api, tmp_path):
+    """`serve --jobs` on PostgreSQL: the webhook, and a worker in the same process that ingests and sends."""
+    from tests.test_webhook import SECRET, Serve
+
+    store = open_store(pg_url)
+    drop = tmp_path / "drop"
+    for number in range(2):
+        write_article(drop, number, when=days_ago(0.1))
+    ingest(store, [str(drop)], source_tz=UTC)
+    subscribe_due(store, [601], datetime.now(UTC))
+    serve = Serve({**env, "WEBHOOK_SECRET": SECRET}, tmp_path, "--jobs")
+    try:
+        wait_until(serve.started, "serve to answer /healthz", 60)
+        wait_until(lambda: digests_per_chat(fake_api)[601] == 1, "the digest, sent by serve's worker", 60)
+    finally:
+        assert serve.stop() == 0, serve.err[-3000:]
+    assert "jobs: on" in serve.err and "Starting worker" in serve.err and "Traceback" not in serve.err
+    store.close()
+
+
+def test_the_worker_unit_restarts_on_failure_and_gives_running_jobs_their_time(tmp_path):
+    import configparser
+    import shutil
+
+    from bot.worker import GRACEFUL_SECONDS
+
+    path = Path(__file__).parents[1] / "examples" / "newsdigest-worker.service"
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read(path)
+    service = unit["Service"]
+    assert service["ExecStart"] == "/srv/newsdigest/.venv/bin/newsdigest worker" and service["User"] == "newsdigest"
+    assert service["Restart"] == "on-failure" and service["RestartPreventExitStatus"] == "2"
+    assert service["KillSignal"] == "SIGTERM" and int(service["TimeoutStopSec"]) > GRACEFUL_SECONDS + 10
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed: the unit's syntax is not checked")
+    copy = tmp_path / "newsdigest-worker.service"  # with an ExecStart that exists here
+    copy.write_text(path.read_text().replace("/srv/newsdigest/.venv/bin/newsdigest",
+                                             str(Path(sys.executable).with_name("newsdigest"))))
+    result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout + result.stderr == ""

@@ -32,31 +32,31 @@ class DatabaseURLError(ValueError):
     """DATABASE_URL cannot be used; the message (one line) names the setting and what is expected."""
 
 
-def database_url(value: str, home: Path) -> str:
+def database_url(value: str, home: Path, setting: str = "DATABASE_URL") -> str:
     """DATABASE_URL as the engine gets it, or DatabaseURLError saying what is wrong with it.
 
     A relative SQLite path is taken from ``home`` (the folder of the settings file, or NEWSDIGEST_HOME), never
     from the folder the command happens to be started in; ``postgresql://`` means the psycopg driver (the
     ``postgres`` extra). The SQLite file must be one this user may write, in a folder it may write (WAL
-    journal files go beside it).
+    journal files go beside it). ``setting`` is how messages name where the URL came from.
     """
     shown = _without_password(value)
     try:
         url = make_url(value.strip())
-    except ArgumentError:
-        raise DatabaseURLError(f"DATABASE_URL={shown!r} is not a database URL: expected one {EXAMPLES}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise DatabaseURLError(f"{setting}={shown!r} is not a database URL: expected one {EXAMPLES}") from None
     if url.drivername in ("postgresql", "postgres"):  # driver-less: psycopg 3
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
-        raise DatabaseURLError(f"DATABASE_URL={shown!r} names the {url.get_driver_name()} driver: newsdigest talks "
+        raise DatabaseURLError(f"{setting}={shown!r} names the {url.get_driver_name()} driver: newsdigest talks "
                                f"to PostgreSQL through psycopg 3: write postgresql://... and {POSTGRES_EXTRA}")
     try:
         dialect = url.get_dialect()
     except NoSuchModuleError:
-        raise DatabaseURLError(f"DATABASE_URL={shown!r} names a kind of database SQLAlchemy does not know "
+        raise DatabaseURLError(f"{setting}={shown!r} names a kind of database SQLAlchemy does not know "
                                f"({url.drivername!r}): expected a URL {EXAMPLES}") from None
     if url.get_backend_name() not in BACKENDS:
-        raise DatabaseURLError(f"DATABASE_URL={shown!r} names a {url.get_backend_name()} database: newsdigest works "
+        raise DatabaseURLError(f"{setting}={shown!r} names a {url.get_backend_name()} database: newsdigest works "
                                f"with SQLite and PostgreSQL, {EXAMPLES}")
     try:
         dialect.import_dbapi()
@@ -65,32 +65,32 @@ def database_url(value: str, home: Path) -> str:
             driver = url.get_driver_name()
             hint = POSTGRES_EXTRA if driver == "psycopg" else f"pip install {driver}, or write postgresql:// and " \
                                                               f"{POSTGRES_EXTRA}"
-            raise DatabaseURLError(f"DATABASE_URL names a PostgreSQL database, but its driver is not installed "
+            raise DatabaseURLError(f"{setting} names a PostgreSQL database, but its driver is not installed "
                                    f"({error}): {hint}") from None
-        raise DatabaseURLError(f"DATABASE_URL={shown!r} needs a database driver that is not installed "
+        raise DatabaseURLError(f"{setting}={shown!r} needs a database driver that is not installed "
                                f"({error})") from None
     if url.get_backend_name() != "sqlite" or is_in_memory(url):
         return url.render_as_string(hide_password=False) if url.drivername != make_url(value.strip()).drivername \
             else value.strip()
     path = Path(url.database).expanduser()
     path = path if path.is_absolute() else Path(home) / path
-    _check_writable(path.resolve())
+    _check_writable(path.resolve(), setting)
     return url.set(database=str(path.resolve())).render_as_string(hide_password=False)
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, setting: str) -> None:
     if path.is_dir():
-        raise DatabaseURLError(f"DATABASE_URL names {path}, which is a folder: expected a database file, such as "
+        raise DatabaseURLError(f"{setting} names {path}, which is a folder: expected a database file, such as "
                                f"sqlite:///{path / 'newsdigest.db'}")
     folder = path.parent
     while not folder.exists():  # the folders that are missing are made on first use
         folder = folder.parent
     if not folder.is_dir():
-        raise DatabaseURLError(f"DATABASE_URL names {path}, but {folder} is a file, not a folder: expected the "
+        raise DatabaseURLError(f"{setting} names {path}, but {folder} is a file, not a folder: expected the "
                                "path of a database file in a folder")
     for place in (path, folder) if path.exists() else (folder,):
         if not _writable(place):
-            raise DatabaseURLError(f"DATABASE_URL names {path}, but this user ({_user()}) cannot write to {place}: "
+            raise DatabaseURLError(f"{setting} names {path}, but this user ({_user()}) cannot write to {place}: "
                                    "expected a database file in a folder it may write")
 
 
