@@ -222,6 +222,9 @@ class FakeBotAPI:
         self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
         self._next_backend = itertools.count()
         self.attempts: list[tuple[float, int]] = []  # (arrival, chat) of every sendMessage, accepted or not
+        # The client of each of ``attempts``: the path before /bot, telling apart processes that share this fake
+        # ("worker-1" for TELEGRAM_API_BASE_URL=http://127.0.0.1:PORT/worker-1; "" without one).
+        self.attempt_clients: list[str] = []
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -410,7 +413,7 @@ class FakeBotAPI:
             writer.close()
 
     async def _dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict]:
-        match = re.fullmatch(r"/bot(?P<token>[^/]+)/(?P<method>\w+)", path.split("?")[0])
+        match = re.fullmatch(r"(?P<client>(?:/[\w.-]+)*?)/bot(?P<token>[^/]+)/(?P<method>\w+)", path.split("?")[0])
         if not match:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         if match.group("token") != self.token:
@@ -427,6 +430,7 @@ class FakeBotAPI:
         if method == "sendMessage":
             with self._lock:
                 self.attempts.append((time.monotonic(), int(params.get("chat_id") or 0)))
+                self.attempt_clients.append(match.group("client").lstrip("/"))
         if method == "sendMessage" and self._take_hang():
             await asyncio.sleep(self.hang_seconds)
             return 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}

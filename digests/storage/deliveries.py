@@ -58,8 +58,9 @@ class DeliveryQueries:
         written in chat order, so that two planners of the same chats wait for one another, never deadlock.
         """
         with self.session() as session, session.begin():
-            for chat_id, moment in sorted(next_due.items()):
-                session.execute(update(Subscriber).where(Subscriber.chat_id == chat_id).values(next_digest_at=moment))
+            if next_due:  # one statement for all (executemany): one UPDATE a chat took 3 ms each on PostgreSQL
+                session.execute(update(Subscriber), [{"chat_id": chat_id, "next_digest_at": moment}
+                                                     for chat_id, moment in sorted(next_due.items())])
             if not planned:
                 return 0
             connection = session.connection()
