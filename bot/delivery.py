@@ -416,19 +416,26 @@ class FanOut:
                 self._push(job, clock.monotonic() + self._interval(job.to or job.chat_id))
 
 
-async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0, shards: int = 1,
-                       now: datetime | None = None, shared_pace: bool = False) -> FanOutReport:
-    """Send the pending deliveries of sender ``shard`` of ``shards`` (all of them with one sender).
-
-    The caller must be that shard's only sender (a lock says so): its messages left in flight are first settled
-    as a crashed sender's (``recover_in_flight``). ``shared_pace``: ``limits.messages_per_second`` is shared with
-    every other sender of the bot through the database (``SharedPace``), not this sender's alone."""
+def settle_in_flight(store: Store, shard: int = 0, shards: int = 1) -> None:
+    """Settle the messages a dead sender of shard ``shard`` left in flight (``recover_in_flight``), and say so.
+    Only the shard's one sender may call it: a live sender's messages in flight are not a dead one's."""
     unknown = store.recover_in_flight(shard, shards)
     if unknown:
         chats = ", ".join(f"{chat} ({number} of {total})" for chat, number, total in unknown[:20])
         log.warning("%d digest messages were in flight when the sender stopped: their fate is unknown (Telegram "
                     "almost always has them); counted as sent, not sent again. Chats (message): %s%s",
                     len(unknown), chats, ", ..." if len(unknown) > 20 else "")
+
+
+async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0, shards: int = 1,
+                       now: datetime | None = None, shared_pace: bool = False, recover: bool = True) -> FanOutReport:
+    """Send the pending deliveries of sender ``shard`` of ``shards`` (all of them with one sender).
+
+    ``recover``: the caller holds the shard's lock (a worker's ``send`` job), so messages left in flight are
+    first settled as a crashed sender's. ``shared_pace``: ``limits.messages_per_second`` is shared with every
+    other sender of the bot through the database (``SharedPace``), not this sender's alone."""
+    if recover:
+        settle_in_flight(store, shard, shards)
     pending = store.pending_deliveries(now or datetime.now(UTC), shard, shards)
     pace = SharedPace(store, limits.messages_per_second) if shared_pace else None
     report = await FanOut(bot, store, limits, pace=pace).run(pending)
@@ -446,11 +453,14 @@ class DigestService:
         self.limits = limits or Limits()
         self.max_items = max_items
         self._task: asyncio.Task | None = None
+        # Once, at start, not before each run: a run must not take the messages in flight of another sender
+        # of this database (``newsdigest digest --send`` beside the bot) for a crashed one's.
+        settle_in_flight(store)
 
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
         await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
-        return await send_pending(self.bot, self.store, self.limits, now=now)
+        return await send_pending(self.bot, self.store, self.limits, now=now, recover=False)
 
     def tick(self) -> None:
         """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""
