@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
 from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
-from digests.storage.base import CHUNK, chunks, grouped, lock_article_writers
+from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, record_files
 
 # An article with the same headline words published this close in time is the same story (from any source: a
@@ -25,6 +25,8 @@ STORY_HOURS = 12
 CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
 SHARED_WORDS = 2  # ... sharing at least this many
 COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
+ARTICLE_COLUMNS = ("source", "external_id", "link", "title", "author", "published_at", "date_known", "arrived_at",
+                   "text", "summary")
 
 
 @dataclass
@@ -109,24 +111,21 @@ class ArticleQueries:
                     continue
                 known.add(item, -1 - len(fresh))
                 fresh.append(item)
-                new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
-                                     title=item.title, author=item.author, published_at=item.published_at,
-                                     date_known=item.date_known,
-                                     arrived_at=arrived_at, text=item.text, summary=item.summary))
+                new_rows.append((item.source, item.external_id, item.link, item.title, item.author,
+                                 item.published_at, item.date_known, arrived_at, item.text, item.summary))
                 outcome.append(True)
             ids: list[int] = []
             if new_rows:
-                # One executemany, then the ids by link (unique): INSERT ... RETURNING in parameter order
-                # makes SQLAlchemy send SQLite one statement per row. Core (the session's connection), not the
-                # ORM's bulk insert, for the big inserts: the ORM's bookkeeping costs more than SQLite does.
+                # One insert of all rows, then the ids by link (unique): INSERT ... RETURNING in parameter order
+                # makes SQLAlchemy send SQLite one statement per row. Straight through the driver, not the ORM
+                # nor Core, for the big inserts: their bookkeeping costs more than the database does.
                 connection = session.connection()
-                connection.execute(insert(Article.__table__), new_rows)
+                insert_rows(connection, Article.__table__, ARTICLE_COLUMNS, new_rows)
                 links = [item.link for item in fresh]
                 by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
-                self.search_index.add(connection, [dict(id=i, title=item.title, text=item.text)
-                                                   for item, i in zip(fresh, ids)])
+                self.search_index.add(connection, [(i, item.title, item.text) for item, i in zip(fresh, ids)])
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:
                 have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
@@ -151,23 +150,22 @@ class ArticleQueries:
                 if key and key not in seen:
                     seen.add(key)
                     name = names.setdefault(key, name)
-                    topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
-                                           published_at=item.published_at, date_known=item.date_known))
+                    topic_rows.append((article_id, key, name, len(seen), item.published_at, item.date_known))
                     counts[key] += 1
-        if topic_rows:
-            session.connection().execute(insert(ArticleTopic.__table__), topic_rows)
+        connection = session.connection()
+        insert_rows(connection, ArticleTopic.__table__,
+                    ("article_id", "key", "name", "position", "published_at", "date_known"), topic_rows)
         new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
         if new_topics:
             session.execute(insert(Topic), new_topics)
         updates = [dict(key=k, article_count=stored[k] + n) for k, n in counts.items() if k in stored]
         if updates:
             session.execute(update(Topic), updates)
-        session.connection().execute(insert(ArticleHeadline.__table__), [
-            dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
-        word_rows = [dict(day=item.story[0].toordinal(), word=word, article_id=article_id)
-                     for item, article_id in zip(fresh, ids) for word in item.story_words]
-        if word_rows:
-            session.connection().execute(insert(StoryWord.__table__), word_rows)
+        insert_rows(connection, ArticleHeadline.__table__, ("article_id", "day", "key"),
+                    [(article_id, *item.story) for item, article_id in zip(fresh, ids)])
+        insert_rows(connection, StoryWord.__table__, ("day", "word", "article_id"),
+                    [(item.story[0].toordinal(), word, article_id)
+                     for item, article_id in zip(fresh, ids) for word in item.story_words])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
