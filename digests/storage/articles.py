@@ -244,6 +244,17 @@ class ArticleQueries:
         return found
 
 
+def _other_sources_on(session: Session, sources: set[str], first: int, last: int) -> bool:
+    """Whether an article is stored from another source than the batch's one (any, if it has several) published
+    on the UTC days ``first`` to ``last`` (ordinals): one index range, read until the first such article."""
+    start = datetime.combine(date.fromordinal(first), datetime.min.time(), UTC)
+    query = select(Article.id).where(Article.published_at >= start,
+                                     Article.published_at < start + timedelta(days=last - first + 1))
+    if len(sources) == 1:
+        query = query.where(Article.source != next(iter(sources)))
+    return session.execute(query.limit(1)).first() is not None
+
+
 class _KnownStories:
     """What a batch of new articles may repeat: the stored articles with the same links, source ids, headline
     keys or headline words (fetched in a few queries), plus the batch's own earlier items."""
@@ -287,8 +298,12 @@ class _KnownStories:
 
     def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
         """The stored articles sharing headline words with the batch's items: their ids by word (from the
-        index), then the source, time and telling of those that share enough words with an item."""
+        index), then the source and time of those that share enough words with an item, and the telling of
+        those that are candidates (another source's, within ``SIMILAR_HOURS``). Nothing when no other source
+        has articles on those days (a drop folder of one source, read in bulk): none could be a candidate."""
         days = sorted({day.toordinal() for item in items for day in item.similar_days})
+        if not days or not _other_sources_on(session, {item.source for item in items}, days[0], days[-1]):
+            return
         for chunk in chunks(sorted({word for item in items for word in item.story_words}), CHUNK):
             query = select(StoryWord.word, StoryWord.article_id).where(StoryWord.day.in_(days),
                                                                       StoryWord.word.in_(chunk))
@@ -296,16 +311,17 @@ class _KnownStories:
                 self.stored_words.setdefault(word, []).append(row_id)
         if not self.stored_words:
             return
-        sharing = {id(item): self._sharing(item, self.stored_words) for item in items}
-        wanted = sorted({ref for refs in sharing.values() for ref in refs[:2 * CANDIDATES]})
-        for chunk in chunks(wanted, CHUNK):
-            for row_id, source, published_at, title, summary in session.execute(
-                    select(Article.id, Article.source, Article.published_at, Article.title, Article.summary)
-                    .where(Article.id.in_(chunk))):
+        sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
+        for chunk in chunks(sorted({ref for refs in sharing.values() for ref in refs}), CHUNK):
+            for row_id, source, published_at in session.execute(
+                    select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
                 self.articles[row_id] = (source, published_at)
-                self.tellings[row_id] = Telling(title, summary)
         for item in items:
-            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)][:2 * CANDIDATES])
+            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)])
+        for chunk in chunks(sorted({ref for refs in self.stored_candidates.values() for ref in refs}), CHUNK):
+            for row_id, title, summary in session.execute(
+                    select(Article.id, Article.title, Article.summary).where(Article.id.in_(chunk))):
+                self.tellings[row_id] = Telling(title, summary)
 
     @staticmethod
     def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
