@@ -67,6 +67,11 @@ class NewArticle:
     def telling(self) -> Telling:
         return Telling(self.title, self.summary)
 
+    def find_story_keys(self) -> None:
+        """Work out the headline key, index words and days now: in an ingest worker, before it waits for its
+        turn to write, rather than while the other writers wait for it."""
+        self.story, self.story_words, self.story_days, self.similar_days  # noqa: B018 - cached
+
 
 def _days_around(moment: datetime, hours: int) -> list[date]:
     moment, window = moment.astimezone(UTC), timedelta(hours=hours)
