@@ -273,6 +273,7 @@ class _KnownStories:
         # articles) and of the batch itself; the tellings of the stored articles that are candidates
         self.stored_words: dict[str, list[int]] = {}
         self.batch_words: dict[str, list[int]] = {}
+        self.batch_sources: set[str] = set()  # ... and the sources of the batch's items in it
         self.articles: dict[int, tuple[str, datetime]] = {}
         self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
         self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
@@ -372,7 +373,7 @@ class _KnownStories:
         """The most similar of the item's candidates, if it is similar enough to be the same story."""
         best = None
         candidates = self.stored_candidates.get(id(item), [])
-        if self.batch_words:
+        if self.batch_sources - {item.source}:  # only another source's items can be candidates
             candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
         for ref in candidates:
             telling = self.tellings.get(ref)
@@ -391,5 +392,6 @@ class _KnownStories:
         for word in item.story_words:
             self.batch_words.setdefault(word, []).append(ref)
         if item.story_words:
+            self.batch_sources.add(item.source)
             self.articles[ref] = (item.source, item.published_at)
             self.tellings[ref] = item
