@@ -44,8 +44,10 @@ MAX_PATH_CHARS = 2048  # the file ledger's column
 POOL_THRESHOLD = 200  # files; fewer are parsed in this process
 WORKERS = 2
 WRITE_BATCH = 500  # articles per database transaction
-CHUNK_FILES = 1000  # the most files a worker takes at a time ...
-CHUNK_BYTES = 2 << 20  # ... and about the most bytes
+# The most files a worker takes at a time, and about the most bytes: several write batches, so that a worker
+# that finds the other writing reads on rather than waits (only a chunk's last batch waits for its turn)
+CHUNK_FILES = 4000
+CHUNK_BYTES = 8 << 20
 LEDGER_BATCH = 1000  # paths looked up in the file ledger at a time
 PROGRESS_THRESHOLD = 100  # files; smaller batches show no progress bar
 
@@ -375,6 +377,8 @@ def _ingest_chunk(store: Store, chunk: list[_FileJob], settings: _Settings, writ
     files: list[tuple[_FileJob, list[Rejection], int]] = []
     for job in chunk:
         ready, rejected = _read_file(job, settings)
+        for article in ready:
+            article.find_story_keys()
         report.rejected.extend(rejected)
         report.count(job.source, "rejected", len(rejected))
         pending.extend((job.source, article) for article in ready)

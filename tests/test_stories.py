@@ -140,6 +140,19 @@ def test_the_issue_s_paraphrased_headlines_from_two_sources_are_one_story(store,
     assert article.title.startswith("Taiwan president") and article.also_sources == ["two"]
 
 
+def test_a_paraphrase_read_later_in_a_batch_of_its_own_source_joins_the_stored_story(store, tmp_path):
+    write_article(tmp_path / "a", 1, title="Taiwan president heads to US as Beijing watches", source="one", when=DAY)
+    ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    write_article(tmp_path / "b", 2, title="Taiwan leader heads to Americas; U.S. stops set to irk China",
+                  source="two", when=DAY + timedelta(hours=5))
+    write_article(tmp_path / "b", 3, title="Monsoon session of parliament to open next week", source="two",
+                  when=DAY + timedelta(hours=6))
+    report = ingest(store, [str(tmp_path / "b")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    assert [(article.title[:6], article.also_sources) for article in store.latest(5)] == [
+        ("Monsoo", []), ("Taiwan", ["two"])]
+
+
 def test_paraphrases_more_than_a_day_apart_or_from_one_source_stay_apart(store, tmp_path):
     taiwan = "Taiwan president heads to US as Beijing watches"
     write_article(tmp_path / "a", 1, title=taiwan, source="one", when=DAY)

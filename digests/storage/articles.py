@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
 from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
-from digests.storage.base import CHUNK, chunks, grouped, lock_article_writers
+from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 
 # An article with the same headline words published this close in time is the same story (from any source: a
@@ -25,6 +25,8 @@ STORY_HOURS = 12
 CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
 SHARED_WORDS = 2  # ... sharing at least this many
 COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
+ARTICLE_COLUMNS = ("source", "external_id", "link", "title", "author", "published_at", "date_known", "arrived_at",
+                   "text", "summary")
 
 
 @dataclass
@@ -64,6 +66,11 @@ class NewArticle:
     @cached_property
     def telling(self) -> Telling:
         return Telling(self.title, self.summary)
+
+    def find_story_keys(self) -> None:
+        """Work out the headline key, index words and days now: in an ingest worker, before it waits for its
+        turn to write, rather than while the other writers wait for it."""
+        self.story, self.story_words, self.story_days, self.similar_days  # noqa: B018 - cached
 
 
 def _days_around(moment: datetime, hours: int) -> list[date]:
@@ -134,24 +141,21 @@ class ArticleQueries:
                     continue
                 known.add(item, -1 - len(fresh))
                 fresh.append(item)
-                new_rows.append(dict(source=item.source, external_id=item.external_id, link=item.link,
-                                     title=item.title, author=item.author, published_at=item.published_at,
-                                     date_known=item.date_known,
-                                     arrived_at=arrived_at, text=item.text, summary=item.summary))
+                new_rows.append((item.source, item.external_id, item.link, item.title, item.author,
+                                 item.published_at, item.date_known, arrived_at, item.text, item.summary))
                 outcome.append(True)
             ids: list[int] = []
             if new_rows:
-                # One executemany, then the ids by link (unique): INSERT ... RETURNING in parameter order
-                # makes SQLAlchemy send SQLite one statement per row. Core (the session's connection), not the
-                # ORM's bulk insert, for the big inserts: the ORM's bookkeeping costs more than SQLite does.
+                # One insert of all rows, then the ids by link (unique): INSERT ... RETURNING in parameter order
+                # makes SQLAlchemy send SQLite one statement per row. Straight through the driver, not the ORM
+                # nor Core, for the big inserts: their bookkeeping costs more than the database does.
                 connection = session.connection()
-                connection.execute(insert(Article.__table__), new_rows)
+                insert_rows(connection, Article.__table__, ARTICLE_COLUMNS, new_rows)
                 links = [item.link for item in fresh]
                 by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
-                self.search_index.add(connection, [dict(id=i, title=item.title, text=item.text)
-                                                   for item, i in zip(fresh, ids)])
+                self.search_index.add(connection, [(i, item.title, item.text) for item, i in zip(fresh, ids)])
             pairs = {(ids[-1 - ref] if ref < 0 else ref, source) for ref, source in also}
             if pairs:
                 have = set(session.execute(select(AlsoSource.article_id, AlsoSource.source).where(
@@ -176,23 +180,22 @@ class ArticleQueries:
                 if key and key not in seen:
                     seen.add(key)
                     name = names.setdefault(key, name)
-                    topic_rows.append(dict(article_id=article_id, key=key, name=name, position=len(seen),
-                                           published_at=item.published_at, date_known=item.date_known))
+                    topic_rows.append((article_id, key, name, len(seen), item.published_at, item.date_known))
                     counts[key] += 1
-        if topic_rows:
-            session.connection().execute(insert(ArticleTopic.__table__), topic_rows)
+        connection = session.connection()
+        insert_rows(connection, ArticleTopic.__table__,
+                    ("article_id", "key", "name", "position", "published_at", "date_known"), topic_rows)
         new_topics = [dict(key=k, name=names[k], article_count=n) for k, n in counts.items() if k not in stored]
         if new_topics:
             session.execute(insert(Topic), new_topics)
         updates = [dict(key=k, article_count=stored[k] + n) for k, n in counts.items() if k in stored]
         if updates:
             session.execute(update(Topic), updates)
-        session.connection().execute(insert(ArticleHeadline.__table__), [
-            dict(article_id=article_id, day=item.story[0], key=item.story[1]) for item, article_id in zip(fresh, ids)])
-        word_rows = [dict(day=item.story[0].toordinal(), word=word, article_id=article_id)
-                     for item, article_id in zip(fresh, ids) for word in item.story_words]
-        if word_rows:
-            session.connection().execute(insert(StoryWord.__table__), word_rows)
+        insert_rows(connection, ArticleHeadline.__table__, ("article_id", "day", "key"),
+                    [(article_id, *item.story) for item, article_id in zip(fresh, ids)])
+        insert_rows(connection, StoryWord.__table__, ("day", "word", "article_id"),
+                    [(item.story[0].toordinal(), word, article_id)
+                     for item, article_id in zip(fresh, ids) for word in item.story_words])
 
     def latest(self, limit: int, topic: str | None = None) -> list[Article]:
         """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
@@ -278,6 +281,17 @@ def page_after(session: Session, columns: tuple, limit: int, before: tuple[bool,
     return found
 
 
+def _other_sources_on(session: Session, sources: set[str], first: int, last: int) -> bool:
+    """Whether an article is stored from another source than the batch's one (any, if it has several) published
+    on the UTC days ``first`` to ``last`` (ordinals): one index range, read until the first such article."""
+    start = datetime.combine(date.fromordinal(first), datetime.min.time(), UTC)
+    query = select(Article.id).where(Article.published_at >= start,
+                                     Article.published_at < start + timedelta(days=last - first + 1))
+    if len(sources) == 1:
+        query = query.where(Article.source != next(iter(sources)))
+    return session.execute(query.limit(1)).first() is not None
+
+
 class _KnownStories:
     """What a batch of new articles may repeat: the stored articles with the same links, source ids, headline
     keys or headline words (fetched in a few queries), plus the batch's own earlier items."""
@@ -291,6 +305,7 @@ class _KnownStories:
         # articles) and of the batch itself; the tellings of the stored articles that are candidates
         self.stored_words: dict[str, list[int]] = {}
         self.batch_words: dict[str, list[int]] = {}
+        self.batch_sources: set[str] = set()  # ... and the sources of the batch's items in it
         self.articles: dict[int, tuple[str, datetime]] = {}
         self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
         self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
@@ -321,8 +336,12 @@ class _KnownStories:
 
     def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
         """The stored articles sharing headline words with the batch's items: their ids by word (from the
-        index), then the source, time and telling of those that share enough words with an item."""
+        index), then the source and time of those that share enough words with an item, and the telling of
+        those that are candidates (another source's, within ``SIMILAR_HOURS``). Nothing when no other source
+        has articles on those days (a drop folder of one source, read in bulk): none could be a candidate."""
         days = sorted({day.toordinal() for item in items for day in item.similar_days})
+        if not days or not _other_sources_on(session, {item.source for item in items}, days[0], days[-1]):
+            return
         for chunk in chunks(sorted({word for item in items for word in item.story_words}), CHUNK):
             query = select(StoryWord.word, StoryWord.article_id).where(StoryWord.day.in_(days),
                                                                       StoryWord.word.in_(chunk))
@@ -330,16 +349,17 @@ class _KnownStories:
                 self.stored_words.setdefault(word, []).append(row_id)
         if not self.stored_words:
             return
-        sharing = {id(item): self._sharing(item, self.stored_words) for item in items}
-        wanted = sorted({ref for refs in sharing.values() for ref in refs[:2 * CANDIDATES]})
-        for chunk in chunks(wanted, CHUNK):
-            for row_id, source, published_at, title, summary in session.execute(
-                    select(Article.id, Article.source, Article.published_at, Article.title, Article.summary)
-                    .where(Article.id.in_(chunk))):
+        sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
+        for chunk in chunks(sorted({ref for refs in sharing.values() for ref in refs}), CHUNK):
+            for row_id, source, published_at in session.execute(
+                    select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
                 self.articles[row_id] = (source, published_at)
-                self.tellings[row_id] = Telling(title, summary)
         for item in items:
-            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)][:2 * CANDIDATES])
+            self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)])
+        for chunk in chunks(sorted({ref for refs in self.stored_candidates.values() for ref in refs}), CHUNK):
+            for row_id, title, summary in session.execute(
+                    select(Article.id, Article.title, Article.summary).where(Article.id.in_(chunk))):
+                self.tellings[row_id] = Telling(title, summary)
 
     @staticmethod
     def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
@@ -385,7 +405,7 @@ class _KnownStories:
         """The most similar of the item's candidates, if it is similar enough to be the same story."""
         best = None
         candidates = self.stored_candidates.get(id(item), [])
-        if self.batch_words:
+        if self.batch_sources - {item.source}:  # only another source's items can be candidates
             candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
         for ref in candidates:
             telling = self.tellings.get(ref)
@@ -404,5 +424,6 @@ class _KnownStories:
         for word in item.story_words:
             self.batch_words.setdefault(word, []).append(ref)
         if item.story_words:
+            self.batch_sources.add(item.source)
             self.articles[ref] = (item.source, item.published_at)
             self.tellings[ref] = item

@@ -214,6 +214,35 @@ def insert_for(connection: Connection, table: Table):
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
 
 
+def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows (tuples of ``columns``' values), each value bound as its column's type binds it, at the
+    least cost a row: PostgreSQL's COPY, and SQLite's executemany, both straight through the driver. For the
+    large plain inserts of an ingest, where SQLAlchemy's executemany costs more than the database: about
+    1.5 µs a row of Python on SQLite, and 10 µs on PostgreSQL (psycopg's executemany; COPY costs 0.5)."""
+    if not rows:
+        return
+    processors = _bind_processors(connection.dialect, table, columns)
+    if processors:
+        rows = [tuple(value if process is None or value is None else process(value)
+                      for value, process in zip(row, processors)) for row in rows]
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(columns))
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _bind_processors(dialect, table: Table, columns: tuple[str, ...]) -> tuple | None:
+    """Each column's bind processor on this dialect (None where the value goes as it is); None if all do."""
+    processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns)
+    return processors if any(processors) else None
+
+
 def lock_article_writers(connection: Connection) -> None:
     """Wait for, and hold until this transaction ends, the right to write articles: one writer at a time,
     across processes and machines, so that a writer looking up whether a story is stored sees every story
