@@ -157,7 +157,7 @@ def test_revision_0008_adds_procrastinate_to_a_0_2_0_database_and_takes_it_away(
         assert not PROCRASTINATE_TABLES & set(inspect(engine).get_table_names())
         result = newsdigest("db", "upgrade", env={**os.environ, "DATABASE_URL": url}, cwd=Path.cwd())
         assert result.returncode == 0, result.stderr
-        assert current_revision(engine) == head_revision() == "0008_procrastinate"
+        assert current_revision(engine) == head_revision()
         assert PROCRASTINATE_TABLES <= set(inspect(engine).get_table_names())
         assert schema_differences(engine) == []  # procrastinate's tables are not ours to compare
         with engine.connect() as connection:  # which of procrastinate's schemas, for the revision that upgrades it
@@ -319,7 +319,8 @@ def test_a_worker_that_loses_the_database_carries_on_when_it_answers(workers, en
                                           "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": database})
         assert dropped.scalar() >= 2
     admin.dispose()
-    wait_until(lambda: "Starting the job queue again" in worker.log(), "the job queue to start again", 60)
+    # Whether the job queue has to start again depends on which connections the pool had open at that moment
+    # (an idle pool just opens new ones): what must hold either way is that the digests still go out.
     subscribe_due(store, [701], datetime.now(UTC))
     wait_until(lambda: digests_per_chat(fake_api)[701] == 1, "the digest, after the database came back", 90)
     store.close()
