@@ -173,6 +173,7 @@ class Worker:
         a minute later), its jobs left running being given to the next worker as a dead worker's are.
         ``health``: check the database every minute and tell the admins when it stops answering (``run`` has
         its own check)."""
+        asyncio.get_running_loop().set_exception_handler(_one_line_for_lost_database)
         watch = asyncio.create_task(_every(HEALTH_SECONDS, self._health_check, DatabaseWatch()) if health
                                     else asyncio.sleep(0))
         delay, clock = 0.5, asyncio.get_running_loop().time
@@ -220,6 +221,19 @@ class Worker:
 
     async def _health_check(self, watch: DatabaseWatch) -> None:
         await watch.check(self.bot, self.store, self.settings.admin_ids)
+
+
+def _one_line_for_lost_database(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """procrastinate leaves the task that records a job's end unawaited; when the database drops the connection
+    meanwhile, asyncio would print its traceback. One line says it: the job is retried as a dead worker's."""
+    error = context.get("exception")
+    if isinstance(error, (queue_errors.ConnectorException, psycopg.OperationalError)):
+        task = context.get("future")
+        log.warning("Lost the database while recording the end of a job (%s): %s",
+                    task.get_name() if isinstance(task, asyncio.Task) else "a job",
+                    str(error.__cause__ or error).split("\n")[0].strip() or type(error).__name__)
+    else:
+        loop.default_exception_handler(context)
 
 
 async def _defer(defer: Callable[..., Awaitable[int]], **arguments) -> None:
