@@ -12,6 +12,8 @@ import asyncio
 import os
 import shutil
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -143,10 +145,26 @@ def database_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         yield new_database(request.getfixturevalue("empty_database"), tmp_path / "data" / "news.db")
         return
-    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    with copy_of_template(request.getfixturevalue("postgres")) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresCluster) -> str:
+    """A fresh PostgreSQL database with this release's schema (procrastinate's included), for PostgreSQL-only
+    tests."""
+    with copy_of_template(postgres) as url:
+        yield url
+
+
+@contextmanager
+def copy_of_template(cluster: PostgresCluster) -> Iterator[str]:
+    """A new database made from the schema's template, dropped afterwards."""
     url = cluster.create_database(template=TEMPLATE)
-    yield url
-    cluster.drop_database(url.rsplit("/", 1)[1])
+    try:
+        yield url
+    finally:
+        cluster.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from sqlalchemy import func, insert, select
 from bot.webhook import SECRET_HEADER
 from digests.models import Delivery, Rendering, Subscriber
 from digests.storage import NewArticle, Store
-from tests.conftest import TEMPLATE
 from tests.fakebotapi import TOKEN, FakeBotAPI, FloodLimits
 from tests.test_webhook import free_port, health, update
 
@@ -92,16 +91,9 @@ class Processes:
 
 
 @pytest.fixture
-def database(postgres) -> str:
-    url = postgres.create_database(template=TEMPLATE)
-    yield url
-    postgres.drop_database(url.rsplit("/", 1)[1])
-
-
-@pytest.fixture
-def store(database: str) -> Store:
+def store(pg_url: str) -> Store:
     """The test's own view of the database (conftest's ``store`` would run the test on SQLite too)."""
-    store = Store(database)
+    store = Store(pg_url)
     yield store
     store.close()
 
@@ -121,10 +113,10 @@ def telegram() -> FakeBotAPI:
 
 
 @pytest.fixture
-def processes(tmp_path: Path, database: str, telegram: FakeBotAPI) -> Processes:
+def processes(tmp_path: Path, pg_url: str, telegram: FakeBotAPI) -> Processes:
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("TELEGRAM_", "NEWS_", "DIGEST_", "DATABASE_", "WEBHOOK_", "SERVE_", "SOURCES_"))}
-    env = {**clean, "DATABASE_URL": database, "TELEGRAM_BOT_TOKEN": TOKEN,
+    env = {**clean, "DATABASE_URL": pg_url, "TELEGRAM_BOT_TOKEN": TOKEN,
            "TELEGRAM_API_BASE_URL": telegram.base_url.removesuffix("/bot"), "WEBHOOK_SECRET": SECRET,
            "DIGEST_TIMEZONE": "UTC", "LOG_LEVEL": "INFO"}
     running = Processes(env, tmp_path)

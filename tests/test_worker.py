@@ -25,7 +25,7 @@ from digests.models import Subscriber
 from digests.schedule import Schedule
 from digests.storage import SchemaError, Store, current_revision, downgrade, head_revision, migrate, open_store
 from digests.storage import schema
-from tests.conftest import TEMPLATE, days_ago, write_article
+from tests.conftest import days_ago, write_article
 from tests.fakebotapi import TOKEN, FakeBotAPI
 from tests.test_cli import newsdigest
 from tests.test_migrations import schema_differences
@@ -35,14 +35,6 @@ PASSWORD = "pw-never-logged"  # the test server trusts 127.0.0.1: any password i
 UTC_SCHEDULE = Schedule(clock_time(8, 0), ZoneInfo("UTC"))
 PROCRASTINATE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
                         "procrastinate_workers"}
-
-
-@pytest.fixture
-def pg_url(postgres) -> str:
-    """A fresh PostgreSQL database with this release's schema (procrastinate's included)."""
-    url = postgres.create_database(template=TEMPLATE)
-    yield url
-    postgres.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
