@@ -124,6 +124,15 @@ def mutate(names: list[str]) -> int:
     return 0
 
 
+def parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist's options for a run in TEST_PROCESSES processes (default 3, even on 2 cores: most tests
+    wait on the processes, sockets and servers they start), unless the arguments choose (``-n 0``: one process)."""
+    if any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg.endswith("no:xdist") for arg in pytest_args):
+        return []
+    # one test at a time to each process: a long test then holds up only itself, not a queue behind it
+    return ["-n", os.environ.get("TEST_PROCESSES", "3"), "--maxschedchunk", "1"]
+
+
 def call(command: list[str]) -> int:
     """Run the command and return its status. Ctrl-C reaches it too (the terminal signals the whole
     foreground group): it is the one to stop, cleanly, while this waits for it."""
@@ -140,7 +149,7 @@ def main(args: list[str]) -> int:
         return mutate(args[1:])
     ensure_environment()
     if args[:1] == ["test"]:
-        return call([str(BIN / "python"), "-m", "pytest", *args[1:]])
+        return call([str(BIN / "python"), "-m", "pytest", *parallel(args[1:]), *args[1:]])
     if args[:1] == ["run"] and not (ROOT / ".env").exists() and not os.environ.get("TELEGRAM_BOT_TOKEN"):
         shutil.copy(ROOT / ".env.example", ROOT / ".env")
         print("Created .env from .env.example: put your bot token in it.", flush=True)

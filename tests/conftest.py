@@ -64,6 +64,30 @@ def tally(request) -> Counter:
     return request.config.stash.setdefault(TALLY, Counter())
 
 
+def pytest_collection_modifyitems(config, items):
+    """The long tests first: in a parallel run (pytest-xdist) they then overlap the rest instead of ending it."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # a stable sort: the rest keep their order
+
+
+class ParallelTally:
+    """In a parallel run each pytest-xdist worker sends its figures to the main process, which prints them."""
+
+    @staticmethod
+    def pytest_sessionfinish(session):
+        if hasattr(session.config, "workeroutput"):  # in a worker
+            session.config.workeroutput["tally"] = dict(session.config.stash.get(TALLY, Counter()))
+
+    @staticmethod
+    def pytest_testnodedown(node, error):
+        if figures := getattr(node, "workeroutput", {}).get("tally"):
+            node.config.stash.setdefault(TALLY, Counter()).update(figures)
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(ParallelTally())
+
+
 def pytest_terminal_summary(terminalreporter, config):
     if figures := config.stash.get(TALLY, None):
         terminalreporter.write_sep("-", "what the tests checked")

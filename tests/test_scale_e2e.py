@@ -268,6 +268,7 @@ def senders(telegram: FakeBotAPI) -> list[tuple[str, int]]:
     return runs
 
 
+@pytest.mark.long
 def test_on_postgresql_three_workers_and_two_serve_give_5000_chats_their_digest_once(processes, telegram, store):
     began = time.monotonic()
     subscribe_in_bulk(store, datetime.now(UTC))

@@ -202,7 +202,10 @@ def test_an_update_whose_process_is_killed_mid_way_is_delivered_again(env, tmp_p
         first.process.kill()
         [answer] = wait_until(lambda: fake.messages_to(601), "the update, delivered again to the other process")
         assert answer.plain.startswith("Commands")
-        assert [(to, status) for _, to, status in fake.webhook_deliveries if status == 200] == [(second.url, 200)]
+        # the answer to the update (its 200) goes back after the reply the handler sent
+        answered = wait_until(lambda: [(to, status) for _, to, status in fake.webhook_deliveries if status == 200],
+                              "the update's answer")
+        assert answered == [(second.url, 200)]
     finally:
         first.stop(), second.stop()
 

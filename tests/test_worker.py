@@ -187,6 +187,7 @@ def test_concurrent_ingests_of_one_folder_read_each_file_once(env, pg_url, tmp_p
     store.close()
 
 
+@pytest.mark.long
 def test_workers_share_ingest_planning_and_sending(workers, env, pg_url, fake_api, tmp_path):
     """Three workers on one drop folder (named twice) and three chats: each file read once (moved once), each
     article stored once, planning run once a minute, each chat's digest sent once."""
@@ -228,6 +229,7 @@ def plan_runs(started: list[Worker]) -> list[str]:
                                                                   worker.log())]
 
 
+@pytest.mark.long
 def test_a_worker_killed_while_sending_is_taken_over(workers, env, pg_url, fake_api, tmp_path):
     """SIGKILL the worker that is sending: another takes over within seconds, every chat gets its digest, and
     none twice (the messages in flight at the kill are counted as of unknown fate, never sent again)."""
