@@ -164,6 +164,60 @@ def test_paraphrases_more_than_a_day_apart_or_from_one_source_stay_apart(store, 
     assert (report.new, report.duplicate) == (3, 0)
 
 
+# al-monitor runs AFP's and Reuters' copy side by side: one event told twice by one source (its feed, 17 Feb 2026)
+BERLIN_AFP = ("Dozens of film figures condemn Berlin Film Festival 'silence' on Gaza",
+              "<p>More than 80 film industry figures including Oscar-winning actors Javier Bardem and Tilda Swinton "
+              "issued a statement on Tuesday slamming the Berlin Film Festival's \"silence\" on Gaza.</p>")
+BERLIN_REUTERS = ("Over 80 Berlin Film Festival alumni sign open letter urging organisers to take stance on Gaza",
+                  "<p>More than 80 actors, directors and other artists who have taken part in the Berlin Film Festival, "
+                  "including Tilda Swinton and Javier Bardem, signed an open letter to the organisers published on "
+                  "Tuesday calling for them to take a clear stance on Israel's war in Gaza.</p>")
+
+
+def test_one_source_s_two_tellings_of_one_event_are_one_story(store, tmp_path):
+    for number, (title, body) in enumerate((BERLIN_AFP, BERLIN_REUTERS), start=1):
+        write_article(tmp_path / "a", number, title=title, body=body, source="almonitor",
+                      when=DAY + timedelta(hours=number))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    [article] = store.latest(5)
+    assert article.title == BERLIN_AFP[0] and article.also_sources == []  # its own source is no "Also:"
+
+
+def test_a_source_s_second_telling_read_later_joins_its_stored_story(store, tmp_path):
+    write_article(tmp_path / "a", 1, title=BERLIN_AFP[0], body=BERLIN_AFP[1], source="almonitor", when=DAY)
+    write_article(tmp_path / "a", 2, title="Peru's Congress ousts interim President José Jerí", source="mercopress",
+                  when=DAY + timedelta(hours=1))
+    ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    write_article(tmp_path / "b", 3, title=BERLIN_REUTERS[0], body=BERLIN_REUTERS[1], source="almonitor",
+                  when=DAY + timedelta(hours=2))
+    report = ingest(store, [str(tmp_path / "b")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (0, 1)
+
+
+def test_a_source_s_items_of_one_series_or_topic_stay_apart(store, tmp_path):
+    """Alike headlines and ledes (the real ones, cut as in tests/fixtures/story_pairs.tsv) that are one source's
+    other items: two counties' calendars, two banks' awards."""
+    items = [("Fairfax wellness calendar, Aug. 23-30",
+              "<p>Breast-feeding support group For mothers and babies. Thursdays, 10-11 a.m. Inova Fairfax Hospital "
+              "Women's Center, seventh floor, 3300 Gallows Rd., Falls Church. 703-776-6455. Free.</p>"),
+             ("Loudoun County wellness calendar, Aug. 23-30",
+              "<p>Reiki sessions For cancer patient to recharge and balance the body's energy. Thursday, 6:45-8 p.m. "
+              "Inova Loudoun Hospital Radiation Oncology Center, 44035 Riverside Pkwy. (Suite 100), Leesburg.</p>"),
+             ("Corporation Bank bags MSME Banking Excellence Awards- 2016",
+              "<p>Corporation Bank has bagged 2 awards for the year 2016 instituted by Chamber of Indian Micro Small "
+              "&amp; Medium Enterprises [CIMSME] under Eco-Technology Savvy Bank Award – Winner [Mid-Sized Category], "
+              "Best MSME Bank Award – Runner-Up</p>"),
+             ("Karnataka Bank Bags MSME Banking Excellence Awards",
+              "<p>Chamber of Indian Micro Small &amp; Medium Enterprises [CIMSME], is instituted to recognize and "
+              "reward individuals, professionals and banks who have been supporting in rejuvenating the MSME sector "
+              "by making available financial assistance to</p>")]
+    for number, (title, body) in enumerate(items, start=1):
+        write_article(tmp_path / "a", number, title=title, body=body, source="one", when=DAY + timedelta(hours=number))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (4, 0)
+
+
 @pytest.mark.parametrize(("first", "second", "same"), [
     # from the realfeeds corpus (tests/fixtures/story_pairs.tsv holds the rest)
     (("Highland Park shooting suspect has been indicted on 117 counts by a grand jury", ""),

@@ -35,9 +35,10 @@ class Pair:
 
     def merged(self) -> bool:
         (source_a, title_a, lede_a), (source_b, title_b, lede_b) = self.a, self.b
-        if source_a == source_b:
-            return headline_key(title_a) == headline_key(title_b)
-        return same_story(Telling(title_a, lede_a), Telling(title_b, lede_b))
+        same_source = source_a == source_b
+        if same_source and headline_key(title_a) == headline_key(title_b):
+            return True
+        return same_story(Telling(title_a, lede_a), Telling(title_b, lede_b), same_source)
 
 
 def load_pairs() -> list[Pair]:
