@@ -70,3 +70,13 @@ def test_precision_and_recall_of_the_story_matcher():
           f"({true_merges} right merges, {len(wrong_merges)} wrong, {len(pairs)} pairs)")
     assert precision >= PRECISION_FLOOR, [(pair.a[1], pair.b[1]) for pair in wrong_merges]
     assert recall >= RECALL_FLOOR
+
+
+def test_within_one_source_no_wrong_merge_and_the_wire_copies_merge():
+    """A source's own items are where wrong merges came from: none of its labelled other angles or series items
+    merge, and its two wires' tellings of one event (al-monitor's Berlin Film Festival letter) do."""
+    pairs = [pair for pair in load_pairs() if pair.a[0] == pair.b[0]]
+    assert sum(not pair.same for pair in pairs) >= 50
+    assert [(pair.a[1], pair.b[1]) for pair in pairs if pair.merged() and not pair.same] == []
+    merged = [pair.a[1] for pair in pairs if pair.same and pair.merged()]
+    assert any("Berlin Film Festival" in title for title in merged) and len(merged) >= 3
