@@ -24,6 +24,7 @@ from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 STORY_HOURS = 12
 CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
 SAME_SOURCE_CANDIDATES = 2  # ... and of its own source's (few: they share its templates, and rarely merge)
+SAME_SOURCE_SHARED_WORDS = 3  # ... sharing this many (its two tellings of one event share more: a cheap filter)
 SHARED_WORDS = 2  # ... sharing at least this many
 COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
 ARTICLE_COLUMNS = ("source", "external_id", "link", "title", "author", "published_at", "date_known", "arrived_at",
@@ -352,7 +353,7 @@ class _KnownStories:
         if not self.stored_words:
             return
         sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
-        for chunk in chunks(sorted({ref for refs in sharing.values() for ref in refs}), CHUNK):
+        for chunk in chunks(sorted({ref for refs in sharing.values() for ref, _ in refs}), CHUNK):
             for row_id, source, published_at in session.execute(
                     select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
                 self.articles[row_id] = (source, published_at)
@@ -364,24 +365,27 @@ class _KnownStories:
                 self.tellings[row_id] = Telling(title, summary)
 
     @staticmethod
-    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
-        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, most first (every
-        merge of the labelled pairs shares three or more)."""
+    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[tuple[int, int]]:
+        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, and how many, most
+        first (every merge of the labelled pairs shares three or more)."""
         shared: dict[int, int] = {}
         for word in item.story_words:
             refs = index.get(word, ())
             if len(refs) <= COMMON_WORD:
                 for ref in refs:
                     shared[ref] = shared.get(ref, 0) + 1
-        return sorted((ref for ref, count in shared.items() if count >= SHARED_WORDS), key=shared.get, reverse=True)
+        return sorted(((ref, count) for ref, count in shared.items() if count >= SHARED_WORDS),
+                      key=lambda pair: pair[1], reverse=True)
 
-    def _eligible(self, item: NewArticle, refs: list[int]) -> list[int]:
+    def _eligible(self, item: NewArticle, refs: list[tuple[int, int]]) -> list[int]:
         """Of these, the articles published within ``SIMILAR_HOURS``: ``CANDIDATES`` of other sources and
         ``SAME_SOURCE_CANDIDATES`` of the item's own at most (so that a source's series of alike headlines
-        does not crowd the other sources out)."""
+        does not crowd the other sources out), those sharing ``SAME_SOURCE_SHARED_WORDS``."""
         others, own, window = [], [], timedelta(hours=SIMILAR_HOURS)
-        for ref in refs:
+        for ref, count in refs:
             source, published_at = self.articles[ref]
+            if source == item.source and count < SAME_SOURCE_SHARED_WORDS:
+                continue
             if abs(published_at - item.published_at) <= window:
                 found, most = (own, SAME_SOURCE_CANDIDATES) if source == item.source else (others, CANDIDATES)
                 if len(found) < most:
