@@ -208,13 +208,14 @@ def entry_date(entry: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = (
 
 
 def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
-    """The item's link (FeedBurner's ``origLink`` rather than its redirect); else its guid if that is a URL; else
-    the feed's site with a stable fragment.
+    """The item's link (FeedBurner's or Pheedo's ``origLink`` rather than their redirect: the Washington Post's
+    ``feeds.washingtonpost.com/click.phdo?i=...``); else its guid if that is a URL; else the feed's site with a
+    stable fragment.
 
     RSS allows items with only a description: they still go in, linked to the site that published them.
     """
     guid = entry.get("id") or ""
-    original = (entry.get("feedburner_origlink") or "").strip()
+    original = (entry.get("feedburner_origlink") or entry.get("pheedo_origlink") or "").strip()
     link = original if original.startswith(("http://", "https://")) else entry.get("link")
     link = (link or (guid if guid.startswith(("http://", "https://")) else "")).strip()
     if link or not feed_link.startswith(("http://", "https://")):

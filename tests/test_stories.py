@@ -7,6 +7,7 @@ import pytest
 from bot.formatting import article_html
 from bot.settings import SettingsError, load_settings
 from digests.digest import MORE_NEWS, group_by_topic, rank, render_text, story_weight
+from digests.formats import parse_document
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
 from digests.sources import Source
@@ -124,6 +125,23 @@ def test_feedburner_items_link_to_the_story_not_the_redirect(store):
     links = [article.link for article in store.latest(100)]
     assert links and not [link for link in links if "rss.cnn.com/~r/" in link]
     assert "http://www.cnn.com/2013/11/29/opinion/gates-world-aids-day/index.html" in links
+
+
+# The Washington Post's item (2012) as it came: its <link> is Pheedo's click counter, <pheedo:origLink> the story
+PHEEDO_ITEM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:pheedo="http://www.pheedo.com/namespace/pheedo"><channel><title>Wellness - The Washington Post</title>
+<link>http://www.washingtonpost.com/lifestyle/wellness</link>
+<item><title><![CDATA[Under Armour et al. make sweat-wicking clothes de rigueur these days]]></title>
+<description><![CDATA[<p>Thomas Alva Edison never donned an Under Armour HeatGear fitted short-sleeve T-shirt.</p>]]></description>
+<link>http://feeds.washingtonpost.com/click.phdo?i=2f874f0b0fd978fc92511a191f7a4644</link>
+<pheedo:origLink>http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat-wicking-clothes-de-rigueur-these-days/2012/08/10/92cfb4ae-e193-11e1-98e7-89d659f9c106_story.html?wprss=rss_wellness</pheedo:origLink>
+<guid isPermaLink="false">http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat-wicking-clothes-de-rigueur-these-days/2012/08/10/92cfb4ae-e193-11e1-98e7-89d659f9c106_story.html?wprss=rss_wellness</guid>
+<pubDate>Tue, 14 Aug 2012 05:31:45 EST</pubDate></item></channel></rss>"""
+
+
+def test_pheedo_items_link_to_the_story_not_the_click_counter():
+    [raw] = parse_document(PHEEDO_ITEM, shown="f", default_source="washingtonpost", source_tz=UTC).articles
+    assert raw.link.startswith("http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat")
 
 
 # --- the same event in other words ---------------------------------------------------------------------------
