@@ -414,7 +414,8 @@ class _KnownStories:
     def _similar(self, item: NewArticle) -> tuple[int, str] | None:
         """The most similar of the item's candidates, if it is similar enough to be the same story."""
         best = None
-        candidates = self.stored_candidates.get(id(item), []) + self._eligible(item, self._sharing(item, self.batch_words))
+        candidates = self.stored_candidates.get(id(item), [])
+        candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
         for ref in candidates:
             telling = self.tellings.get(ref)
             if telling is not None:
