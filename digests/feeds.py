@@ -178,8 +178,10 @@ def entry_description(entry: Mapping, body: str) -> str:
 
 
 def feed_languages(channel: Mapping) -> tuple[str, ...]:
-    """The feed's language as dateparser names it ("pt-BR", "en_US" -> "pt", "en"), if it says one."""
-    code = re.split(r"[-_]", str(channel.get("language") or "").strip().lower())[0]
+    """The feed's language as dateparser names it ("pt-BR", "en_US" -> "pt", "en"), if it says one (its
+    ``<language>``, or an Atom feed's ``xml:lang``)."""
+    said = channel.get("language") or (channel.get("title_detail") or {}).get("language") or ""
+    code = re.split(r"[-_]", str(said).strip().lower())[0]
     return (code,) if code.isalpha() and 2 <= len(code) <= 3 else ()
 
 
@@ -206,13 +208,14 @@ def entry_date(entry: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = (
 
 
 def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
-    """The item's link (FeedBurner's ``origLink`` rather than its redirect); else its guid if that is a URL; else
-    the feed's site with a stable fragment.
+    """The item's link (FeedBurner's or Pheedo's ``origLink`` rather than their redirect: the Washington Post's
+    ``feeds.washingtonpost.com/click.phdo?i=...``); else its guid if that is a URL; else the feed's site with a
+    stable fragment.
 
     RSS allows items with only a description: they still go in, linked to the site that published them.
     """
     guid = entry.get("id") or ""
-    original = (entry.get("feedburner_origlink") or "").strip()
+    original = (entry.get("feedburner_origlink") or entry.get("pheedo_origlink") or "").strip()
     link = original if original.startswith(("http://", "https://")) else entry.get("link")
     link = (link or (guid if guid.startswith(("http://", "https://")) else "")).strip()
     if link or not feed_link.startswith(("http://", "https://")):
@@ -293,8 +296,10 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <link>"
     site = site_name(feed_link) if entry.get("tags") else ""
     categories = [without_feed_name(_category(tag), site) for tag in entry.get("tags", [])]
+    language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
         source=default_source,
+        language=language or "",
         title=title,
         link=link,
         external_id=guid.strip() or None,

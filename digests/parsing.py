@@ -45,6 +45,7 @@ class RawArticle:
     author: str | None = None
     html: str = ""
     description: str = ""  # the item's own short description (HTML) when ``html`` is a fuller text; else ''
+    language: str = ""  # the item's or its feed's language code ("ur", "pt-BR"), if it says one
 
 
 @dataclass

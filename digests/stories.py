@@ -11,9 +11,17 @@ ones ("wellness calendar, Aug. 16-23" / "Aug. 23-30", "АГНКС «Лида»: 
 other items of one series, whatever else they share.
 
 ``SIMILAR`` was chosen on tests/fixtures/story_pairs.tsv (pairs from the real feeds, labelled by hand) for
-precision: a wrong merge hides a story, a missed one only shows a duplicate. Within one source only an
-identical headline merges: a source's own items on one topic share its templates and are most often other
-angles (an interview, an analysis), which is where the wrong merges were.
+precision: a wrong merge hides a story, a missed one only shows a duplicate.
+
+Within one source that is not enough: a source's own items on one topic share its templates and words and
+are most often other angles (an interview, an analysis) or other items of a series (one county's calendar and
+the next's, two matches of one tournament), which is where the wrong merges were. A source that runs two
+wires' copy of one event side by side (al-monitor's AFP and Reuters: "Over 80 Berlin Film Festival alumni
+sign open letter ..." / "Dozens of film figures condemn Berlin Film Festival 'silence' on Gaza") tells it in
+the same particulars, though: so within one source the ledes alone must also share half their words
+(``SAME_SOURCE_LEDES``) and at least ``SAME_SOURCE_PARTICULARS`` names and figures ("80", "Tilda Swinton",
+"Javier Bardem"), words written with a capital inside a sentence or with digits. Where a script has no
+capitals (Urdu, Chinese) no names are seen, and only the same headline merges, as before.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ import Stemmer
 
 SIMILAR = 0.40  # the least similarity of two sources' articles that are one story
 SIMILAR_HOURS = 24  # ... published at most this far apart
+SAME_SOURCE_LEDES = 0.5  # within one source, besides: the least cosine of the two ledes' own words
+SAME_SOURCE_PARTICULARS = 2  # ... and the least names and figures the two ledes share
 INDEX_WORDS = 10  # a headline's words that go into the index, at most
 WORD_CHARS = 40  # longer "words" (URLs, codes) are cut to this
 
@@ -93,15 +103,43 @@ def numbers(title: str) -> frozenset[str]:
     return frozenset(_DIGITS.findall(_THOUSANDS.sub("", title)))
 
 
-class Telling:
-    """One article's headline and lede, as compared (the word sets are made once)."""
+_SENTENCE_END = (".", "!", "?", ":", "…", "—")
+_PUNCTUATION = "\"'“”‘’„«»()[]{},;:.!?…"
+_BRACKETS = "\"'“”‘’„«»()[]{},;:"
+_ABBREVIATED = re.compile(r"^(?:\w\.){2,}$|^[A-Z][a-z]{0,3}\.$")  # N.J., U.S., Sen., Dr.: no sentence ends there
 
-    __slots__ = ("headline", "both", "numbers")
+
+def particulars(text: str) -> frozenset[str]:
+    """The names and figures of a text, as ``words``: words written with digits, or with a capital where a
+    sentence does not start ("More than 80 ... including Tilda Swinton" gives 80, tilda, swinton)."""
+    found: set[str] = set()
+    starts = True
+    for token in text.split():
+        core = token.strip(_PUNCTUATION)
+        if core and (not starts and core[0].isupper() or any(ch.isdigit() for ch in core)):
+            found.update(words(token.strip(_BRACKETS)))
+        starts = not core or token.endswith(_SENTENCE_END) and not _ABBREVIATED.match(token.strip(_BRACKETS))
+    return frozenset(found)
+
+
+class Telling:
+    """One article's headline and lede, as compared (the word sets are made once; the lede's particulars
+    when first needed)."""
+
+    __slots__ = ("headline", "lede", "both", "numbers", "_lede_text", "_particulars")
 
     def __init__(self, title: str, lede: str = ""):
         self.headline = frozenset(words(title))
-        self.both = self.headline | frozenset(words(lede)) if lede else frozenset()
+        self.lede = frozenset(words(lede)) if lede else frozenset()
+        self.both = self.headline | self.lede if lede else frozenset()
         self.numbers = numbers(title)
+        self._lede_text, self._particulars = lede, None
+
+    @property
+    def particulars(self) -> frozenset[str]:
+        if self._particulars is None:
+            self._particulars = particulars(self._lede_text)
+        return self._particulars
 
 
 def _cosine(a: frozenset[str], b: frozenset[str]) -> float:
@@ -118,6 +156,14 @@ def similarity(a: Telling, b: Telling) -> float:
     return math.sqrt(headlines * _cosine(a.both, b.both))
 
 
-def same_story(a: Telling, b: Telling) -> bool:
-    """Whether two sources' articles (published within ``SIMILAR_HOURS``) report one event."""
-    return similarity(a, b) >= SIMILAR
+def same_story(a: Telling, b: Telling, same_source: bool = False) -> bool:
+    """Whether two articles published within ``SIMILAR_HOURS`` report one event (``same_source``: of one
+    source, which must also tell it in the same particulars: see the module's docstring)."""
+    return similarity(a, b) >= SIMILAR and (not same_source or told_alike(a, b))
+
+
+def told_alike(a: Telling, b: Telling) -> bool:
+    """Whether two ledes tell the same particulars: half their words, and ``SAME_SOURCE_PARTICULARS`` names
+    and figures, shared."""
+    return (_cosine(a.lede, b.lede) >= SAME_SOURCE_LEDES
+            and len(a.particulars & b.particulars) >= SAME_SOURCE_PARTICULARS)

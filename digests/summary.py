@@ -36,7 +36,7 @@ _ANY_DAY = (rf"(?:\d{{1,2}}\.?\s+(?:de\s+)?{_LETTERS}{{3,12}}\.?(?:\s+(?:de\s+)?
 _AGENCIES = ("Reuters|Reuters Breakingviews|Reuters Health|AP|AFP|AFP-JIJI|ANSA|ANSAmed|EFE|dpa|DPA|PTI|IANS|ANI|UNI"
              "|KNN|Xinhua|XINHUA|UPI|Bloomberg|CNN|CNN Business|BBC|TASS|ТАСС|RIA Novosti|РИА Новости|Interfax"
              "|Интерфакс|Kyodo|Jiji|Yonhap|Anadolu|AA|Bernama|Antara|AAP|CP|APA|SDA|ATS|Belga|ANP|NTB|TT|STT|Lusa"
-             "|Agência Brasil|Europa Press|IRNA|WAM|SPA|MENA|QNA|KUNA|PAP|ČTK|CTK|TASR|MTI|BTA|HINA|Tanjug|Sputnik"
+             "|Agência Brasil|Folhapress|FOLHAPRESS|Europa Press|IRNA|WAM|SPA|MENA|QNA|KUNA|PAP|ČTK|CTK|TASR|MTI|BTA|HINA|Tanjug|Sputnik"
              "|Notimex|Prensa Latina|APP|BSS|UNB|PNA|VNA|KCNA|NAN|Fars|Tasnim|TNN|ENS|IANSlife|Agencies|agencies"
              "|AGENCIES|PRNewswire|PRNewswire-FirstCall|Business Wire|GLOBE NEWSWIRE|ACCESSWIRE|भाषा|वार्ता|एजेंसी")
 _AGENCY = rf"[(/]\s*(?:{_AGENCIES})(?:\s*[/,]\s*(?:{_AGENCIES}))?\s*[)/]"

@@ -9,6 +9,9 @@ Donald J") is put in reading order. A comma-separated list of labels ("Politics,
 The operator's topic map (``[topics]`` and each source's ``topics`` in the sources file) comes on top:
 more labels to ignore, aliases that merge or rename topics, and per source an allow-list that sends every
 other label to the source's own topic. See ``TopicRules``.
+
+A label that names a language ("urdu" on every item of BBC Urdu, "English", "Español", "हिन्दी") names the
+feed's edition, not a subject: it is no topic either (``is_language``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from babel import localedata
+
+from digests.parsing import NEWS_LANGUAGES
 
 DEFAULT_TOPIC = "General"  # for articles that name no (usable) category
 MAX_TOPICS_PER_ARTICLE = 5  # a keyword list is not a set of sections
@@ -147,6 +154,29 @@ def is_junk(name: str) -> bool:
             or len(name) > MAX_TOPIC_CHARS or bool(_URL.search(name) or _CODE.match(name) or _SLUG.match(name) or _TICKER.match(name)))
 
 
+def is_language(key: str, language: str = "") -> bool:
+    """Whether a label's key names a language: one of the news languages (``NEWS_LANGUAGES``) or the item's own
+    (``language``, a code such as "ur" or "pt-BR"), in English or in itself (CLDR's names, by Babel)."""
+    return key in _language_keys(NEWS_LANGUAGES) or (bool(language) and key in _language_keys((language,)))
+
+
+@functools.lru_cache(maxsize=256)
+def _language_keys(codes: tuple[str, ...]) -> frozenset[str]:
+    """The keys of these languages' names in English and in themselves, less those that are also a place's
+    name in either (Indonesian calls itself "Indonesia", Finnish "suomi"): those stay topics."""
+    english = localedata.load("en")
+    keys = set()
+    for code in codes:
+        code = re.split(r"[-_]", code.strip().lower())[0]
+        if not code.isalpha() or not localedata.exists(code):
+            continue
+        own = localedata.load(code, merge_inherited=False)
+        names = {english["languages"].get(code), own.get("languages", {}).get(code)}
+        places = {_key(place) for data in (english, own) for place in data.get("territories", {}).values()}
+        keys |= {_key(name) for name in names if name} - places
+    return frozenset(keys)
+
+
 def name_in_order(label: str, person: bool = False) -> str | None:
     """"Trump, Donald J" as "Donald Trump"; None if the label is not a name written surname first. Without
     ``person`` (a feed's scheme saying so), a name needs an initial or suffix to be told from a list."""
@@ -197,12 +227,14 @@ def without_feed_name(label: str, name: str) -> str:
 
 
 @functools.lru_cache(maxsize=16384)
-def label_topics(label: str) -> tuple[str, ...]:
-    """The topics (names) one category label gives: none for junk, several for a comma-separated list."""
+def label_topics(label: str, language: str = "") -> tuple[str, ...]:
+    """The topics (names) one category label gives: none for junk or a language's name (``language``: the
+    item's), several for a comma-separated list."""
     label = " ".join(html.unescape(label).split())
     named = name_in_order(label)
     parts = [named] if named else _LIST.split(label)
-    return tuple(display_name(part) for part in parts if part.strip() and not is_junk(part.strip()))
+    return tuple(display_name(part) for part in parts
+                 if part.strip() and not is_junk(part.strip()) and not is_language(_key(part.strip()), language))
 
 
 @dataclass(frozen=True)
@@ -233,12 +265,13 @@ class TopicRules:
                    ignore=frozenset(topic_key(name) for name in ignore), aliases=renames,
                    allowed=None if allowed is None else frozenset(topic_key(name) for name in allowed))
 
-    def topics(self, labels: Iterable[str]) -> list[str]:
-        """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels."""
+    def topics(self, labels: Iterable[str], language: str = "") -> list[str]:
+        """An item's topics (names, without repeats, at most ``MAX_TOPICS_PER_ARTICLE``) from its labels
+        (``language``: the item's, whose name is no topic). An alias or an allowed topic keeps any label."""
         found: dict[str, str] = {}
         for label in labels:
             alias = self.aliases.get(topic_key(label)) if self.aliases else None
-            for name in (alias,) if alias else label_topics(label):
+            for name in (alias,) if alias else label_topics(label, language):
                 key = topic_key(name)
                 if key in self.ignore or key in found:
                     continue

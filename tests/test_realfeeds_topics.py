@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not FEEDS, reason=f"the real feeds corpus is abs
 JUNK = {"paid", "uncategorized", "uncategorised", "sponsorshipblock", "sponsored", "sponsor", "tc", "paywall free",
         "default", "active", "pinned", "post", "external", "audio embed", "post to buffer", "news", "новости",
         "...другое", "multimedia", "author", "ugc", "deals", "editors' picks", "subscribers' picks", "работает",
-        "временно не работает", "rue89"}
+        "временно не работает", "rue89", "urdu"}
 MACHINE = re.compile(r"://|^www\.|^\d+$|_|^[a-z0-9]+(-[a-z0-9]+){2,}$|^[A-Z]{2,8}:[A-Z0-9.]+$|\.jpe?g$")
 
 

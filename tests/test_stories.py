@@ -7,6 +7,7 @@ import pytest
 from bot.formatting import article_html
 from bot.settings import SettingsError, load_settings
 from digests.digest import MORE_NEWS, group_by_topic, rank, render_text, story_weight
+from digests.formats import parse_document
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
 from digests.sources import Source
@@ -126,6 +127,23 @@ def test_feedburner_items_link_to_the_story_not_the_redirect(store):
     assert "http://www.cnn.com/2013/11/29/opinion/gates-world-aids-day/index.html" in links
 
 
+# The Washington Post's item (2012) as it came: its <link> is Pheedo's click counter, <pheedo:origLink> the story
+PHEEDO_ITEM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:pheedo="http://www.pheedo.com/namespace/pheedo"><channel><title>Wellness - The Washington Post</title>
+<link>http://www.washingtonpost.com/lifestyle/wellness</link>
+<item><title><![CDATA[Under Armour et al. make sweat-wicking clothes de rigueur these days]]></title>
+<description><![CDATA[<p>Thomas Alva Edison never donned an Under Armour HeatGear fitted short-sleeve T-shirt.</p>]]></description>
+<link>http://feeds.washingtonpost.com/click.phdo?i=2f874f0b0fd978fc92511a191f7a4644</link>
+<pheedo:origLink>http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat-wicking-clothes-de-rigueur-these-days/2012/08/10/92cfb4ae-e193-11e1-98e7-89d659f9c106_story.html?wprss=rss_wellness</pheedo:origLink>
+<guid isPermaLink="false">http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat-wicking-clothes-de-rigueur-these-days/2012/08/10/92cfb4ae-e193-11e1-98e7-89d659f9c106_story.html?wprss=rss_wellness</guid>
+<pubDate>Tue, 14 Aug 2012 05:31:45 EST</pubDate></item></channel></rss>"""
+
+
+def test_pheedo_items_link_to_the_story_not_the_click_counter():
+    [raw] = parse_document(PHEEDO_ITEM, shown="f", default_source="washingtonpost", source_tz=UTC).articles
+    assert raw.link.startswith("http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat")
+
+
 # --- the same event in other words ---------------------------------------------------------------------------
 
 def test_the_issue_s_paraphrased_headlines_from_two_sources_are_one_story(store, tmp_path):
@@ -162,6 +180,60 @@ def test_paraphrases_more_than_a_day_apart_or_from_one_source_stay_apart(store, 
                   source="one", when=DAY + timedelta(hours=2))
     report = ingest(store, [str(tmp_path / name) for name in "abc"], source_tz=KOLKATA)
     assert (report.new, report.duplicate) == (3, 0)
+
+
+# al-monitor runs AFP's and Reuters' copy side by side: one event told twice by one source (its feed, 17 Feb 2026)
+BERLIN_AFP = ("Dozens of film figures condemn Berlin Film Festival 'silence' on Gaza",
+              "<p>More than 80 film industry figures including Oscar-winning actors Javier Bardem and Tilda Swinton "
+              "issued a statement on Tuesday slamming the Berlin Film Festival's \"silence\" on Gaza.</p>")
+BERLIN_REUTERS = ("Over 80 Berlin Film Festival alumni sign open letter urging organisers to take stance on Gaza",
+                  "<p>More than 80 actors, directors and other artists who have taken part in the Berlin Film Festival, "
+                  "including Tilda Swinton and Javier Bardem, signed an open letter to the organisers published on "
+                  "Tuesday calling for them to take a clear stance on Israel's war in Gaza.</p>")
+
+
+def test_one_source_s_two_tellings_of_one_event_are_one_story(store, tmp_path):
+    for number, (title, body) in enumerate((BERLIN_AFP, BERLIN_REUTERS), start=1):
+        write_article(tmp_path / "a", number, title=title, body=body, source="almonitor",
+                      when=DAY + timedelta(hours=number))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (1, 1)
+    [article] = store.latest(5)
+    assert article.title == BERLIN_AFP[0] and article.also_sources == []  # its own source is no "Also:"
+
+
+def test_a_source_s_second_telling_read_later_joins_its_stored_story(store, tmp_path):
+    write_article(tmp_path / "a", 1, title=BERLIN_AFP[0], body=BERLIN_AFP[1], source="almonitor", when=DAY)
+    write_article(tmp_path / "a", 2, title="Peru's Congress ousts interim President José Jerí", source="mercopress",
+                  when=DAY + timedelta(hours=1))
+    ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    write_article(tmp_path / "b", 3, title=BERLIN_REUTERS[0], body=BERLIN_REUTERS[1], source="almonitor",
+                  when=DAY + timedelta(hours=2))
+    report = ingest(store, [str(tmp_path / "b")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (0, 1)
+
+
+def test_a_source_s_items_of_one_series_or_topic_stay_apart(store, tmp_path):
+    """Alike headlines and ledes (the real ones, cut as in tests/fixtures/story_pairs.tsv) that are one source's
+    other items: two counties' calendars, two banks' awards."""
+    items = [("Fairfax wellness calendar, Aug. 23-30",
+              "<p>Breast-feeding support group For mothers and babies. Thursdays, 10-11 a.m. Inova Fairfax Hospital "
+              "Women's Center, seventh floor, 3300 Gallows Rd., Falls Church. 703-776-6455. Free.</p>"),
+             ("Loudoun County wellness calendar, Aug. 23-30",
+              "<p>Reiki sessions For cancer patient to recharge and balance the body's energy. Thursday, 6:45-8 p.m. "
+              "Inova Loudoun Hospital Radiation Oncology Center, 44035 Riverside Pkwy. (Suite 100), Leesburg.</p>"),
+             ("Corporation Bank bags MSME Banking Excellence Awards- 2016",
+              "<p>Corporation Bank has bagged 2 awards for the year 2016 instituted by Chamber of Indian Micro Small "
+              "&amp; Medium Enterprises [CIMSME] under Eco-Technology Savvy Bank Award – Winner [Mid-Sized Category], "
+              "Best MSME Bank Award – Runner-Up</p>"),
+             ("Karnataka Bank Bags MSME Banking Excellence Awards",
+              "<p>Chamber of Indian Micro Small &amp; Medium Enterprises [CIMSME], is instituted to recognize and "
+              "reward individuals, professionals and banks who have been supporting in rejuvenating the MSME sector "
+              "by making available financial assistance to</p>")]
+    for number, (title, body) in enumerate(items, start=1):
+        write_article(tmp_path / "a", number, title=title, body=body, source="one", when=DAY + timedelta(hours=number))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (4, 0)
 
 
 @pytest.mark.parametrize(("first", "second", "same"), [

@@ -282,6 +282,9 @@ def test_an_advertisement_item_is_no_article():
     ("MADRI, 24 SET (ANSA) - O governo espanhol disse.", "O governo espanhol disse."),
     ("Quito, 24 Set 2018 (AFP) - El presidente dijo.", "El presidente dijo."),
     ("Madrid, 24 sep (EFE).- El Gobierno dijo.", "El Gobierno dijo."),
+    # massanews: Folha's agency, its byline run into the dateline as the feed has it
+    ("NAPOLEÃO DE ALMEIDACURITIBA, PR (FOLHAPRESS) - Destaque da melhor defesa do último Campeonato Brasileiro.",
+     "Destaque da melhor defesa do último Campeonato Brasileiro."),
     ("Quito, 24 de septiembre de 2018 (EFE) - El presidente dijo.", "El presidente dijo."),
     ("Por Matt Spetalnick e Jason Szep WASHINGTON (Reuters) - Trump disse.", "Trump disse."),
     ("By Jane Doe and John Roe LONDON (Reuters) - Prices rose.", "Prices rose."),

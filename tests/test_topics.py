@@ -138,6 +138,45 @@ def test_real_feed_labels():
     assert any("Culture & Life" in topics for topics in feed_topics("theweek_all_rss20_large.xml"))
 
 
+# BBC Urdu's Atom feed (xml:lang="ur") as it came: "urdu" on every item names the edition, not a subject
+URDU_ENTRY = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+   <id>http://www.bbc.co.uk/urdu/index.xml</id>
+   <title xml:lang="ur">BBCUrdu.com | صفحۂ اول</title>
+   <link rel="self" href="http://www.bbc.co.uk/urdu/index.xml"/>
+   <category xml:lang="ur" term="urdu" label="urdu"/>
+   <entry>
+      <id>tag:www.bbcurdu.com,2014-03-16:30771398</id>
+      <published>2014-03-16T13:22:25+05:00</published>
+      <category xml:lang="ur" term="urdu" label="urdu"/>
+      <category xml:lang="ur" term="world" label="ورلڈ"/>
+      <title xml:lang="ur">قزاقستان سے بحرِ ہند تک لاپتہ طیارے کی تلاش جاری</title>
+      <link rel="alternate" href="http://www.bbc.co.uk/urdu/world/2014/03/140316_malaysia_plane_search_rh.shtml"/>
+   </entry>
+</feed>""".encode()
+
+
+def test_a_language_name_is_no_topic():
+    [raw] = parse_document(URDU_ENTRY, shown="f", default_source="s", source_tz=UTC).articles
+    assert raw.language == "ur"
+    assert prepare(raw, now=datetime.now(UTC)).topics == ["World"]
+    assert prepare(raw, now=datetime.now(UTC), rules=TopicRules.make(default="Pakistan")).topics == ["World"]
+    # any feed: the news languages' names in English and in themselves
+    for label in ["Urdu", "English", "Español", "ESPAÑOL", "Hindi", "हिन्दी", "Deutsch", "Русский", "اردو", "中文"]:
+        assert label_topics(label) == (), label
+        assert BUILT_IN.topics([label]) == ["General"]
+    # the item's own language, whichever: BBC Urdu's "urdu" alone gives the source's topic
+    assert label_topics("Kannada") == ("Kannada",) and label_topics("Kannada", "kn") == ()
+    assert label_topics("ಕನ್ನಡ", "kn-IN") == ()
+    assert TopicRules.make(default="Pakistan").topics(["urdu"], "ur") == ["Pakistan"]
+    # a language's name that is also a place's (Indonesian calls itself "Indonesia") stays, as do peoples
+    for label in ["Indonesia", "Suomi", "Rohingya", "Māori", "England", "Spain"]:
+        assert label_topics(label, "id") == (label,), label
+    # the operator's map keeps one: an alias, or a topic on the allow-list
+    assert TopicRules.make(aliases={"urdu": "Urdu"}).topics(["urdu"], "ur") == ["Urdu"]
+    assert TopicRules.make(default="BBC", allowed=["Urdu"]).topics(["urdu", "World"], "ur") == ["Urdu"]
+
+
 def test_topic_map_of_the_sources_file(tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text("""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from digests.links import headline_key
 from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
-from digests.stories import SIMILAR, SIMILAR_HOURS, Telling, index_words, similarity
+from digests.stories import SIMILAR_HOURS, Telling, index_words, same_story, similarity
 from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 
@@ -23,6 +23,8 @@ from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 # today") is another story.
 STORY_HOURS = 12
 CANDIDATES = 8  # another source's articles sharing the most headline words, compared with each new article
+SAME_SOURCE_CANDIDATES = 2  # ... and of its own source's (few: they share its templates, and rarely merge)
+SAME_SOURCE_SHARED_WORDS = 3  # ... sharing this many (its two tellings of one event share more: a cheap filter)
 SHARED_WORDS = 2  # ... sharing at least this many
 COMMON_WORD = 1000  # a word in more of the batch's days' headlines than this finds no candidates (too common)
 ARTICLE_COLUMNS = ("source", "external_id", "link", "title", "author", "published_at", "date_known", "arrived_at",
@@ -305,7 +307,6 @@ class _KnownStories:
         # articles) and of the batch itself; the tellings of the stored articles that are candidates
         self.stored_words: dict[str, list[int]] = {}
         self.batch_words: dict[str, list[int]] = {}
-        self.batch_sources: set[str] = set()  # ... and the sources of the batch's items in it
         self.articles: dict[int, tuple[str, datetime]] = {}
         self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
         self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
@@ -337,8 +338,10 @@ class _KnownStories:
     def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
         """The stored articles sharing headline words with the batch's items: their ids by word (from the
         index), then the source and time of those that share enough words with an item, and the telling of
-        those that are candidates (another source's, within ``SIMILAR_HOURS``). Nothing when no other source
-        has articles on those days (a drop folder of one source, read in bulk): none could be a candidate."""
+        those that are candidates (within ``SIMILAR_HOURS``, see ``_eligible``). Nothing when no other source
+        has articles on those days (a drop folder of one source, read in bulk): only the source's own stored
+        articles could be candidates, which seldom merge (``stories.same_story``), and the lookup would
+        cost every such batch its time; the batch's own items are still compared with each other."""
         days = sorted({day.toordinal() for item in items for day in item.similar_days})
         if not days or not _other_sources_on(session, {item.source for item in items}, days[0], days[-1]):
             return
@@ -350,7 +353,7 @@ class _KnownStories:
         if not self.stored_words:
             return
         sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
-        for chunk in chunks(sorted({ref for refs in sharing.values() for ref in refs}), CHUNK):
+        for chunk in chunks(sorted({ref for refs in sharing.values() for ref, _ in refs}), CHUNK):
             for row_id, source, published_at in session.execute(
                     select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
                 self.articles[row_id] = (source, published_at)
@@ -362,27 +365,34 @@ class _KnownStories:
                 self.tellings[row_id] = Telling(title, summary)
 
     @staticmethod
-    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[int]:
-        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, most first (every
-        merge of the labelled pairs shares three or more)."""
+    def _sharing(item: NewArticle, index: dict[str, list[int]]) -> list[tuple[int, int]]:
+        """The articles sharing at least ``SHARED_WORDS`` headline words with the item, and how many, most
+        first (every merge of the labelled pairs shares three or more)."""
         shared: dict[int, int] = {}
         for word in item.story_words:
             refs = index.get(word, ())
             if len(refs) <= COMMON_WORD:
                 for ref in refs:
                     shared[ref] = shared.get(ref, 0) + 1
-        return sorted((ref for ref, count in shared.items() if count >= SHARED_WORDS), key=shared.get, reverse=True)
+        return sorted(((ref, count) for ref, count in shared.items() if count >= SHARED_WORDS),
+                      key=lambda pair: pair[1], reverse=True)
 
-    def _eligible(self, item: NewArticle, refs: list[int]) -> list[int]:
-        """Of these, the other sources' articles published within ``SIMILAR_HOURS`` (``CANDIDATES`` at most)."""
-        found, window = [], timedelta(hours=SIMILAR_HOURS)
-        for ref in refs:
+    def _eligible(self, item: NewArticle, refs: list[tuple[int, int]]) -> list[int]:
+        """Of these, the articles published within ``SIMILAR_HOURS``: ``CANDIDATES`` of other sources and
+        ``SAME_SOURCE_CANDIDATES`` of the item's own at most (so that a source's series of alike headlines
+        does not crowd the other sources out), those sharing ``SAME_SOURCE_SHARED_WORDS``."""
+        others, own, window = [], [], timedelta(hours=SIMILAR_HOURS)
+        for ref, count in refs:
             source, published_at = self.articles[ref]
-            if source != item.source and abs(published_at - item.published_at) <= window:
-                found.append(ref)
-                if len(found) == CANDIDATES:
+            if source == item.source and count < SAME_SOURCE_SHARED_WORDS:
+                continue
+            if abs(published_at - item.published_at) <= window:
+                found, most = (own, SAME_SOURCE_CANDIDATES) if source == item.source else (others, CANDIDATES)
+                if len(found) < most:
+                    found.append(ref)
+                if len(others) == CANDIDATES and len(own) == SAME_SOURCE_CANDIDATES:
                     break
-        return found
+        return others + own
 
     def _exact(self, item: NewArticle) -> tuple[int, str] | None:
         """The same source and id, the same link, or the same headline words within ``STORY_HOURS``."""
@@ -405,14 +415,15 @@ class _KnownStories:
         """The most similar of the item's candidates, if it is similar enough to be the same story."""
         best = None
         candidates = self.stored_candidates.get(id(item), [])
-        if self.batch_sources - {item.source}:  # only another source's items can be candidates
-            candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
+        candidates = candidates + self._eligible(item, self._sharing(item, self.batch_words))
         for ref in candidates:
             telling = self.tellings.get(ref)
             if telling is not None:
-                score = similarity(item.telling, telling if isinstance(telling, Telling) else telling.telling)
-                if score >= SIMILAR and (best is None or score > best[0]):
-                    best = (score, ref)
+                telling = telling if isinstance(telling, Telling) else telling.telling
+                if same_story(item.telling, telling, same_source=self.articles[ref][0] == item.source):
+                    score = similarity(item.telling, telling)
+                    if best is None or score > best[0]:
+                        best = (score, ref)
         return (best[1], self.articles[best[1]][0]) if best else None
 
     def add(self, item: NewArticle, ref: int) -> None:
@@ -424,6 +435,5 @@ class _KnownStories:
         for word in item.story_words:
             self.batch_words.setdefault(word, []).append(ref)
         if item.story_words:
-            self.batch_sources.add(item.source)
             self.articles[ref] = (item.source, item.published_at)
             self.tellings[ref] = item
