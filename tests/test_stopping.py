@@ -1,0 +1,89 @@
+"""A sender asked to stop (SIGTERM: ``systemctl stop``, a deploy) in the middle of a fan-out: it starts no new
+message, waits for the ones Telegram has to be answered and records them, exits 0, and leaves the rest pending
+for the next sender; nothing is of unknown fate, nothing lost, nothing sent twice. Real processes (``run`` on
+SQLite, ``worker`` on PostgreSQL) against the fake Bot API, whose round trip is slowed so that messages are in
+flight when the signal lands."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from digests.ingest import ingest
+from digests.storage import Store, open_store
+from tests.conftest import days_ago, new_database, write_article
+from tests.test_webhook import wait_until
+from tests.fakebotapi import TOKEN
+from tests.test_worker import env, workers  # noqa: F401 - fixtures
+from tests.test_worker import Worker, digests_per_chat, store_done, subscribe_due
+
+CHATS = list(range(2001, 2401))  # 400 digests: some 14 s at 29 a second
+
+
+def due_digests(store: Store, folder) -> None:
+    for number in range(3):
+        write_article(folder, number, when=days_ago(0.2))
+    ingest(store, [str(folder)], source_tz=UTC)
+    subscribe_due(store, CHATS, datetime.now(UTC))
+
+
+def in_flight_and_unknown(store: Store) -> tuple[int, int]:
+    with store.session() as session:
+        return tuple(session.execute(text(
+            "SELECT count(*) FILTER (WHERE in_flight), coalesce(sum(unknown_parts), 0) FROM deliveries")).one())
+
+
+def stop_mid_fan_out(process: Worker, fake_api, store: Store) -> Counter:
+    """SIGTERM once the fan-out is well under way; the process must exit 0, having recorded every message
+    Telegram accepted and left the rest pending. Returns the digests Telegram had by then."""
+    wait_until(lambda: len(fake_api.accepted_times) >= 60, "the fan-out under way", 120)
+    process.process.send_signal(signal.SIGTERM)
+    assert process.stop() == 0, process.log()[-3000:]
+    received = digests_per_chat(fake_api)
+    assert max(received.values()) == 1
+    assert in_flight_and_unknown(store) == (0, 0)  # every message in flight was answered, and recorded
+    assert store_done(store) == len(received)  # what Telegram has is recorded as sent, nothing more
+    assert len(received) < len(CHATS)  # it stopped: the rest waits for the next sender
+    assert "left for the next sender" in process.log()
+    assert "Traceback" not in process.log()
+    return received
+
+
+def test_run_stopped_mid_fan_out_on_sqlite_leaves_nothing_unsure_and_the_next_start_sends_the_rest(
+        fake_api, empty_database, tmp_path):
+    url = new_database(empty_database, tmp_path / "data" / "news.db")
+    store = open_store(url)
+    due_digests(store, tmp_path / "news")
+    fake_api.answer_seconds = 0.2  # about 6 messages in flight at 29 a second
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWS_", "DIGEST_", "DATABASE_"))}
+    sqlite = {**clean, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
+              "DIGEST_TIMEZONE": "UTC", "SOURCE_TIMEZONE": "UTC"}
+    stop_mid_fan_out(Worker(sqlite, tmp_path, "run0", "run"), fake_api, store)
+    again = Worker(sqlite, tmp_path, "run1", "run")
+    wait_until(lambda: store_done(store) == len(CHATS), "every digest, sent after the restart", 120)
+    assert again.stop() == 0, again.log()[-3000:]
+    assert digests_per_chat(fake_api) == Counter({chat: 1 for chat in CHATS})
+    assert in_flight_and_unknown(store) == (0, 0)
+    assert "fate is unknown" not in again.log()
+    store.close()
+
+
+def test_a_worker_stopped_mid_fan_out_on_postgresql_hands_the_rest_over(workers, fake_api, pg_url, tmp_path):
+    store = open_store(pg_url)
+    due_digests(store, tmp_path / "news")
+    fake_api.answer_seconds = 0.2
+    (first,) = workers(1)
+    stop_mid_fan_out(first, fake_api, store)
+    ended = re.findall(r"Job newsdigest\.send\[\d+\]\(shard=0\) ended with status: ([\w ]+),", first.log())
+    assert ended and set(ended) == {"Success"}, ended  # not failed nor aborted: nothing to retry
+    (second,) = workers(1)
+    wait_until(lambda: store_done(store) == len(CHATS), "every digest, sent by the next worker", 120)
+    assert digests_per_chat(fake_api) == Counter({chat: 1 for chat in CHATS})
+    assert in_flight_and_unknown(store) == (0, 0)
+    assert "fate is unknown" not in second.log()
+    store.close()
