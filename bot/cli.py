@@ -349,8 +349,17 @@ def _send_digest(settings: Settings) -> int:
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:
             store = open_store(settings.database_url)
+            if not settings.sqlite:  # workers running send it: they keep the bot's pace, one sender per shard
+                check_procrastinate()
+                from bot.worker import hand_digests_to_workers
+
+                waiting = await hand_digests_to_workers(settings, store, bot)
+                if waiting is not None:
+                    return (f"{waiting} digests to send: the running workers send them at the bot's pace; their "
+                            "log says when they are done")
+            # alone, or no worker alive: send them here (with PostgreSQL at the pace shared with any other sender)
             service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings),
-                                    settings.digest_max_items)
+                                    settings.digest_max_items, shared_pace=not settings.sqlite)
             report = await service.run_once(send_now=True)
         return report.summary_line()
 

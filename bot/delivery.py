@@ -466,10 +466,11 @@ class DigestService:
     """Plans and sends digests in this one process; ``tick`` is what the periodic job calls."""
 
     def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None,
-                 max_items: int = DEFAULT_MAX_ITEMS):
+                 max_items: int = DEFAULT_MAX_ITEMS, shared_pace: bool = False):
         self.bot, self.store, self.default = bot, store, default
         self.limits = limits or Limits()
         self.max_items = max_items
+        self.shared_pace = shared_pace  # other senders may use the bot (PostgreSQL): keep their pace with them
         self._task: asyncio.Task | None = None
         self._stop = asyncio.Event()
         # Once, at start, not before each run: a run must not take the messages in flight of another sender
@@ -479,7 +480,8 @@ class DigestService:
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
         await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
-        return await send_pending(self.bot, self.store, self.limits, now=now, recover=False, stop=self._stop)
+        return await send_pending(self.bot, self.store, self.limits, now=now, recover=False, stop=self._stop,
+                                  shared_pace=self.shared_pace)
 
     def tick(self) -> None:
         """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""

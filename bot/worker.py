@@ -299,6 +299,27 @@ def quiet_logs() -> None:
     logging.getLogger("procrastinate.jobs").setLevel(logging.WARNING)  # "Deferred 1 job", for every job
 
 
+LIVE_WORKERS = ("SELECT count(*) AS alive FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - make_interval(secs => %(seconds)s)")
+
+
+async def hand_digests_to_workers(settings: Settings, store: Store, bot: Bot) -> int | None:
+    """``newsdigest digest --send`` beside running workers: plan today's digest for every chat that lacks it and
+    ask the workers to send (a ``send`` job per shard), so that the shards' one sender each keeps the bot's pace
+    and settles nothing it should not. Returns how many digests are waiting, or None when no worker is
+    alive (heartbeat within STALLED_SECONDS): the caller sends them itself."""
+    worker = Worker(settings, store, bot)
+    async with worker.app.open_async():
+        found = await worker.app.connector.execute_query_one_async(LIVE_WORKERS, seconds=STALLED_SECONDS)
+        if not found["alive"]:
+            return None
+        await asyncio.to_thread(plan_due, store, settings.schedule, datetime.now(UTC), send_now=True,
+                                max_items=settings.digest_max_items)
+        await worker.defer_sends()
+    waiting = await asyncio.to_thread(store.pending_deliveries, datetime.now(UTC))
+    return len(waiting)
+
+
 def run_worker(settings: Settings, store: Store) -> None:
     """``newsdigest worker``: work until SIGTERM or Ctrl-C."""
     asyncio.run(_run_worker(settings, store))

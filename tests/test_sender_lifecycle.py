@@ -1,18 +1,27 @@
-"""A sender asked to stop (SIGTERM: ``systemctl stop``, a deploy) in the middle of a fan-out: it starts no new
+"""How digest senders start and stop beside each other.
+
+A sender asked to stop (SIGTERM: ``systemctl stop``, a deploy) in the middle of a fan-out: it starts no new
 message, waits for the ones Telegram has to be answered and records them, exits 0, and leaves the rest pending
 for the next sender; nothing is of unknown fate, nothing lost, nothing sent twice. Real processes (``run`` on
 SQLite, ``worker`` on PostgreSQL) against the fake Bot API, whose round trip is slowed so that messages are in
-flight when the signal lands."""
+flight when the signal lands.
+
+``newsdigest digest --send`` beside running workers on PostgreSQL hands the digests to them rather than being a
+second sender with a pace of its own."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import text, update
+
+from digests.models import Subscriber
 
 from digests.ingest import ingest
 from digests.storage import Store, open_store
@@ -20,7 +29,8 @@ from tests.conftest import days_ago, new_database, write_article
 from tests.test_webhook import wait_until
 from tests.fakebotapi import TOKEN
 from tests.test_worker import env, workers  # noqa: F401 - fixtures
-from tests.test_worker import Worker, digests_per_chat, store_done, subscribe_due
+from tests.test_shared_pace import most_in_any_window
+from tests.test_worker import UTC_SCHEDULE, Worker, digests_per_chat, store_done, subscribe_due
 
 CHATS = list(range(2001, 2401))  # 400 digests: some 14 s at 29 a second
 
@@ -86,4 +96,35 @@ def test_a_worker_stopped_mid_fan_out_on_postgresql_hands_the_rest_over(workers,
     assert digests_per_chat(fake_api) == Counter({chat: 1 for chat in CHATS})
     assert in_flight_and_unknown(store) == (0, 0)
     assert "fate is unknown" not in second.log()
+    store.close()
+
+
+def test_digest_send_beside_a_running_worker_hands_the_digests_to_it(workers, env, fake_api, pg_url, tmp_path):
+    """A worker is sending 200 due digests when an operator runs `digest --send` for 120 more chats: the worker
+    sends them too, so that the bot keeps one pace (never more than Telegram's 30 in a second, no 429) and each
+    chat gets its digest once."""
+    store = open_store(pg_url)
+    due_digests(store, tmp_path / "news")  # CHATS, due now
+    later = list(range(5001, 5121))
+    for chat in later:
+        store.subscribe(chat, "private", None, days_ago(2), UTC_SCHEDULE)
+    with store.session() as session, session.begin():
+        session.execute(update(Subscriber).where(Subscriber.chat_id.in_(later))
+                        .values(next_digest_at=datetime.now(UTC) + timedelta(days=1)))
+    (worker,) = workers(1)
+    wait_until(lambda: len(fake_api.accepted_times) >= 30, "the worker's fan-out under way", 120)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--send"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    said = re.fullmatch(r"(\d+) digests to send: the running workers send them at the bot's pace; their log says "
+                        r"when they are done\n", result.stdout)
+    assert said and len(later) <= int(said.group(1)) <= len(later) + len(CHATS), result.stdout
+    wait_until(lambda: store_done(store) == len(CHATS) + len(later), "every digest, sent by the worker", 120)
+    assert digests_per_chat(fake_api) == Counter({chat: 1 for chat in CHATS + later})
+    delivered = wait_until(lambda: sum(int(n) for n in re.findall(r"Digest fan-out: (\d+) digests delivered",
+                                                                   worker.log())) == len(CHATS) + len(later),
+                           "the worker's report of what it sent", 30)
+    assert delivered  # the worker sent them all: `digest --send` was no second sender
+    assert most_in_any_window([moment for moment, _ in fake_api.accepted_times], 1.0) <= 30
+    assert fake_api.flood_errors == 0
     store.close()
