@@ -107,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                      "Without --send, prints the articles published on a day, grouped by topic.")
     digest.add_argument("--date", type=_day, help="the day, as YYYY-MM-DD (default: today, in DIGEST_TIMEZONE)")
     digest.add_argument("--topic", help="only this topic")
-    digest.add_argument("--send", action="store_true", help="send today's digest to subscribed chats that lack it")
+    digest.add_argument("--send", action="store_true",
+                        help="send today's digest to subscribed chats that lack it (with PostgreSQL, by the workers "
+                             "when some run)")
     command("chat", "try the bot's commands in this terminal (no token needed)",
             "Type /latest, /topic NAME, /help; buttons are numbered, type the number to press one; /quit leaves.")
     command("stats", "print the operators' figures (as /stats shows them)")

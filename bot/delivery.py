@@ -333,7 +333,7 @@ class FanOut:
         self.report = FanOutReport()
         self._queue: list[_Job] = []
         self._seq = itertools.count()
-        self._waiting: dict[asyncio.Task, _Job] = {}  # messages waiting for their turn: not claimed yet
+        self._unclaimed: dict[asyncio.Task, _Job] = {}  # messages started but before their turn: a stop cancels them
 
     def _push(self, job: _Job, ready_at: float) -> None:
         job.ready_at, job.seq = ready_at, next(self._seq)
@@ -354,22 +354,24 @@ class FanOut:
                 job.to, job.thread_id = target.channel_id, None if target.channel_id else target.thread_id
             self._push(job, began)
         sending: set[asyncio.Task] = set()
-        stopping = asyncio.ensure_future(self.stop.wait())
-        while (self._queue and not stopping.done()) or sending:
-            if stopping.done() and self._waiting:  # asked to stop: what has not had its turn yet stays pending
-                for task, job in self._waiting.items():
+        stopping = asyncio.ensure_future(self.stop.wait())  # wakes the loop
+        while (self._queue and not self.stop.is_set()) or sending:
+            if self.stop.is_set() and self._unclaimed:  # asked to stop: what has not had its turn stays pending
+                for task, job in self._unclaimed.items():
                     task.cancel()
                     self._queue.append(job)
-                self._waiting.clear()
+                self._unclaimed.clear()
             now = clock.monotonic()
-            wake = self._queue[0].ready_at if self._queue and not stopping.done() else None
+            wake = self._queue[0].ready_at if self._queue and not self.stop.is_set() else None
             full = len(sending) >= self.limits.concurrency
             if wake is None or wake > now or full:
                 timeout = None if wake is None or full else wake - now
-                await asyncio.wait(sending if stopping.done() else sending | {stopping}, timeout=timeout,
+                await asyncio.wait(sending if self.stop.is_set() else sending | {stopping}, timeout=timeout,
                                    return_when=asyncio.FIRST_COMPLETED)
                 continue
-            task = asyncio.create_task(self._send(heapq.heappop(self._queue)))
+            job = heapq.heappop(self._queue)
+            task = asyncio.create_task(self._send(job))
+            self._unclaimed[task] = job
             sending.add(task)
             task.add_done_callback(sending.discard)
             task.add_done_callback(_log_crash)
@@ -381,9 +383,8 @@ class FanOut:
     async def _send(self, job: _Job) -> None:
         """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
         database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
-        self._waiting[asyncio.current_task()] = job  # until its turn: a stop cancels it there
         await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
-        self._waiting.pop(asyncio.current_task(), None)
+        self._unclaimed.pop(asyncio.current_task(), None)  # to be sent and recorded now, even if asked to stop
         if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
             return  # another sender has it
         try:

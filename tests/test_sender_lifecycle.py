@@ -11,15 +11,22 @@ second sender with a pace of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text, update
+
+from bot.app import make_delivery_bot
+from bot.delivery import Limits, plan_due, send_pending
+from bot.settings import Settings
 
 from digests.models import Subscriber
 
@@ -27,7 +34,7 @@ from digests.ingest import ingest
 from digests.storage import Store, open_store
 from tests.conftest import days_ago, new_database, write_article
 from tests.test_webhook import wait_until
-from tests.fakebotapi import TOKEN
+from tests.fakebotapi import TOKEN, FloodLimits
 from tests.test_worker import env, workers  # noqa: F401 - fixtures
 from tests.test_shared_pace import most_in_any_window
 from tests.test_worker import UTC_SCHEDULE, Worker, digests_per_chat, store_done, subscribe_due
@@ -48,12 +55,45 @@ def in_flight_and_unknown(store: Store) -> tuple[int, int]:
             "SELECT count(*) FILTER (WHERE in_flight), coalesce(sum(unknown_parts), 0) FROM deliveries")).one())
 
 
+@pytest.mark.asyncio
+async def test_a_stop_cuts_a_long_wait_short_and_leaves_the_rest_pending(fake_api, store, tmp_path):
+    """Telegram asks for a minute's wait (a 429) after 5 messages; the sender is then asked to stop. It does not
+    wait the minute out: it ends with what Telegram accepted recorded as sent, nothing in flight, the rest
+    pending (and counted as left), ready for the next sender."""
+    chats = list(range(1, 31))
+    for number in range(3):
+        write_article(tmp_path / "news", number, when=days_ago(0.2))
+    ingest(store, [str(tmp_path / "news")], source_tz=UTC)
+    for chat in chats:
+        store.subscribe(chat, "private", None, days_ago(2), UTC_SCHEDULE)
+    plan_due(store, UTC_SCHEDULE, datetime.now(UTC), send_now=True)
+    fake_api.limits = FloodLimits(per_second=5, retry_after=60)
+    stop = asyncio.Event()
+    settings = Settings(token=TOKEN, api_base_url=fake_api.base_url, database_url=store.url)
+    async with make_delivery_bot(settings) as bot:
+        sending = asyncio.create_task(send_pending(bot, store, Limits(), stop=stop))
+        for _ in range(600):  # bounded: 60 s
+            if fake_api.flood_errors or sending.done():
+                break
+            await asyncio.sleep(0.1)
+        assert fake_api.flood_errors  # holding for a minute now
+        stop.set()
+        report = await asyncio.wait_for(sending, timeout=30)  # well within the minute's hold
+    accepted = {chat for _, chat in fake_api.accepted_times}
+    assert 5 <= len(accepted) < len(chats)
+    assert in_flight_and_unknown(store) == (0, 0)
+    assert store_done(store) == report.delivered == len(accepted)
+    assert report.left == len(chats) - len(accepted) == len(store.pending_deliveries(datetime.now(UTC)))
+
+
 def stop_mid_fan_out(process: Worker, fake_api, store: Store) -> Counter:
     """SIGTERM once the fan-out is well under way; the process must exit 0, having recorded every message
     Telegram accepted and left the rest pending. Returns the digests Telegram had by then."""
     wait_until(lambda: len(fake_api.accepted_times) >= 60, "the fan-out under way", 120)
     process.process.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
     assert process.stop() == 0, process.log()[-3000:]
+    print(f"\n{process.log_path.stem}: exited {time.monotonic() - signalled:.2f} s after SIGTERM")  # a figure only
     received = digests_per_chat(fake_api)
     assert max(received.values()) == 1
     assert in_flight_and_unknown(store) == (0, 0)  # every message in flight was answered, and recorded
