@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # The updates the handlers use (commands, also when edited, and buttons): asked for in polling and webhook alike.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 CONNECT_BACKOFF_CAP = 60.0  # seconds between two attempts to reach the Bot API at start, at most
+STOP_SECONDS = 20.0  # on SIGTERM, the most a digest fan-out gets to have its messages in flight answered
 
 
 def bot_defaults(settings: Settings) -> Defaults:
@@ -148,11 +149,12 @@ def _worker_ended(task: asyncio.Task) -> None:
 async def _stop(application: Application) -> None:
     service: DigestService | None = application.bot_data.get("digests")
     if service is not None:
+        await service.stop(STOP_SECONDS)  # first: its messages in flight are answered and recorded
         await service.bot.shutdown()
     if "worker_run" in application.bot_data:
         stop, task, sender = application.bot_data.pop("worker_run")
         stop.set()
-        await asyncio.wait({task})  # running jobs get bot.worker.GRACEFUL_SECONDS to finish
+        await asyncio.wait({task})  # a send job stops at once; other jobs get bot.worker.GRACEFUL_SECONDS
         await sender.shutdown()
 
 

@@ -107,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                      "Without --send, prints the articles published on a day, grouped by topic.")
     digest.add_argument("--date", type=_day, help="the day, as YYYY-MM-DD (default: today, in DIGEST_TIMEZONE)")
     digest.add_argument("--topic", help="only this topic")
-    digest.add_argument("--send", action="store_true", help="send today's digest to subscribed chats that lack it")
+    digest.add_argument("--send", action="store_true",
+                        help="send today's digest to subscribed chats that lack it (with PostgreSQL, by the workers "
+                             "when some run)")
     command("chat", "try the bot's commands in this terminal (no token needed)",
             "Type /latest, /topic NAME, /help; buttons are numbered, type the number to press one; /quit leaves.")
     command("stats", "print the operators' figures (as /stats shows them)")
@@ -349,8 +351,17 @@ def _send_digest(settings: Settings) -> int:
     async def send() -> str:
         async with app.make_delivery_bot(settings) as bot:
             store = open_store(settings.database_url)
+            if not settings.sqlite:  # workers running send it: they keep the bot's pace, one sender per shard
+                check_procrastinate()
+                from bot.worker import hand_digests_to_workers
+
+                waiting = await hand_digests_to_workers(settings, store, bot)
+                if waiting is not None:
+                    return (f"{waiting} digests to send: the running workers send them at the bot's pace; their "
+                            "log says when they are done")
+            # alone, or no worker alive: send them here (with PostgreSQL at the pace shared with any other sender)
             service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings),
-                                    settings.digest_max_items)
+                                    settings.digest_max_items, shared_pace=not settings.sqlite)
             report = await service.run_once(send_now=True)
         return report.summary_line()
 

@@ -78,12 +78,14 @@ class FanOutReport:
     migrated: int = 0
     failed: int = 0  # given up (a message Telegram refuses)
     postponed: int = 0  # left for the next run
+    left: int = 0  # not finished because the sender was asked to stop: pending, for the next sender
     seconds: float = 0.0
 
     def summary_line(self) -> str:
         return (f"{self.delivered} digests delivered in {self.messages} messages ({self.seconds:.1f} s); "
                 f"{self.flood_waits} flood waits, {self.retries} retries, {self.deactivated} chats deactivated, "
-                f"{self.migrated} migrated, {self.failed} failed, {self.postponed} postponed")
+                f"{self.migrated} migrated, {self.failed} failed, {self.postponed} postponed"
+                + (f"; stopped, {self.left} left for the next sender" if self.left else ""))
 
 
 def chat_schedule(subscriber: Subscriber, default: Schedule) -> Schedule:
@@ -316,16 +318,22 @@ class SharedPace:
 
 
 class FanOut:
-    """Sends pending deliveries; one instance per run. ``pace``: this process's own (``LocalPace``) unless given."""
+    """Sends pending deliveries; one instance per run. ``pace``: this process's own (``LocalPace``) unless given.
+
+    ``stop``, once set, ends the run cleanly: no message is started any more (those still waiting for their turn
+    give it up), the messages already handed to Telegram are waited for and recorded, and every other delivery
+    stays pending for the next sender. Nothing is left in flight, so nothing of unknown fate."""
 
     def __init__(self, bot: Bot, store: Store, limits: Limits, now: Callable[[], datetime] | None = None,
-                 pace: Pace | None = None):
+                 pace: Pace | None = None, stop: asyncio.Event | None = None):
         self.bot, self.store, self.limits = bot, store, limits
         self.now = now or (lambda: datetime.now(UTC))
         self.pace = pace or LocalPace(limits.messages_per_second)
+        self.stop = stop or asyncio.Event()
         self.report = FanOutReport()
         self._queue: list[_Job] = []
         self._seq = itertools.count()
+        self._unclaimed: dict[asyncio.Task, _Job] = {}  # messages started but before their turn: a stop cancels them
 
     def _push(self, job: _Job, ready_at: float) -> None:
         job.ready_at, job.seq = ready_at, next(self._seq)
@@ -346,21 +354,29 @@ class FanOut:
                 job.to, job.thread_id = target.channel_id, None if target.channel_id else target.thread_id
             self._push(job, began)
         sending: set[asyncio.Task] = set()
-        while self._queue or sending:
+        stopping = asyncio.ensure_future(self.stop.wait())  # wakes the loop
+        while (self._queue and not self.stop.is_set()) or sending:
+            if self.stop.is_set() and self._unclaimed:  # asked to stop: what has not had its turn stays pending
+                for task, job in self._unclaimed.items():
+                    task.cancel()
+                    self._queue.append(job)
+                self._unclaimed.clear()
             now = clock.monotonic()
-            wake = self._queue[0].ready_at if self._queue else None
+            wake = self._queue[0].ready_at if self._queue and not self.stop.is_set() else None
             full = len(sending) >= self.limits.concurrency
             if wake is None or wake > now or full:
                 timeout = None if wake is None or full else wake - now
-                if sending:
-                    await asyncio.wait(sending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                else:
-                    await asyncio.sleep(timeout)
+                await asyncio.wait(sending if self.stop.is_set() else sending | {stopping}, timeout=timeout,
+                                   return_when=asyncio.FIRST_COMPLETED)
                 continue
-            task = asyncio.create_task(self._send(heapq.heappop(self._queue)))
+            job = heapq.heappop(self._queue)
+            task = asyncio.create_task(self._send(job))
+            self._unclaimed[task] = job
             sending.add(task)
             task.add_done_callback(sending.discard)
             task.add_done_callback(_log_crash)
+        stopping.cancel()
+        self.report.left = len({job.delivery_id for job in self._queue})
         self.report.seconds = clock.monotonic() - began
         return self.report
 
@@ -368,6 +384,7 @@ class FanOut:
         """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
         database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
         await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
+        self._unclaimed.pop(asyncio.current_task(), None)  # to be sent and recorded now, even if asked to stop
         if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
             return  # another sender has it
         try:
@@ -428,17 +445,19 @@ def settle_in_flight(store: Store, shard: int = 0, shards: int = 1) -> None:
 
 
 async def send_pending(bot: Bot, store: Store, limits: Limits, *, shard: int = 0, shards: int = 1,
-                       now: datetime | None = None, shared_pace: bool = False, recover: bool = True) -> FanOutReport:
+                       now: datetime | None = None, shared_pace: bool = False, recover: bool = True,
+                       stop: asyncio.Event | None = None) -> FanOutReport:
     """Send the pending deliveries of sender ``shard`` of ``shards`` (all of them with one sender).
 
     ``recover``: the caller holds the shard's lock (a worker's ``send`` job), so messages left in flight are
     first settled as a crashed sender's. ``shared_pace``: ``limits.messages_per_second`` is shared with every
-    other sender of the bot through the database (``SharedPace``), not this sender's alone."""
+    other sender of the bot through the database (``SharedPace``), not this sender's alone. ``stop``: the
+    process is stopping (``FanOut``): the run ends at once, with nothing in flight."""
     if recover:
         settle_in_flight(store, shard, shards)
     pending = store.pending_deliveries(now or datetime.now(UTC), shard, shards)
     pace = SharedPace(store, limits.messages_per_second) if shared_pace else None
-    report = await FanOut(bot, store, limits, pace=pace).run(pending)
+    report = await FanOut(bot, store, limits, pace=pace, stop=stop).run(pending)
     if pending:
         log.info("Digest fan-out: %s", report.summary_line())
     return report
@@ -448,11 +467,13 @@ class DigestService:
     """Plans and sends digests in this one process; ``tick`` is what the periodic job calls."""
 
     def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None,
-                 max_items: int = DEFAULT_MAX_ITEMS):
+                 max_items: int = DEFAULT_MAX_ITEMS, shared_pace: bool = False):
         self.bot, self.store, self.default = bot, store, default
         self.limits = limits or Limits()
         self.max_items = max_items
+        self.shared_pace = shared_pace  # other senders may use the bot (PostgreSQL): keep their pace with them
         self._task: asyncio.Task | None = None
+        self._stop = asyncio.Event()
         # Once, at start, not before each run: a run must not take the messages in flight of another sender
         # of this database (``newsdigest digest --send`` beside the bot) for a crashed one's.
         settle_in_flight(store)
@@ -460,14 +481,29 @@ class DigestService:
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
         await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
-        return await send_pending(self.bot, self.store, self.limits, now=now, recover=False)
+        return await send_pending(self.bot, self.store, self.limits, now=now, recover=False, stop=self._stop,
+                                  shared_pace=self.shared_pace)
 
     def tick(self) -> None:
         """Start a run unless one is still going (a big fan-out can outlast the job's interval)."""
-        if self._task is None or self._task.done():
+        if (self._task is None or self._task.done()) and not self._stop.is_set():
             self._task = asyncio.create_task(self.run_once())
             self._task.add_done_callback(_log_crash)
 
     async def wait(self) -> None:
         if self._task is not None:
             await self._task
+
+    async def stop(self, timeout: float) -> None:
+        """Stop a run under way cleanly (``FanOut``'s stop): its messages in flight are answered and recorded,
+        the rest stays pending for the next start. ``timeout`` bounds the wait (the HTTP timeouts bound it
+        already); past it the run is cancelled, and what it had in flight is settled at the next start."""
+        self._stop.set()
+        if self._task is None or self._task.done():
+            return
+        done, _ = await asyncio.wait({self._task}, timeout=timeout)
+        if not done:
+            log.warning("The digest fan-out did not stop within %.0f s: cancelled; the next start settles the "
+                        "messages it had in flight", timeout)
+            self._task.cancel()
+            await asyncio.wait({self._task})

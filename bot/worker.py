@@ -9,7 +9,8 @@ Each kind of work is a task, and the database makes sure it is done once however
 - ``plan`` (every minute): ``plan_due``, which writes one delivery per chat and local day (the database refuses
   a second), then defers ``send`` for each shard.
 - ``send(shard)``: ``send_pending`` for that shard, one at a time (a lock per shard): the shard's only sender,
-  which first settles messages a dead sender left in flight.
+  which first settles messages a dead sender left in flight. When the worker stops (SIGTERM), it ends at once
+  with nothing in flight (``FanOut``'s stop) and hands what is left to the next sender (a new ``send`` job).
 - ``retry_stalled`` (every few seconds): the jobs of a worker whose heartbeat stopped (killed, its machine
   gone) go back to the queue for the others.
 
@@ -53,7 +54,8 @@ STALLED_CHECK = "* * * * * */5"  # cron, seconds last: every 5 s, the jobs of de
 # Two queues, each with its own slots in every worker, so that long ingests never hold up planning and sending:
 INGEST_QUEUE, INGEST_CONCURRENCY = "ingest", 2  # ingests at once per worker (each may use 2 processes of its own)
 DIGEST_QUEUE = "digests"  # the rest: planning, sending (one slot per shard), alerts, the stalled-job check
-GRACEFUL_SECONDS = 20.0  # on SIGTERM, how long running jobs get to finish before they are cancelled
+GRACEFUL_SECONDS = 20.0  # on SIGTERM, how long running jobs get to finish before they are cancelled (a send job
+# ends by itself within the HTTP timeout: see ``_send``)
 HEALTH_SECONDS = 60.0
 MORE_DIGEST_SLOTS = 3  # planning, alerts and the stalled-job check, beside the senders
 
@@ -86,6 +88,7 @@ class Worker:
     def __post_init__(self) -> None:
         quiet_logs()
         self.limits = delivery_limits(self.settings)
+        self.draining = asyncio.Event()  # set when this run of the job queue stops: send jobs end at once
         self.shards = self.settings.digest_senders
         self.digest_slots = self.shards + MORE_DIGEST_SLOTS
         # a connection per running job (to finish it), the two listeners, the heartbeats and fetches
@@ -139,14 +142,26 @@ class Worker:
                                 max_items=self.settings.digest_max_items)
         await self.defer_sends()
 
-    async def defer_sends(self) -> None:
-        for shard in range(self.shards):
+    async def defer_sends(self, *shards: int) -> None:
+        """A ``send`` job for each shard (``shards``, or all)."""
+        for shard in shards or range(self.shards):
             lock = f"send:{shard}"
             await _defer(self.send.configure(lock=lock, queueing_lock=lock).defer_async, shard=shard)
 
     async def _send(self, shard: int) -> None:
-        # the pace is the database's: it holds across every sender, and while a worker taken for dead still sends
-        await send_pending(self.bot, self.store, self.limits, shard=shard, shards=self.shards, shared_pace=True)
+        """The pace is the database's: it holds across every sender, and while a worker taken for dead still sends.
+
+        When the job queue stops (SIGTERM, or it lost the database) the fan-out ends at once, its messages in
+        flight answered and recorded, and the job ends as succeeded (not to be retried as failed): what is left
+        goes to a new ``send`` job, which another worker takes at once, or this one at its next start."""
+        report = await send_pending(self.bot, self.store, self.limits, shard=shard, shards=self.shards,
+                                    shared_pace=True, stop=self.draining)
+        if report.left:
+            try:
+                await self.defer_sends(shard)
+            except Exception as error:  # noqa: BLE001 - the database is gone: the next planning defers it
+                log.warning("Could not hand the %d digests left to another sender (%s): the next planning does",
+                            report.left, reason(error))
 
     async def _retry_stalled(self, timestamp: int) -> None:
         """Give the jobs of dead workers (no heartbeat for STALLED_SECONDS) back to the queue.
@@ -197,6 +212,7 @@ class Worker:
 
     async def _work(self, stop: asyncio.Event) -> None:
         """One run of procrastinate's worker, until ``stop`` is set or it stops by itself (it lost the database)."""
+        self.draining = asyncio.Event()
         async with self.app.open_async():
             await self.defer_ingests()
             await _defer(self.plan.defer_async)
@@ -210,6 +226,7 @@ class Worker:
                 await asyncio.wait({*workers, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 stopping.cancel()
+                self.draining.set()  # a send job ends at once, with nothing in flight
                 for worker in workers:  # procrastinate stops gracefully: running jobs get GRACEFUL_SECONDS
                     worker.cancel()
                 ended = await asyncio.gather(*workers, return_exceptions=True)
@@ -280,6 +297,27 @@ def quiet_logs() -> None:
         if not any(isinstance(f, _QuietChecks) for f in handler.filters):
             handler.addFilter(_QuietChecks())
     logging.getLogger("procrastinate.jobs").setLevel(logging.WARNING)  # "Deferred 1 job", for every job
+
+
+LIVE_WORKERS = ("SELECT count(*) AS alive FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - make_interval(secs => %(seconds)s)")
+
+
+async def hand_digests_to_workers(settings: Settings, store: Store, bot: Bot) -> int | None:
+    """``newsdigest digest --send`` beside running workers: plan today's digest for every chat that lacks it and
+    ask the workers to send (a ``send`` job per shard), so that the shards' one sender each keeps the bot's pace
+    and settles nothing it should not. Returns how many digests are waiting, or None when no worker is
+    alive (heartbeat within STALLED_SECONDS): the caller sends them itself."""
+    worker = Worker(settings, store, bot)
+    async with worker.app.open_async():
+        found = await worker.app.connector.execute_query_one_async(LIVE_WORKERS, seconds=STALLED_SECONDS)
+        if not found["alive"]:
+            return None
+        await asyncio.to_thread(plan_due, store, settings.schedule, datetime.now(UTC), send_now=True,
+                                max_items=settings.digest_max_items)
+        await worker.defer_sends()
+    waiting = await asyncio.to_thread(store.pending_deliveries, datetime.now(UTC))
+    return len(waiting)
 
 
 def run_worker(settings: Settings, store: Store) -> None:
