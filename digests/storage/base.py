@@ -238,7 +238,7 @@ def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], 
 def _bound(rows: list[tuple], processors: tuple) -> list[tuple]:
     """The rows with the values of the columns that have a processor bound by it: column by column (only those
     touched), each distinct value bound once (a batch's rows share their arrival time, an article's topic rows
-    its date)."""
+    its date). The processed columns' values must be hashable: times, dates, booleans, as the ingest's are."""
     values = list(zip(*rows))
     for index, process in enumerate(processors):
         if process is not None:
