@@ -58,7 +58,8 @@ def _inner_link(link: str) -> str | None:
         return _feedsportal(match.group(1))
     if host == "news.google.com" and (match := _GOOGLE_NEWS.match(path)):
         return _google_news(match.group(1))
-    if parts.query:
+    # a parameter holding an address has "http" in it, as written or percent-encoded: most queries have neither
+    if parts.query and ("http" in parts.query or "%" in parts.query):
         names = _REDIRECT_PARAMETERS + (("q",) if path == "/url" else ())
         for name, value in parse_qsl(parts.query):
             if name.lower() in names and value.startswith(("http://", "https://")) and _is_web_link(value):

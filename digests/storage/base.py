@@ -223,8 +223,7 @@ def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], 
         return
     processors = _bind_processors(connection.dialect, table, columns)
     if processors:
-        rows = [tuple(value if process is None or value is None else process(value)
-                      for value, process in zip(row, processors)) for row in rows]
+        rows = _bound(rows, processors)
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor, \
@@ -234,6 +233,19 @@ def insert_rows(connection: Connection, table: Table, columns: tuple[str, ...], 
     else:
         marks = ", ".join("?" * len(columns))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+def _bound(rows: list[tuple], processors: tuple) -> list[tuple]:
+    """The rows with the values of the columns that have a processor bound by it: column by column (only those
+    touched), each distinct value bound once (a batch's rows share their arrival time, an article's topic rows
+    its date). The processed columns' values must be hashable: times, dates, booleans, as the ingest's are."""
+    values = list(zip(*rows))
+    for index, process in enumerate(processors):
+        if process is not None:
+            done: dict = {None: None}
+            values[index] = [done[value] if value in done else done.setdefault(value, process(value))
+                             for value in values[index]]
+    return list(zip(*values))
 
 
 @functools.lru_cache(maxsize=64)
