@@ -315,6 +315,57 @@ class SharedPace:
         self._slots.clear()
 
 
+class _Records:
+    """The crash-safe record of the messages a fan-out sends, written for many at once (group commit): a
+    message's claim (in flight) or its being sent waits while the database writes the batch before it, then
+    goes with every other that came meanwhile, in one transaction (``Store.record_parts``). A sender slow enough
+    for one at a time writes them one at a time, as soon as asked; a fast one writes a transaction for several
+    messages. Each caller still gets its answer only once its record is committed: a message is in flight in
+    the database before it is handed to Telegram, and its task (holding its place among ``Limits.concurrency``)
+    ends only once it is recorded sent, so a crash still leaves at most ``concurrency`` of unknown fate."""
+
+    def __init__(self, store: Store, now: Callable[[], datetime]):
+        self.store, self.now = store, now
+        self._claims: list[tuple[tuple[int, int], asyncio.Future]] = []
+        self._sent: list[tuple[tuple[int, int], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+        self.transactions = 0
+
+    async def claim(self, delivery_id: int, part: int) -> bool:
+        """True once ``part`` is recorded in flight; False if another sender has it."""
+        return await self._wait(self._claims, (delivery_id, part))
+
+    async def sent(self, delivery_id: int, part: int) -> bool:
+        """Record ``part`` as accepted by Telegram; True when it was the delivery's last."""
+        return await self._wait(self._sent, (delivery_id, part))
+
+    async def _wait(self, queue: list, key: tuple[int, int]) -> bool:
+        future = asyncio.get_running_loop().create_future()
+        queue.append((key, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._claims or self._sent:
+            (claims, self._claims), (sent, self._sent) = (self._claims, []), (self._sent, [])
+            try:
+                claimed, finished = await asyncio.to_thread(
+                    self.store.record_parts, [key for key, _ in claims], [key for key, _ in sent], self.now())
+            except Exception as error:  # noqa: BLE001 - the database failed: each waiting message's task says so
+                for _, future in claims + sent:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            self.transactions += 1
+            for (delivery_id, _), future in claims:
+                if not future.done():
+                    future.set_result(delivery_id in claimed)
+            for (delivery_id, _), future in sent:
+                if not future.done():
+                    future.set_result(delivery_id in finished)
+
+
 class FanOut:
     """Sends pending deliveries; one instance per run. ``pace``: this process's own (``LocalPace``) unless given."""
 
@@ -324,6 +375,7 @@ class FanOut:
         self.now = now or (lambda: datetime.now(UTC))
         self.pace = pace or LocalPace(limits.messages_per_second)
         self.report = FanOutReport()
+        self.records = _Records(store, self.now)
         self._queue: list[_Job] = []
         self._seq = itertools.count()
 
@@ -365,10 +417,11 @@ class FanOut:
         return self.report
 
     async def _send(self, job: _Job) -> None:
-        """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
-        database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
+        """One message. Its two records (in flight, then sent) go with those of the other messages in flight
+        (``_Records``), written in a thread: the messages overlap their round trips to the database as they do
+        Telegram's."""
         await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
-        if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
+        if not await self.records.claim(job.delivery_id, job.part):
             return  # another sender has it
         try:
             await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
@@ -409,7 +462,7 @@ class FanOut:
                 log.warning("Digest for chat %s postponed to the next run: %s", job.chat_id, error)
         else:
             self.report.messages += 1
-            if await asyncio.to_thread(self.store.part_sent, job.delivery_id, job.part, self.now()):
+            if await self.records.sent(job.delivery_id, job.part):
                 self.report.delivered += 1
             else:
                 job.part += 1

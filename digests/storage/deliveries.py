@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, func, literal, or_, select, true, update
+from sqlalchemy import case, func, literal, or_, select, true, tuple_, update
 
 from digests.models import Delivery, Rendering, Subscriber, UTCDateTime
 from digests.storage.base import insert_for
@@ -101,34 +101,48 @@ class DeliveryQueries:
             return unknown
 
     def claim_part(self, delivery_id: int, part: int) -> bool:
-        """Mark message ``part`` as being handed to Telegram now; False if someone else already did.
-
-        This and ``part_sent`` run once per message sent, so they are single UPDATEs, not ORM round trips.
-        """
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.parts_done == part, Delivery.in_flight.is_(False),
-                       Delivery.status == "pending")
-                .values(in_flight=True)
-            )
-            return result.rowcount == 1
+        """Mark message ``part`` as being handed to Telegram now; False if someone else already did."""
+        return delivery_id in self.record_parts([(delivery_id, part)], [], None)[0]
 
     def part_sent(self, delivery_id: int, part: int, now: datetime) -> bool:
         """Telegram accepted message ``part``; returns True when that was the last one."""
-        done = Delivery.parts_done + 1 >= Delivery.parts_total
+        return delivery_id in self.record_parts([], [(delivery_id, part)], now)[1]
+
+    def record_parts(self, claims: Sequence[tuple[int, int]], sent: Sequence[tuple[int, int]],
+                     now: datetime | None) -> tuple[set[int], set[int]]:
+        """The record of many messages, (delivery, part) each, in one transaction: ``claims`` are marked in
+        flight (each only if that part is next and nobody has it), then ``sent`` ones done (Telegram accepted
+        them; ``now`` is when). Returns the deliveries claimed here, and those whose last message was sent.
+
+        A fan-out makes these for every message, so they are two plain UPDATEs whatever the number of
+        messages, not a round trip each. Claims come first: only they can wait for another sender's row lock
+        (the parts in ``sent`` are this sender's own, in flight), and they do so before this transaction has
+        recorded anything that other sender could be waiting for: two senders of one shard never deadlock.
+        """
+        table = Delivery.__table__
+        claimed: set[int] = set()
+        finished: set[int] = set()
         with self.engine.begin() as connection:
-            row = connection.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.parts_done == part)
-                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
-                        status=case((done, "sent"), else_=Delivery.status),
-                        sent_at=case((done, literal(now, UTCDateTime)), else_=Delivery.sent_at))
-                .returning(Delivery.status)
-            ).first()
-            if row is None:  # already counted (a recovery ran meanwhile)
-                row = connection.execute(select(Delivery.status).where(Delivery.id == delivery_id)).first()
-            return row.status == "sent"
+            if claims:
+                claimed = set(connection.execute(
+                    update(table)
+                    .where(tuple_(table.c.id, table.c.parts_done).in_(sorted(claims)), table.c.in_flight.is_(False),
+                           table.c.status == "pending")
+                    .values(in_flight=True).returning(table.c.id)).scalars())
+            if sent:
+                done = table.c.parts_done + 1 >= table.c.parts_total
+                rows = dict(connection.execute(
+                    update(table)
+                    .where(tuple_(table.c.id, table.c.parts_done).in_(sorted(sent)))
+                    .values(parts_done=table.c.parts_done + 1, in_flight=False, last_error=None,
+                            status=case((done, "sent"), else_=table.c.status),
+                            sent_at=case((done, literal(now, UTCDateTime)), else_=table.c.sent_at))
+                    .returning(table.c.id, table.c.status)).all())
+                if missing := {delivery_id for delivery_id, _ in sent} - rows.keys():  # a recovery counted them
+                    rows.update(connection.execute(select(table.c.id, table.c.status).where(
+                        table.c.id.in_(missing))).all())
+                finished = {delivery_id for delivery_id, status in rows.items() if status == "sent"}
+        return claimed, finished
 
     def part_not_sent(self, delivery_id: int, error: str, *, retry_at: datetime | None = None,
                       give_up: bool = False) -> None:
