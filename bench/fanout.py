@@ -107,6 +107,12 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
+    cap = server_limits.per_second
+    if len(times) > cap:  # how close the pace came to a 429: the fake refuses a message with `cap` before it in 1 s
+        closest = min(times[k + cap] - times[k] for k in range(len(times) - cap))
+        print(f"  closest {cap + 1} messages in a row spanned {closest:.3f} s (a 429 below 1 s; at an even pace "
+              f"{cap / limits.messages_per_second:.3f} s): arrivals bunched by up to "
+              f"{cap / limits.messages_per_second - closest:.3f} s against the pace")
     if workers is not None:
         print(f"  CPU per message: senders {1000 * sum(r['cpu_seconds'] for r in reports) / len(times):.2f} ms, "
               f"fake Bot API {1000 * server_cpu / len(times):.2f} ms"
