@@ -49,7 +49,11 @@ PLAN_CHUNK = 1000
 class Limits:
     """Telegram's limits (../shared/telegram.md), with a little headroom for network jitter."""
 
-    messages_per_second: float = 29.0  # overall, across all chats
+    # Overall, across all chats. Not 30: Telegram (and tests/fakebotapi.py) count any sliding second by arrival,
+    # and requests paced evenly arrive bunched by the sender's and the network's jitter: 31 messages in a row at 29
+    # a second are 1.034 s apart, and bench/fanout measured them arriving up to 0.034 s closer (2 senders, load
+    # average 6), a 429 already now and then. At 30 they are 1.000 s apart: any bunching at all is a 429.
+    messages_per_second: float = 29.0
     private_interval: float = 1.05  # seconds between two messages to one private chat
     group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000 a second, paid in Stars
@@ -59,8 +63,11 @@ class Limits:
     next_run_delay: float = 300.0
     # Messages in flight at once, at most. The pace needs rate x round trip of them (Little's law): 3 at
     # Telegram's usual 0.1 s; 8 keeps 29/s up to 0.27 s. No more: a message in flight when the process dies
-    # has an unknown fate (it is not sent again), so this is also the most chats a crash can leave unsure.
-    # python-telegram-bot over httpx peaks near 800 messages/s at 2-4 connections here (bench/fanout.py).
+    # has an unknown fate (it is not sent again), so this is also the most chats a crash can leave unsure. A
+    # message holds its place from its claim until its answer is recorded (records go several to a
+    # transaction), so the bound holds with the batching. python-telegram-bot over httpx peaks near 800
+    # messages/s at 2-4 connections here (bench/fanout.py); httpcore's pool costs more per request the more
+    # connections it holds.
     concurrency: int = 8
 
     @classmethod
