@@ -336,7 +336,6 @@ class _Records:
         self._claims: list[tuple[tuple[int, int], asyncio.Future]] = []
         self._sent: list[tuple[tuple[int, int], asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
-        self.transactions = 0
 
     async def claim(self, delivery_id: int, part: int) -> bool:
         """True once ``part`` is recorded in flight; False if another sender has it."""
@@ -364,7 +363,6 @@ class _Records:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            self.transactions += 1
             for (delivery_id, _), future in claims:
                 if not future.done():
                     future.set_result(delivery_id in claimed)

@@ -126,7 +126,8 @@ class DeliveryQueries:
             mark = "?" if connection.dialect.name == "sqlite" else "%s"
 
             def pairs(parts: Sequence[tuple[int, int]]) -> tuple[str, list[int]]:
-                return ", ".join([f"({mark}, {mark})"] * len(parts)), [number for part in sorted(parts) for number in part]
+                numbers = [number for part in sorted(parts) for number in part]
+                return ", ".join([f"({mark}, {mark})"] * len(parts)), numbers
 
             if claims:
                 values, numbers = pairs(claims)
