@@ -82,12 +82,15 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
         planned = time.perf_counter() - began
         load = os.getloadavg()[0]
         server_cpu = cpu_seconds(telegram._process.pid)
+        postgres = postmaster(store)
+        database_cpu = server_cpu_seconds(postgres) if postgres else 0.0
         reports = send_here(store, telegram.base_url, limits) if workers is None else \
             send_apart(store.url, telegram.base_url, limits, workers)
         with store.session() as session:
             expected = dict(session.execute(select(Delivery.chat_id, Delivery.parts_total)).all())
         store.close()
         server_cpu = cpu_seconds(telegram._process.pid) - server_cpu
+        database_cpu = server_cpu_seconds(postgres) - database_cpu if postgres else None
         stats = telegram.stats()
     times = sorted(moment for moment, _ in stats["accepted_times"])
     accepted = Counter(chat for _, chat in stats["accepted_times"])
@@ -104,9 +107,17 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
+    cap = server_limits.per_second
+    if len(times) > cap and rate > 0.9 * limits.messages_per_second:  # kept the pace: how close it came to a 429
+        # (the fake refuses a message that has `cap` others before it within a second)
+        closest = min(times[k + cap] - times[k] for k in range(len(times) - cap))
+        print(f"  closest {cap + 1} messages in a row spanned {closest:.3f} s (a 429 below 1 s; at an even pace "
+              f"{cap / limits.messages_per_second:.3f} s): arrivals bunched by up to "
+              f"{cap / limits.messages_per_second - closest:.3f} s against the pace")
     if workers is not None:
         print(f"  CPU per message: senders {1000 * sum(r['cpu_seconds'] for r in reports) / len(times):.2f} ms, "
-              f"fake Bot API {1000 * server_cpu / len(times):.2f} ms")
+              f"fake Bot API {1000 * server_cpu / len(times):.2f} ms"
+              + (f", PostgreSQL server {1000 * database_cpu / len(times):.2f} ms" if database_cpu is not None else ""))
 
 
 def send_here(store: Store, api: str, limits: Limits) -> list[dict]:
@@ -138,6 +149,29 @@ def cpu_seconds(pid: int) -> float:
     """The CPU time a process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(store: Store) -> int | None:
+    """The process id of the PostgreSQL server holding ``store`` (None on SQLite): its backends' parent."""
+    if store.engine.dialect.name != "postgresql":
+        return None
+    with store.engine.connect() as connection:
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """The CPU time of a server and all its processes so far (Linux): its own, its ended children's (which it
+    waited for) and its living children's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                total += cpu_seconds(int(entry.name))
+        except OSError:  # ended meanwhile
+            continue
+    return total
 
 
 def most_in_a_second(times: list[float]) -> int:

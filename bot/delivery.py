@@ -49,7 +49,11 @@ PLAN_CHUNK = 1000
 class Limits:
     """Telegram's limits (../shared/telegram.md), with a little headroom for network jitter."""
 
-    messages_per_second: float = 29.0  # overall, across all chats
+    # Overall, across all chats. Not 30: Telegram (and tests/fakebotapi.py) count any sliding second by arrival,
+    # and requests paced evenly arrive bunched by the sender's and the network's jitter: 31 messages in a row at 29
+    # a second are 1.034 s apart, and bench/fanout measured them arriving up to 0.034 s closer (2 senders, load
+    # average 6), a 429 already now and then. At 30 they are 1.000 s apart: any bunching at all is a 429.
+    messages_per_second: float = 29.0
     private_interval: float = 1.05  # seconds between two messages to one private chat
     group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
     paid_broadcast: bool = False  # allow_paid_broadcast: up to 1000 a second, paid in Stars
@@ -59,8 +63,11 @@ class Limits:
     next_run_delay: float = 300.0
     # Messages in flight at once, at most. The pace needs rate x round trip of them (Little's law): 3 at
     # Telegram's usual 0.1 s; 8 keeps 29/s up to 0.27 s. No more: a message in flight when the process dies
-    # has an unknown fate (it is not sent again), so this is also the most chats a crash can leave unsure.
-    # python-telegram-bot over httpx peaks near 800 messages/s at 2-4 connections here (bench/fanout.py).
+    # has an unknown fate (it is not sent again), so this is also the most chats a crash can leave unsure. A
+    # message holds its place from its claim until its answer is recorded (records go several to a
+    # transaction), so the bound holds with the batching. python-telegram-bot over httpx peaks near 800
+    # messages/s at 2-4 connections here (bench/fanout.py); httpcore's pool costs more per request the more
+    # connections it holds.
     concurrency: int = 8
 
     @classmethod
@@ -317,6 +324,55 @@ class SharedPace:
         self._slots.clear()
 
 
+class _Records:
+    """The crash-safe record of the messages a fan-out sends, written for many at once (group commit): a
+    message's claim (in flight) or its being sent waits while the database writes the batch before it, then
+    goes with every other that came meanwhile, in one transaction (``Store.record_parts``). A sender slow enough
+    for one at a time writes them one at a time, as soon as asked; a fast one writes a transaction for several
+    messages. Each caller still gets its answer only once its record is committed: a message is in flight in
+    the database before it is handed to Telegram, and its task (holding its place among ``Limits.concurrency``)
+    ends only once it is recorded sent, so a crash still leaves at most ``concurrency`` of unknown fate."""
+
+    def __init__(self, store: Store, now: Callable[[], datetime]):
+        self.store, self.now = store, now
+        self._claims: list[tuple[tuple[int, int], asyncio.Future]] = []
+        self._sent: list[tuple[tuple[int, int], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def claim(self, delivery_id: int, part: int) -> bool:
+        """True once ``part`` is recorded in flight; False if another sender has it."""
+        return await self._wait(self._claims, (delivery_id, part))
+
+    async def sent(self, delivery_id: int, part: int) -> bool:
+        """Record ``part`` as accepted by Telegram; True when it was the delivery's last."""
+        return await self._wait(self._sent, (delivery_id, part))
+
+    async def _wait(self, queue: list, key: tuple[int, int]) -> bool:
+        future = asyncio.get_running_loop().create_future()
+        queue.append((key, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._claims or self._sent:
+            (claims, self._claims), (sent, self._sent) = (self._claims, []), (self._sent, [])
+            try:
+                claimed, finished = await asyncio.to_thread(
+                    self.store.record_parts, [key for key, _ in claims], [key for key, _ in sent], self.now())
+            except Exception as error:  # noqa: BLE001 - the database failed: each waiting message's task says so
+                for _, future in claims + sent:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (delivery_id, _), future in claims:
+                if not future.done():
+                    future.set_result(delivery_id in claimed)
+            for (delivery_id, _), future in sent:
+                if not future.done():
+                    future.set_result(delivery_id in finished)
+
+
 class FanOut:
     """Sends pending deliveries; one instance per run. ``pace``: this process's own (``LocalPace``) unless given.
 
@@ -331,6 +387,7 @@ class FanOut:
         self.pace = pace or LocalPace(limits.messages_per_second)
         self.stop = stop or asyncio.Event()
         self.report = FanOutReport()
+        self.records = _Records(store, self.now)
         self._queue: list[_Job] = []
         self._seq = itertools.count()
         self._unclaimed: dict[asyncio.Task, _Job] = {}  # messages started but before their turn: a stop cancels them
@@ -381,11 +438,12 @@ class FanOut:
         return self.report
 
     async def _send(self, job: _Job) -> None:
-        """One message. Its two writes run in threads: the messages in flight overlap their round trips to the
-        database (one apiece; a server across the network takes a millisecond or more) as they do Telegram's."""
+        """One message. Its two records (in flight, then sent) go with those of the other messages in flight
+        (``_Records``), written in a thread: the messages overlap their round trips to the database as they do
+        Telegram's."""
         await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
         self._unclaimed.pop(asyncio.current_task(), None)  # to be sent and recorded now, even if asked to stop
-        if not await asyncio.to_thread(self.store.claim_part, job.delivery_id, job.part):
+        if not await self.records.claim(job.delivery_id, job.part):
             return  # another sender has it
         try:
             await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
@@ -426,7 +484,7 @@ class FanOut:
                 log.warning("Digest for chat %s postponed to the next run: %s", job.chat_id, error)
         else:
             self.report.messages += 1
-            if await asyncio.to_thread(self.store.part_sent, job.delivery_id, job.part, self.now()):
+            if await self.records.sent(job.delivery_id, job.part):
                 self.report.delivered += 1
             else:
                 job.part += 1

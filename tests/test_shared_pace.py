@@ -142,6 +142,28 @@ def test_three_sender_processes_share_the_cap_and_each_chat_gets_its_digest_once
     assert fake_api.flood_errors == 0
 
 
+def test_two_senders_of_the_same_deliveries_send_each_message_once(fake_api, store, tmp_path):
+    """Two processes sending the same deliveries (``newsdigest digest --send`` beside the bot's own sender), fast
+    enough that each records the messages it has in flight several to a transaction: a message is claimed by one
+    of them only, so every chat gets its digest once and none is lost. Telegram answers slowly (0.2 s), so that
+    each finds the other's messages in flight, not yet sent."""
+    chats = list(range(1, 121))
+    news_and_chats(store, tmp_path / "news", chats)
+    fake_api.answer_seconds = 0.2
+    limits = json.dumps({"messages_per_second": 400, "private_interval": 0.01, "concurrency": 8})
+    start = time.time() + 3
+    senders = [subprocess.Popen([sys.executable, "-m", "tests.sender", store.url, fake_api.base_url, "0", "1",
+                                 "--limits", limits, "--start-at", str(start)], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for sender in senders:
+        _, err = sender.communicate(timeout=120)
+        assert sender.returncode == 0, err
+    with store.session() as session:
+        expected = dict(session.execute(select(Delivery.chat_id, Delivery.parts_total)).all())
+        assert set(session.scalars(select(Delivery.status))) == {"sent"}
+    assert Counter(chat for _, chat in fake_api.accepted_times) == Counter(expected)  # each once, none lost
+
+
 def test_digest_senders_is_a_number_of_senders():
     assert load_settings({}, env_file="").digest_senders == 1
     assert load_settings({"DIGEST_SENDERS": "3"}, env_file="").digest_senders == 3

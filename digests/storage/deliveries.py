@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, func, literal, or_, select, true, update
+from sqlalchemy import func, or_, select, true, update
 
-from digests.models import Delivery, Rendering, Subscriber, UTCDateTime
-from digests.storage.base import insert_for
+from digests.models import Delivery, Rendering, Subscriber
+from digests.storage.base import _bind_processors, insert_for
 
 # what planning decides of a delivery; the rest starts at its column's default
 PLANNED_COLUMNS = ("chat_id", "digest_date", "window_start", "window_end", "rendering_id", "status", "parts_total",
@@ -101,34 +101,53 @@ class DeliveryQueries:
             return unknown
 
     def claim_part(self, delivery_id: int, part: int) -> bool:
-        """Mark message ``part`` as being handed to Telegram now; False if someone else already did.
-
-        This and ``part_sent`` run once per message sent, so they are single UPDATEs, not ORM round trips.
-        """
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.parts_done == part, Delivery.in_flight.is_(False),
-                       Delivery.status == "pending")
-                .values(in_flight=True)
-            )
-            return result.rowcount == 1
+        """Mark message ``part`` as being handed to Telegram now; False if someone else already did."""
+        return delivery_id in self.record_parts([(delivery_id, part)], [], None)[0]
 
     def part_sent(self, delivery_id: int, part: int, now: datetime) -> bool:
         """Telegram accepted message ``part``; returns True when that was the last one."""
-        done = Delivery.parts_done + 1 >= Delivery.parts_total
+        return delivery_id in self.record_parts([], [(delivery_id, part)], now)[1]
+
+    def record_parts(self, claims: Sequence[tuple[int, int]], sent: Sequence[tuple[int, int]],
+                     now: datetime | None) -> tuple[set[int], set[int]]:
+        """The record of many messages, (delivery, part) each, in one transaction: ``claims`` are marked in
+        flight (each only if that part is next and nobody has it), then ``sent`` ones done (Telegram accepted
+        them; ``now`` is when). Returns the deliveries claimed here, and those whose last message was sent.
+
+        A fan-out makes these for every message, so they are two UPDATEs whatever the number of messages, written
+        for the driver: SQLAlchemy's statements cost 0.6 to 0.8 ms of CPU each here, these a fifth of that.
+        Claims come first: only they can wait for another sender's row lock (the parts in ``sent`` are this
+        sender's own, in flight), and they do so before this transaction has recorded anything that other
+        sender could be waiting for: two senders of one shard never deadlock.
+        """
+        claimed: set[int] = set()
+        finished: set[int] = set()
         with self.engine.begin() as connection:
-            row = connection.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.parts_done == part)
-                .values(parts_done=Delivery.parts_done + 1, in_flight=False, last_error=None,
-                        status=case((done, "sent"), else_=Delivery.status),
-                        sent_at=case((done, literal(now, UTCDateTime)), else_=Delivery.sent_at))
-                .returning(Delivery.status)
-            ).first()
-            if row is None:  # already counted (a recovery ran meanwhile)
-                row = connection.execute(select(Delivery.status).where(Delivery.id == delivery_id)).first()
-            return row.status == "sent"
+            mark = "?" if connection.dialect.name == "sqlite" else "%s"
+
+            def pairs(parts: Sequence[tuple[int, int]]) -> tuple[str, list[int]]:
+                numbers = [number for part in sorted(parts) for number in part]
+                return ", ".join([f"({mark}, {mark})"] * len(parts)), numbers
+
+            if claims:
+                values, numbers = pairs(claims)
+                claimed = {row[0] for row in connection.exec_driver_sql(
+                    f"UPDATE deliveries SET in_flight = TRUE WHERE (id, parts_done) IN (VALUES {values}) "
+                    "AND in_flight = FALSE AND status = 'pending' RETURNING id", tuple(numbers))}
+            if sent:
+                [process] = _bind_processors(connection.dialect, Delivery.__table__, ("sent_at",)) or [None]
+                values, numbers = pairs(sent)
+                rows = dict(connection.exec_driver_sql(
+                    "UPDATE deliveries SET parts_done = parts_done + 1, in_flight = FALSE, last_error = NULL, "
+                    "status = CASE WHEN parts_done + 1 >= parts_total THEN 'sent' ELSE status END, "
+                    f"sent_at = CASE WHEN parts_done + 1 >= parts_total THEN {mark} ELSE sent_at END "
+                    f"WHERE (id, parts_done) IN (VALUES {values}) RETURNING id, status",
+                    (process(now) if process else now, *numbers)).all())
+                if missing := {delivery_id for delivery_id, _ in sent} - rows.keys():  # a recovery counted them
+                    rows.update(connection.execute(select(Delivery.id, Delivery.status).where(
+                        Delivery.id.in_(missing))).all())
+                finished = {delivery_id for delivery_id, status in rows.items() if status == "sent"}
+        return claimed, finished
 
     def part_not_sent(self, delivery_id: int, error: str, *, retry_at: datetime | None = None,
                       give_up: bool = False) -> None:
