@@ -98,8 +98,12 @@ def parse_feed(
     default_source: str,
     source_tz: tzinfo,
     headers: Mapping[str, str] | None = None,
+    publisher_named: bool = False,
 ) -> ParseResult:
-    """Parse an RSS/Atom document; ``headers`` are the HTTP response's (charset, Content-Location)."""
+    """Parse an RSS/Atom document; ``headers`` are the HTTP response's (charset, Content-Location).
+
+    ``publisher_named``: the articles' source is the feed's publisher (``feed_publisher``), ``default_source``
+    only when the feed has no title (a drop folder of many publishers' feeds)."""
     headers = {name.lower(): value for name, value in (headers or {}).items()}
     charset = _charset(headers.get("content-type", ""))
     # With no HTTP charset, the declaration is what feedparser reads; with one, its misreading is feedparser's.
@@ -122,6 +126,8 @@ def parse_feed(
     feed_title = " ".join(str(channel.get("title") or "").split())
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
+    if publisher_named:
+        default_source = feed_publisher(feed_title) or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
@@ -132,6 +138,18 @@ def parse_feed(
         else:
             result.articles.append(article)
     return result
+
+
+PUBLISHER_CHARS = 200  # the source column's width
+
+
+def feed_publisher(feed_title: str) -> str:
+    """The publisher a feed's title names: the title as given, its mojibake repaired and a dangling
+    separator off ("Rest of World - " is "Rest of World"), at most the source column's width; '' for none.
+    Nothing cleverer: a title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google
+    News"), and the title is what the publisher calls itself."""
+    name = fix_mojibake(" ".join(feed_title.split())).rstrip(" -–—|:·•,;")
+    return name[:PUBLISHER_CHARS].rstrip()
 
 
 def _as_feedparser_reads(data: bytes, headers: Mapping[str, str]) -> tuple[str, bytes]:

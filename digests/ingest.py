@@ -202,8 +202,11 @@ class _Settings:
 
 
 def _read_file(job: _FileJob, settings: _Settings) -> tuple[list[NewArticle], list[Rejection]]:
-    """Parse and clean one file."""
-    parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes)
+    """Parse and clean one file. A feed from a folder (a crawler's drop of many publishers' feeds) names its
+    publisher as its articles' source; a file or URL source keeps the name the operator gave it. Counts,
+    the ledger and the topic rules stay with ``job.source``, the configured one."""
+    parsed = parse_path(job.path, default_source=job.source, source_tz=job.tz, max_bytes=settings.max_bytes,
+                        publisher_named=job.folder is not None)
     return _prepare_all(parsed, job.path, now=settings.now, summary_chars=settings.summary_chars,
                         rules=job.rules)
 

@@ -1,0 +1,81 @@
+"""A folder of many publishers' feeds (a crawler's drop): each article's source is its feed's publisher."""
+
+import shutil
+from datetime import UTC
+
+from bot.formatting import article_html
+from digests.ingest import ingest
+from digests.sources import Source
+from tests.conftest import KOLKATA, SHARED, need_shared
+from tests.feedserver import FeedServer, Route
+
+REALFEEDS = SHARED / "testdata" / "realfeeds"
+
+
+def feed(title: str, *items: tuple[str, str, str, str]) -> str:
+    """An RSS 2.0 feed titled ``title`` (none if empty) of (headline, link, date, body) items."""
+    channel_title = f"<title>{title}</title>" if title else ""
+    entries = "".join(f"<item><title>{headline}</title><link>{link}</link><pubDate>{date}</pubDate>"
+                      f"<description>{body}</description><category>World</category></item>"
+                      for headline, link, date, body in items)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>{channel_title}'
+            f"<link>https://example.org/</link>{entries}</channel></rss>")
+
+
+TAIWAN_ONE = ("Taiwan president heads to US as Beijing watches", "https://planet.example/taiwan",
+              "Tue, 10 Feb 2026 06:00:00 +0000", "Taiwan's president left for New York on Wednesday.")
+TAIWAN_TWO = ("Taiwan leader heads to Americas; U.S. stops set to irk China", "https://gazette.example/taiwan",
+              "Tue, 10 Feb 2026 11:00:00 +0000",
+              "Taiwan's president set off for New York and Central America, angering China.")
+MONSOON = ("Monsoon session of parliament to open next week", "https://untitled.example/monsoon",
+           "Tue, 10 Feb 2026 07:00:00 +0000", "Parliament meets on Monday for its monsoon session.")
+
+
+def test_feeds_in_one_folder_keep_their_publishers_and_a_story_both_tell_shows_once(store, tmp_path):
+    drop = tmp_path / "crawl"
+    drop.mkdir()
+    (drop / "a.xml").write_text(feed("  The Daily\n Planet - ", TAIWAN_ONE), encoding="utf-8")
+    (drop / "b.xml").write_text(feed("Gotham Gazette", TAIWAN_TWO), encoding="utf-8")
+    (drop / "c.xml").write_text(feed("", MONSOON), encoding="utf-8")  # no title: the folder's name
+    report = ingest(store, [str(drop)], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (2, 1)
+    assert list(report.by_source) == ["crawl"]  # counted by the configured source
+    taiwan, monsoon = sorted(store.latest(5), key=lambda article: article.title, reverse=True)
+    assert (taiwan.source, taiwan.also_sources) == ("The Daily Planet", ["Gotham Gazette"])
+    assert "<i>Also: Gotham Gazette</i>" in article_html(taiwan, KOLKATA)
+    assert monsoon.source == "crawl"
+    assert {source for source, _, _ in store.figures(taiwan.published_at)["sources"]} == {"The Daily Planet",
+                                                                                         "crawl"}
+
+
+def test_a_named_file_source_and_a_feed_url_keep_the_operator_s_names(store, tmp_path):
+    (tmp_path / "gazette.xml").write_text(feed("Gotham Gazette", TAIWAN_TWO), encoding="utf-8")
+    server = FeedServer()
+    server.routes["/planet.xml"] = Route(body=feed("The Daily Planet", TAIWAN_ONE).encode())
+    server.start()
+    try:
+        ingest(store, [Source(location=str(tmp_path / "gazette.xml"), name="gazette"),
+                       Source(location=server.url("/planet.xml"), name="planet")], source_tz=KOLKATA)
+    finally:
+        server.stop()
+    [article] = store.latest(5)  # the URL is read first
+    assert (article.source, article.also_sources) == ("planet", ["gazette"])
+
+
+def test_real_feeds_in_one_folder_are_named_after_their_publishers(store, tmp_path):
+    """Two real feeds and a wire that carries one of Foreign Policy's stories, dropped into one folder."""
+    drop = tmp_path / "realfeeds"
+    drop.mkdir()
+    for name in ("foreignpolicy_all_rss20.xml", "mercopress_all_rss20_leading_cr_nodecl.xml"):
+        shutil.copy(need_shared(REALFEEDS / name, "the realfeeds corpus"), drop / name)
+    (drop / "wire.xml").write_text(feed("Example Wire", (
+        "The Myth of ‘996’ Work Culture", "https://foreignpolicy.com/2026/02/17/china-work-culture-996-myth-labor-business/",
+        "Tue, 17 Feb 2026 23:00:00 +0000", "China's long hours are less common than the slogan says.")),
+        encoding="utf-8")
+    report = ingest(store, [str(drop)], source_tz=UTC)
+    assert report.duplicate >= 1 and not report.rejected
+    shown = store.latest(100)
+    assert {article.source for article in shown} == {"Foreign Policy", "MercoPress"}
+    [myth] = [article for article in shown if article.title.startswith("The Myth of")]
+    assert (myth.source, myth.also_sources) == ("Foreign Policy", ["Example Wire"])
+    assert "<i>Also: Example Wire</i>" in article_html(myth, UTC)
