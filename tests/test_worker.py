@@ -64,6 +64,10 @@ class Worker:
         """SIGTERM, as systemd stops it; its exit status."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+        return self.wait()
+
+    def wait(self) -> int:
+        """Its exit status, once it has ended (a signal already sent: a second one would cut its clean stop)."""
         try:
             return self.process.wait(timeout=60)
         finally:
