@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -240,7 +241,27 @@ def run(settings: Settings, store: Store) -> None:
     if webhook_url:
         raise WebhookIsSet(webhook_url)
     if connected:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        handler = _stop_once()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, handler)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)  # the handler above instead
+
+
+def _stop_once() -> Callable[[], None]:
+    """A stop signal's handler for ``run_polling``: the first SIGTERM or Ctrl-C stops it as its own handler would
+    (``SystemExit``), and the clean stop follows (``_stop``: the digest messages in flight answered and recorded).
+    Another signal meanwhile only says so: python-telegram-bot's would raise again and cut the clean stop short."""
+    signalled = []
+
+    def handle() -> None:
+        if signalled:
+            log.info("Already stopping: the digest messages in flight are being answered (at most %.0f s)",
+                     STOP_SECONDS)
+            return
+        signalled.append(True)
+        raise SystemExit
+
+    return handle
 
 
 class WebhookIsSet(Exception):
