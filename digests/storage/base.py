@@ -248,6 +248,13 @@ def _bound(rows: list[tuple], processors: tuple) -> list[tuple]:
     return list(zip(*values))
 
 
+def bound_value(connection: Connection, table: Table, column: str, value):
+    """``value`` as the driver takes it for ``table.column`` on this connection (a time in the database's form),
+    for statements written for the driver."""
+    [process] = _bind_processors(connection.dialect, table, (column,)) or [None]
+    return value if process is None or value is None else process(value)
+
+
 @functools.lru_cache(maxsize=64)
 def _bind_processors(dialect, table: Table, columns: tuple[str, ...]) -> tuple | None:
     """Each column's bind processor on this dialect (None where the value goes as it is); None if all do."""

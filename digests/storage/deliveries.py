@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select, true, update
 
 from digests.models import Delivery, Rendering, Subscriber
-from digests.storage.base import _bind_processors, insert_for
+from digests.storage.base import bound_value, insert_for
 
 # what planning decides of a delivery; the rest starts at its column's default
 PLANNED_COLUMNS = ("chat_id", "digest_date", "window_start", "window_end", "rendering_id", "status", "parts_total",
@@ -135,14 +135,13 @@ class DeliveryQueries:
                     f"UPDATE deliveries SET in_flight = TRUE WHERE (id, parts_done) IN (VALUES {values}) "
                     "AND in_flight = FALSE AND status = 'pending' RETURNING id", tuple(numbers))}
             if sent:
-                [process] = _bind_processors(connection.dialect, Delivery.__table__, ("sent_at",)) or [None]
                 values, numbers = pairs(sent)
                 rows = dict(connection.exec_driver_sql(
                     "UPDATE deliveries SET parts_done = parts_done + 1, in_flight = FALSE, last_error = NULL, "
                     "status = CASE WHEN parts_done + 1 >= parts_total THEN 'sent' ELSE status END, "
                     f"sent_at = CASE WHEN parts_done + 1 >= parts_total THEN {mark} ELSE sent_at END "
                     f"WHERE (id, parts_done) IN (VALUES {values}) RETURNING id, status",
-                    (process(now) if process else now, *numbers)).all())
+                    (bound_value(connection, Delivery.__table__, "sent_at", now), *numbers)).all())
                 if missing := {delivery_id for delivery_id, _ in sent} - rows.keys():  # a recovery counted them
                     rows.update(connection.execute(select(Delivery.id, Delivery.status).where(
                         Delivery.id.in_(missing))).all())
