@@ -13,6 +13,12 @@ shown, only turned into text by ``cleaning``, which leaves out scripts, styles, 
 Media RSS's ``<media:description>`` is a photo's or a video's caption, not the item's: feedparser reads it as
 the item's description (or content), so here it is kept apart as ``media_description`` and never becomes the
 body or the summary (``<media:text>``, ``<media:credit>`` and ``<media:title>`` never did).
+
+A keyword list is not a section. feedparser reads ``<dc:subject>`` as a category, beside the item's
+``<category>``: BBC Urdu files each item under one ``<category term="world">`` and lists its keywords, places
+and people in Urdu and English in a ``<dc:subject>`` ("چین، بھارت، ملائیشیا، ..., missing malaysia plane,
+Investigator, study, pilot, china, india"). Here the tags a ``<dc:subject>`` made are noted (``dc_subjects``),
+and they are an item's categories only when it has no other (an RSS 1.0 feed's one subject): ``entry_tags``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from datetime import UTC, datetime, tzinfo
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
-from feedparser.namespaces import mediarss
+from feedparser.namespaces import dc, mediarss
 
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
@@ -56,9 +62,23 @@ def _end_media_description(self) -> None:
     self.pop("media_description")
 
 
-# feedparser's parsers take these methods from its Media RSS mixin, looked up when each element is met
+_end_dc_subject_as_category = dc.Namespace._end_dc_subject
+
+
+def _end_dc_subject(self) -> None:
+    """feedparser's, which makes a ``<dc:subject>`` a tag like a ``<category>``, noting which tags it made
+    (``dc_subjects``): the tags stay as feedparser reads them."""
+    tags = self._get_context().setdefault("tags", [])
+    count, last = len(tags), tags[-1]["term"] if tags else None
+    _end_dc_subject_as_category(self)
+    if len(tags) > count or tags and tags[-1]["term"] != last:
+        self._get_context().setdefault("dc_subjects", []).append(tags[-1]["term"])
+
+
+# feedparser's parsers take these methods from its namespace mixins, looked up when each element is met
 mediarss.Namespace._start_media_description = _start_media_description
 mediarss.Namespace._end_media_description = _end_media_description
+dc.Namespace._end_dc_subject = _end_dc_subject
 
 
 def _head_text(data: bytes, size: int) -> str:
@@ -242,6 +262,14 @@ def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
     return f"{feed_link.split('#')[0]}#item-{digest[:12]}"
 
 
+def entry_tags(entry: Mapping) -> list[Mapping]:
+    """The item's categories: its ``<category>`` (Atom's too) if it has any, else its ``<dc:subject>``."""
+    tags = entry.get("tags") or []
+    subjects = set(entry.get("dc_subjects") or ())
+    own = [tag for tag in tags if not (tag.get("term") in subjects and not tag.get("scheme") and not tag.get("label"))]
+    return own or tags
+
+
 def _category(tag: Mapping) -> str:
     """A category's label; a person's name written surname first in reading order when its scheme says it is
     one (the New York Times' ``nyt_per``: "Musk, Elon" is "Elon Musk")."""
@@ -312,8 +340,9 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return f"an advertisement, not an article ({title!r})"
     if not link:
         return "missing <link>"
-    site = site_name(feed_link) if entry.get("tags") else ""
-    categories = [without_feed_name(_category(tag), site) for tag in entry.get("tags", [])]
+    tags = entry_tags(entry)
+    site = site_name(feed_link) if tags else ""
+    categories = [without_feed_name(_category(tag), site) for tag in tags]
     language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
         source=default_source,
