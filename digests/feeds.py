@@ -23,12 +23,14 @@ and they are an item's categories only when it has no other (an RSS 1.0 feed's o
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import io
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlsplit
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
@@ -37,7 +39,7 @@ from feedparser.namespaces import dc, mediarss
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_person_scheme, name_in_order, site_name, without_feed_name
+from digests.topics import is_junk, is_person_scheme, name_in_order, site_name, without_feed_name
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -147,7 +149,7 @@ def parse_feed(
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
     if publisher_named:
-        default_source = feed_publisher(feed_title) or default_source
+        default_source = feed_publisher(channel) or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
@@ -161,15 +163,79 @@ def parse_feed(
 
 
 PUBLISHER_CHARS = 200  # the source column's width
+_TITLE_PARTS = re.compile(r"\s+[-–—|:·•]+\s+|\s*:\s+|\s*--\s*")  # "Publisher - Section", "Section: tagline"
+_NOT_NAME_LABELS = frozenset({"www", "www1", "www2", "rss", "feed", "feeds", "news", "blog", "blogs", "com", "net",
+                              "org", "gov", "edu"})
+_COPYRIGHT = re.compile(r"copyright|\(c\)|©|\ball rights reserved\b.*|\b\d{4}\b|[.,]", re.IGNORECASE)
+SECTION_WORDS = 3  # a title part this short that names no site is a section's name ("Asia", "Top Stories")
 
 
-def feed_publisher(feed_title: str) -> str:
-    """The publisher a feed's title names: the title as given, its mojibake repaired and a dangling
-    separator off ("Rest of World - " is "Rest of World"), at most the source column's width; '' for none.
-    Nothing cleverer: a title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google
-    News"), and the title is what the publisher calls itself."""
-    name = fix_mojibake(" ".join(feed_title.split())).rstrip(" -–—|:·•,;")
-    return name[:PUBLISHER_CHARS].rstrip()
+def feed_publisher(channel: Mapping) -> str:
+    """The publisher a feed names: its title as given (its mojibake repaired, a dangling separator off: "Rest of
+    World - " is "Rest of World"), at most the source column's width; '' for none.
+
+    A title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google News"), so the title is
+    kept whenever it names the feed's site (its link's host: "Foreign Policy" for foreignpolicy.com, "All TPM
+    News" for talkingpointsmemo.com). When it does not, it may be a section's name (The Economist's "Asia", ABC
+    Australia's "Top Stories"): then the first of the channel's author ("ABC News"), publisher, image title or
+    copyright holder that names the site is the publisher; failing those, a title whose first part is a
+    section's name (a curation label, "Новости", or at most three Latin words: "World News: Breaking news, ...")
+    gives way to the site's address ("economist.com", "boston.com", "metan.by")."""
+    title = _tidy_name(str(channel.get("title") or ""))
+    host = (urlsplit(str(channel.get("link") or "")).hostname or "").removeprefix("www.")
+    keys = _site_keys(host)
+    if not keys or _names_site(title, keys):
+        return title
+    copyright_holder = " ".join(_COPYRIGHT.sub(" ", str(channel.get("rights") or "")).split())
+    for candidate in ((channel.get("author_detail") or {}).get("name"), (channel.get("publisher_detail") or {}).get(
+            "name"), (channel.get("image") or {}).get("title"), copyright_holder):
+        if candidate and not re.search(r"[@/]", candidate) and _names_site(candidate, keys):
+            return _tidy_name(candidate)
+    first = _TITLE_PARTS.split(title)[0]
+    # a name in another script than the address's cannot be told from a section's by its words
+    short = len(first.split()) <= SECTION_WORDS and re.search("[A-Za-z]", first)
+    return host[:PUBLISHER_CHARS] if not title or is_junk(first) or short else title
+
+
+def _tidy_name(name: str) -> str:
+    return fix_mojibake(" ".join(name.split())).rstrip(" -–—|:·•,;")[:PUBLISHER_CHARS].rstrip()
+
+
+def _site_keys(host: str) -> list[str]:
+    """The parts of a site's address that may be its name: "talkingpointsmemo" of talkingpointsmemo.com, "bbc" of
+    www.bbc.co.uk, "le-cercle-psy" and "scienceshumaines" of le-cercle-psy.scienceshumaines.com."""
+    labels = host.split(".")[:-1]
+    return [_squashed(label) for label in labels if len(label) >= 3 and label not in _NOT_NAME_LABELS]
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _names_site(name: str, keys: list[str]) -> bool:
+    """Whether a name carries the site's: written out ("The Moscow Times", themoscowtimes.com), nearly so
+    ("Varthabharathi", varthabahrati.in), or by its initials ("TPM", "Australian Broadcasting Corporation")."""
+    squashed = _squashed(name)
+    words = [_squashed(word) for word in name.split()]
+    capitals = [word for word in (word.strip(".,:;()'\"") for word in name.split())
+                if 2 <= len(word) <= 5 and word.isalpha() and word.isupper()]
+    initials = "".join(word[0] for word in name.split() if word[:1].isupper())
+    for key in keys:
+        if key in squashed or squashed and squashed in key or initials.casefold() == key:
+            return True
+        if any(difflib.SequenceMatcher(None, word, key).ratio() >= 0.8 for word in words if len(word) >= 5):
+            return True
+        if any(_initials_of(capital.casefold(), key) for capital in capitals):
+            return True
+    return False
+
+
+def _initials_of(acronym: str, key: str) -> bool:
+    """"tpm" of "talkingpointsmemo": its letters in order, the first the key's first."""
+    if not key.startswith(acronym[0]):
+        return False
+    rest = iter(key[1:])
+    return all(letter in rest for letter in acronym[1:])
 
 
 def _as_feedparser_reads(data: bytes, headers: Mapping[str, str]) -> tuple[str, bytes]:
