@@ -247,14 +247,31 @@ def without_feed_name(label: str, name: str) -> str:
     return rest.strip() if rest.strip() and topic_key(first) == name else label
 
 
+@functools.lru_cache(maxsize=256)
+def place_names(language: str) -> Mapping[str, str]:
+    """The names of countries and regions in a language other than English (CLDR's, by Babel), by key, each to
+    its English name: French "Allemagne" is "Germany", Italian "Mondo" is "World", Urdu "پاکستان" "Pakistan"."""
+    code = re.split(r"[-_]", language.strip().lower())[0]
+    if not code.isalpha() or code == "en" or not localedata.exists(code):
+        return {}
+    english = localedata.load("en")["territories"]
+    names = {}
+    for territory, name in localedata.load(code).get("territories", {}).items():
+        if territory in english and territory != "ZZ" and _key(name) != _key(english[territory]):
+            names[_key(name)] = english[territory][0].upper() + english[territory][1:]
+    return names
+
+
 @functools.lru_cache(maxsize=16384)
 def label_topics(label: str, language: str = "") -> tuple[str, ...]:
     """The topics (names) one category label gives: none for junk or a language's name (``language``: the
-    item's), several for a comma-separated list."""
+    item's), several for a comma-separated list; a country or region named in the item's language goes by
+    its English name, so that one topic gathers every feed's ("Allemagne", "Germany")."""
     label = " ".join(html.unescape(label).split())
     named = name_in_order(label)
     parts = [named] if named else _LIST.split(label)
-    return tuple(display_name(part) for part in parts
+    places = place_names(language) if language else {}
+    return tuple(places.get(_key(part.strip())) or display_name(part) for part in parts
                  if part.strip() and not is_junk(part.strip()) and not is_language(_key(part.strip()), language))
 
 

@@ -16,7 +16,7 @@ from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
 from digests.topics import BUILT_IN, TopicRules, display_name, label_topics, site_name, topic_key, without_feed_name
-from tests.conftest import KOLKATA, SHARED, write_article
+from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
 
@@ -239,6 +239,27 @@ def test_dc_subject_is_the_subject_of_an_item_without_a_category():
            '<link>https://wdr.example/1</link><dc:subject>Verkehr</dc:subject></item></rdf:RDF>').encode()
     [raw] = parse_document(rdf, shown="f", default_source="s", source_tz=UTC).articles
     assert prepare(raw, now=datetime.now(UTC)).topics == ["Verkehr"]
+
+
+@pytest.mark.parametrize(("label", "language", "topic"), [
+    ("Allemagne", "fr", "Germany"), ("Syrie", "fr-FR", "Syria"), ("États-Unis", "fr", "United States"),
+    ("mondo", "it", "World"), ("Monde", "fr", "World"), ("پاکستان", "ur", "Pakistan"), ("Германия", "ru", "Germany"),
+    ("Europe", "fr", "Europe"), ("Politique", "fr", "Politique"), ("Allemagne", "", "Allemagne"),
+    ("Island", "en", "Island"), ("Island", "de", "Iceland")])
+def test_a_place_named_in_the_item_s_language_goes_by_its_english_name(label, language, topic):
+    assert label_topics(label, language) == (topic,)
+
+
+def test_one_place_is_one_topic_whatever_the_feed_s_language(store):
+    """rue89 (fr) files a story under "Allemagne", Foreign Policy under "Germany"; Il Messaggero's section
+    "mondo" is The Week's and BBC Urdu's "World"."""
+    paths = [need_shared(REALFEEDS / name, "the realfeeds corpus") for name in (
+        "rue89_une_rss20_feedsportal.xml", "foreignpolicy_all_rss20.xml", "ilmessaggero_mondo_rss20_italian_date_1item.xml",
+        "bbcurdu_all_atom.xml")]
+    ingest(store, [Source(location=str(path), name=path.name.split("_")[0]) for path in paths], source_tz=UTC)
+    assert {article.source for article in store.latest(50, topic=topic_key("Germany"))} == {"rue89", "foreignpolicy"}
+    assert {article.source for article in store.latest(50, topic=topic_key("World"))} == {"ilmessaggero", "bbcurdu"}
+    assert not {"Allemagne", "Mondo", "Monde"} & {topic.name for topic in store.topics()}
 
 
 def test_topic_map_of_the_sources_file(tmp_path):
