@@ -163,7 +163,8 @@ def parse_feed(
 
 
 PUBLISHER_CHARS = 200  # the source column's width
-_TITLE_PARTS = re.compile(r"\s+[-–—|:·•]+\s+|\s*:\s+|\s*--\s*")  # "Publisher - Section", "Section: tagline"
+_TITLE_PARTS = re.compile(r"\s+[-–—|:·•>»]+\s+|\s*:\s+|\s*--\s*")  # "Publisher - Section", "Section: tagline"
+_FEED_WORDS = re.compile(r"\s+(?:rss\s+)?feed$|\s+rss$", re.IGNORECASE)  # "TheWeek feed"
 _NOT_NAME_LABELS = frozenset({"www", "www1", "www2", "rss", "feed", "feeds", "news", "blog", "blogs", "com", "net",
                               "org", "gov", "edu"})
 _COPYRIGHT = re.compile(r"copyright|\(c\)|©|\ball rights reserved\b.*|\b\d{4}\b|[.,]", re.IGNORECASE)
@@ -171,20 +172,28 @@ SECTION_WORDS = 3  # a title part this short that names no site is a section's n
 
 
 def feed_publisher(channel: Mapping) -> str:
-    """The publisher a feed names: its title as given (its mojibake repaired, a dangling separator off: "Rest of
-    World - " is "Rest of World"), at most the source column's width; '' for none.
+    """The publisher a feed names, from its title (its mojibake repaired, a dangling separator and a trailing
+    "feed" off: "Rest of World - " is "Rest of World", "TheWeek feed" "TheWeek"), at most the source column's
+    width; '' for none.
 
-    A title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google News"), so the title is
-    kept whenever it names the feed's site (its link's host: "Foreign Policy" for foreignpolicy.com, "All TPM
-    News" for talkingpointsmemo.com). When it does not, it may be a section's name (The Economist's "Asia", ABC
-    Australia's "Top Stories"): then the first of the channel's author ("ABC News"), publisher, image title or
-    copyright holder that names the site is the publisher; failing those, a title whose first part is a
-    section's name (a curation label, "Новости", or at most three Latin words: "World News: Breaking news, ...")
-    gives way to the site's address ("economist.com", "boston.com", "metan.by")."""
+    A title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google News"), and besides the
+    publisher they name a section or a slogan. The part that names the feed's site (its link's host) is the
+    publisher: "Al-Monitor" of "Al-Monitor: The Pulse of The Middle East", "The Washington Post" of "Wellness:
+    Health, Fitness, Nutrition & More - The Washington Post"; a title in one part that names it is kept as it
+    is ("Foreign Policy", "All TPM News" for talkingpointsmemo.com). A title that does not may be a section's
+    name (The Economist's "Asia", ABC Australia's "Top Stories"): then the first of the channel's author ("ABC
+    News"), publisher, image title or copyright holder that names the site is the publisher; failing those, a
+    title whose first part is a section's name (a curation label, "Новости", or at most three Latin words:
+    "World News: Breaking news, ...") gives way to the site's address ("economist.com", "boston.com")."""
     title = _tidy_name(str(channel.get("title") or ""))
     host = (urlsplit(str(channel.get("link") or "")).hostname or "").removeprefix("www.")
     keys = _site_keys(host)
-    if not keys or _names_site(title, keys):
+    if not keys:
+        return title
+    parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
+    if naming := [part for part in parts if _names_site(part, keys)]:
+        return _tidy_name(naming[0])
+    if _names_site(title, keys):
         return title
     copyright_holder = " ".join(_COPYRIGHT.sub(" ", str(channel.get("rights") or "")).split())
     for candidate in ((channel.get("author_detail") or {}).get("name"), (channel.get("publisher_detail") or {}).get(
@@ -198,7 +207,8 @@ def feed_publisher(channel: Mapping) -> str:
 
 
 def _tidy_name(name: str) -> str:
-    return fix_mojibake(" ".join(name.split())).rstrip(" -–—|:·•,;")[:PUBLISHER_CHARS].rstrip()
+    name = fix_mojibake(" ".join(name.split())).rstrip(" -–—|:·•>»,;")
+    return (_FEED_WORDS.sub("", name) or name)[:PUBLISHER_CHARS].rstrip()
 
 
 def _site_keys(host: str) -> list[str]:

@@ -95,18 +95,26 @@ def channel(path: str) -> dict:
 
 
 @pytest.mark.parametrize(("path", "publisher"), [
+    # a title that is a section's name: the channel's other names for its publisher, else its site's address
     ("abcnetau_topstories_rss20.xml", "ABC News"),  # "Top Stories"; its author "Newson1ine@abc.net.au (ABC News)"
     ("economist_asia_rss20_300items.xml", "economist.com"),  # "Asia", and nothing else names it
     ("bostoncom_worldnews_rss20.xml", "boston.com"),  # "World News: Breaking news, politics, crime, tech, and more"
     ("metan_by_news_rss20_leading_newlines.xml", "metan.by"),  # "Новости | Моторное топливо - природный газ"
+    # the part of the title that names the site, without the section or slogan beside it
+    ("almonitor_all_rss20_iso_pubdate.xml", "Al-Monitor"),  # "Al-Monitor: The Pulse of The Middle East"
+    ("washingtonpost_wellness_rss20.xml", "The Washington Post"),  # "Wellness: Health, ... - The Washington Post"
+    ("googlenews_topstories_rss20.xml", "Google News"),  # "Top stories - Google News"
+    ("cnn_topstories_rss20_feedburner.xml", "CNN.com"),  # "CNN.com - Top Stories"
+    ("moscowtimes_all_rss20_bom.xml", "The Moscow Times"),  # "... - News, Business, Culture & Multimedia from Russia"
+    ("varthabharathi_english_rss20_kn_tag.xml", "Varthabharathi"),  # nearly its address, varthabahrati.in
+    ("wdr_lokalzeit_duesseldorf_rss10_rdf.xml", "NRW-Studios WDR"),  # "Studio Düsseldorf - NRW-Studios WDR"
+    ("bbcurdu_all_atom.xml", "BBCUrdu.com"),  # "BBCUrdu.com | صفحۂ اول"
     ("restofworld_all_rss20.xml", "Rest of World"),  # "Rest of World - "
-    # titles that name their site, by name, nearly, or by initials: as given
+    ("theweek_all_rss20_large.xml", "TheWeek"),  # "TheWeek feed"
+    # titles in one part that name their site, by name or by initials: as given
     ("foreignpolicy_all_rss20.xml", "Foreign Policy"),
     ("talkingpointsmemo_all_atom.xml", "All TPM News"),
-    ("varthabharathi_english_rss20_kn_tag.xml", "Varthabharathi : Kanrnataka's Leading Kannada News Portal"),
     ("lecerclepsy_all_rss20_nodecl_latin1.xml", "Flux RSS du magazine de psychologie Le Cercle Psy"),
-    ("googlenews_topstories_rss20.xml", "Top stories - Google News"),
-    ("cnn_topstories_rss20_feedburner.xml", "CNN.com - Top Stories"),
     ("bloomberg_markets_rss20.xml", "Bloomberg Markets"),
     ("kc0011_forum_rss20_gb2312.xml", "投资资讯网交易在线--流通纪念币最新20篇论坛主题-全文"),  # another script: kept
 ])
