@@ -180,7 +180,9 @@ def feed_publisher(channel: Mapping) -> str:
     publisher they name a section or a slogan. The part that names the feed's site (its link's host) is the
     publisher: "Al-Monitor" of "Al-Monitor: The Pulse of The Middle East", "The Washington Post" of "Wellness:
     Health, Fitness, Nutrition & More - The Washington Post"; a title in one part that names it is kept as it
-    is ("Foreign Policy", "All TPM News" for talkingpointsmemo.com). A title that does not may be a section's
+    is ("Foreign Policy", "All TPM News" for talkingpointsmemo.com), but for the words it adds to a name the
+    channel gives elsewhere ("Latest News चीन News18 हिंदी" is its image's "News18 हिंदी", "Flux RSS du magazine de
+    psychologie Le Cercle Psy" its copyright's "Le Cercle Psy"). A title that does not may be a section's
     name (The Economist's "Asia", ABC Australia's "Top Stories"): then the first of the channel's author ("ABC
     News"), publisher, image title or copyright holder that names the site is the publisher; failing those, a
     title whose first part is a section's name (a curation label, "Новости", or at most three Latin words:
@@ -190,17 +192,19 @@ def feed_publisher(channel: Mapping) -> str:
     keys = _site_keys(host)
     if not keys:
         return title
-    parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
-    if naming := [part for part in parts if _names_site(part, keys)]:
-        return _tidy_name(naming[0])
-    if _names_site(title, keys):
-        return title
     copyright_holder = " ".join(_COPYRIGHT.sub(" ", str(channel.get("rights") or "")).split())
-    for candidate in ((channel.get("author_detail") or {}).get("name"), (channel.get("publisher_detail") or {}).get(
-            "name"), (channel.get("image") or {}).get("title"), copyright_holder):
-        if candidate and not re.search(r"[@/]", candidate) and _names_site(candidate, keys):
-            return _tidy_name(candidate)
-    first = _TITLE_PARTS.split(title)[0]
+    others = [_tidy_name(name) for name in ((channel.get("author_detail") or {}).get("name"),
+                                            (channel.get("publisher_detail") or {}).get("name"),
+                                            (channel.get("image") or {}).get("title"), copyright_holder)
+              if name and not re.search(r"[@/]", name) and _names_site(name, keys)]
+    parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
+    if named := next((_tidy_name(part) for part in parts if _names_site(part, keys)), None) or (
+            title if _names_site(title, keys) else None):
+        # the channel's shorter name for it, where the title adds words ("Latest News चीन News18 हिंदी")
+        return min((name for name in others if name in named), key=len, default=named)
+    if others:
+        return others[0]
+    first = parts[0] if parts else ""
     # a name in another script than the address's cannot be told from a section's by its words
     short = len(first.split()) <= SECTION_WORDS and re.search("[A-Za-z]", first)
     return host[:PUBLISHER_CHARS] if not title or is_junk(first) or short else title

@@ -111,10 +111,12 @@ def channel(path: str) -> dict:
     ("bbcurdu_all_atom.xml", "BBCUrdu.com"),  # "BBCUrdu.com | صفحۂ اول"
     ("restofworld_all_rss20.xml", "Rest of World"),  # "Rest of World - "
     ("theweek_all_rss20_large.xml", "TheWeek"),  # "TheWeek feed"
+    # a title that adds words to the name the channel gives elsewhere: that name
+    ("lecerclepsy_all_rss20_nodecl_latin1.xml", "Le Cercle Psy"),  # "Flux RSS du magazine de psychologie Le Cercle Psy"
+    ("news18hindi_world_china_rss20_1item.xml", "News18 हिंदी"),  # "Latest News चीन News18 हिंदी", its image's title
     # titles in one part that name their site, by name or by initials: as given
     ("foreignpolicy_all_rss20.xml", "Foreign Policy"),
     ("talkingpointsmemo_all_atom.xml", "All TPM News"),
-    ("lecerclepsy_all_rss20_nodecl_latin1.xml", "Flux RSS du magazine de psychologie Le Cercle Psy"),
     ("bloomberg_markets_rss20.xml", "Bloomberg Markets"),
     ("kc0011_forum_rss20_gb2312.xml", "投资资讯网交易在线--流通纪念币最新20篇论坛主题-全文"),  # another script: kept
 ])
