@@ -219,7 +219,8 @@ def _site_keys(host: str) -> list[str]:
     """The parts of a site's address that may be its name: "talkingpointsmemo" of talkingpointsmemo.com, "bbc" of
     www.bbc.co.uk, "le-cercle-psy" and "scienceshumaines" of le-cercle-psy.scienceshumaines.com."""
     labels = host.split(".")[:-1]
-    return [_squashed(label) for label in labels if len(label) >= 3 and label not in _NOT_NAME_LABELS]
+    return [_squashed(label) for label in labels
+            if len(label) >= 3 and label not in _NOT_NAME_LABELS and not label.isdigit()]
 
 
 def _squashed(text: str) -> str:

@@ -138,6 +138,9 @@ def test_a_feed_titled_with_a_section_in_a_drop_folder_is_named_after_its_site(s
     assert (taiwan.source, taiwan.also_sources) == ("economist.com", ["Australian Broadcasting Corporation"])
 
 
-def test_a_feed_without_a_title_is_named_after_its_site_else_not_at_all():
+def test_a_feed_without_a_title_is_named_after_its_site_and_an_address_that_is_no_name_tells_nothing():
     assert feed_publisher({"title": " ", "link": "https://www.economist.com/asia"}) == "economist.com"
     assert feed_publisher({"title": "", "link": ""}) == "" and feed_publisher({}) == ""
+    # an address that is no name tells nothing: the title as given
+    for link in ("http://127.0.0.1:8080/feed.xml", "http://localhost/", "urn:feed:1", ""):
+        assert feed_publisher({"title": "Asia - Top Stories", "link": link}) == "Asia - Top Stories"
