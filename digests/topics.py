@@ -58,7 +58,8 @@ _JUNK = {
     # readers follow them, or drop them from their digest, as they do in a paper.
     "analysis", "analyses", "argument", "explainer", "explained", "in depth", "indepth", "deep dive", "long read",
     "longread", "longform", "interview", "interviews", "q&a", "quiz", "quizzes", "review", "reviews", "report",
-    "reports", "reportage", "podcast", "podcasts", "live blog", "liveblog", "brief", "briefs", "briefing", "newsletter", "calendar",
+    "reports", "reportage", "podcast", "podcasts", "live blog", "liveblog", "brief", "briefs", "briefing",
+    "newsletter", "calendar",
     "analyse", "décryptage", "entretien", "enquête", "eventkalender", "hintergrund", "análisis", "entrevista",
     "reportaje", "analisi", "intervista", "approfondimento", "análise", "reportagem", "аналитика", "интервью",
     "репортаж", "подкаст", "видео", "фото",

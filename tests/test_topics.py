@@ -201,7 +201,8 @@ def test_foreign_policy_items_keep_their_subjects_not_their_formats():
     every = {name for names in topics for name in names}
     assert not every & {"Analysis", "Argument", "World Brief", "China Brief", "Q&A", "Quiz", "Review", "Report"}
     # "A U.S.-India Trade Deal Can’t Restore Lost Trust": Analysis, Donald Trump, Editors' Picks, ..., India
-    assert ["Donald Trump", "Foreign & Public Diplomacy", "India", "Narendra Modi", "Trade Policy & Agreements"] in topics
+    assert ["Donald Trump", "Foreign & Public Diplomacy", "India", "Narendra Modi",
+            "Trade Policy & Agreements"] in topics
 
 
 # BBC Urdu files each item under one <category> and lists its keywords, in Urdu and English, in <dc:subject>
@@ -254,8 +255,8 @@ def test_one_place_is_one_topic_whatever_the_feed_s_language(store):
     """rue89 (fr) files a story under "Allemagne", Foreign Policy under "Germany"; Il Messaggero's section
     "mondo" is The Week's and BBC Urdu's "World"."""
     paths = [need_shared(REALFEEDS / name, "the realfeeds corpus") for name in (
-        "rue89_une_rss20_feedsportal.xml", "foreignpolicy_all_rss20.xml", "ilmessaggero_mondo_rss20_italian_date_1item.xml",
-        "bbcurdu_all_atom.xml")]
+        "rue89_une_rss20_feedsportal.xml", "foreignpolicy_all_rss20.xml",
+        "ilmessaggero_mondo_rss20_italian_date_1item.xml", "bbcurdu_all_atom.xml")]
     ingest(store, [Source(location=str(path), name=path.name.split("_")[0]) for path in paths], source_tz=UTC)
     assert {article.source for article in store.latest(50, topic=topic_key("Germany"))} == {"rue89", "foreignpolicy"}
     assert {article.source for article in store.latest(50, topic=topic_key("World"))} == {"ilmessaggero", "bbcurdu"}
