@@ -13,25 +13,33 @@ shown, only turned into text by ``cleaning``, which leaves out scripts, styles, 
 Media RSS's ``<media:description>`` is a photo's or a video's caption, not the item's: feedparser reads it as
 the item's description (or content), so here it is kept apart as ``media_description`` and never becomes the
 body or the summary (``<media:text>``, ``<media:credit>`` and ``<media:title>`` never did).
+
+A keyword list is not a section. feedparser reads ``<dc:subject>`` as a category, beside the item's
+``<category>``: BBC Urdu files each item under one ``<category term="world">`` and lists its keywords, places
+and people in Urdu and English in a ``<dc:subject>`` ("چین، بھارت، ملائیشیا، ..., missing malaysia plane,
+Investigator, study, pilot, china, india"). Here the tags a ``<dc:subject>`` made are noted (``dc_subjects``),
+and they are an item's categories only when it has no other (an RSS 1.0 feed's one subject): ``entry_tags``.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import io
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
+from urllib.parse import urlsplit
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
-from feedparser.namespaces import mediarss
+from feedparser.namespaces import dc, mediarss
 
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_person_scheme, name_in_order, site_name, without_feed_name
+from digests.topics import is_junk, is_person_scheme, name_in_order, site_name, without_feed_name
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -56,9 +64,23 @@ def _end_media_description(self) -> None:
     self.pop("media_description")
 
 
-# feedparser's parsers take these methods from its Media RSS mixin, looked up when each element is met
+_end_dc_subject_as_category = dc.Namespace._end_dc_subject
+
+
+def _end_dc_subject(self) -> None:
+    """feedparser's, which makes a ``<dc:subject>`` a tag like a ``<category>``, noting which tags it made
+    (``dc_subjects``): the tags stay as feedparser reads them."""
+    tags = self._get_context().setdefault("tags", [])
+    count, last = len(tags), tags[-1]["term"] if tags else None
+    _end_dc_subject_as_category(self)
+    if len(tags) > count or tags and tags[-1]["term"] != last:
+        self._get_context().setdefault("dc_subjects", []).append(tags[-1]["term"])
+
+
+# feedparser's parsers take these methods from its namespace mixins, looked up when each element is met
 mediarss.Namespace._start_media_description = _start_media_description
 mediarss.Namespace._end_media_description = _end_media_description
+dc.Namespace._end_dc_subject = _end_dc_subject
 
 
 def _head_text(data: bytes, size: int) -> str:
@@ -127,7 +149,7 @@ def parse_feed(
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
     if publisher_named:
-        default_source = feed_publisher(feed_title) or default_source
+        default_source = feed_publisher(channel) or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
@@ -141,15 +163,94 @@ def parse_feed(
 
 
 PUBLISHER_CHARS = 200  # the source column's width
+_TITLE_PARTS = re.compile(r"\s+[-–—|:·•>»]+\s+|\s*:\s+|\s*--\s*")  # "Publisher - Section", "Section: tagline"
+_FEED_WORDS = re.compile(r"\s+(?:rss\s+)?feed$|\s+rss$", re.IGNORECASE)  # "TheWeek feed"
+_NOT_NAME_LABELS = frozenset({"www", "www1", "www2", "rss", "feed", "feeds", "news", "blog", "blogs", "com", "net",
+                              "org", "gov", "edu"})
+_COPYRIGHT = re.compile(r"copyright|\(c\)|©|\ball rights reserved\b.*|\b\d{4}\b|[.,]", re.IGNORECASE)
+SECTION_WORDS = 3  # a title part this short that names no site is a section's name ("Asia", "Top Stories")
 
 
-def feed_publisher(feed_title: str) -> str:
-    """The publisher a feed's title names: the title as given, its mojibake repaired and a dangling
-    separator off ("Rest of World - " is "Rest of World"), at most the source column's width; '' for none.
-    Nothing cleverer: a title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google
-    News"), and the title is what the publisher calls itself."""
-    name = fix_mojibake(" ".join(feed_title.split())).rstrip(" -–—|:·•,;")
-    return name[:PUBLISHER_CHARS].rstrip()
+def feed_publisher(channel: Mapping) -> str:
+    """The publisher a feed names, from its title (its mojibake repaired, a dangling separator and a trailing
+    "feed" off: "Rest of World - " is "Rest of World", "TheWeek feed" "TheWeek"), at most the source column's
+    width; '' for none.
+
+    A title's parts are in no fixed order ("CNN.com - Top Stories", "Top stories - Google News"), and besides the
+    publisher they name a section or a slogan. The part that names the feed's site (its link's host) is the
+    publisher: "Al-Monitor" of "Al-Monitor: The Pulse of The Middle East", "The Washington Post" of "Wellness:
+    Health, Fitness, Nutrition & More - The Washington Post"; a title in one part that names it is kept as it
+    is ("Foreign Policy", "All TPM News" for talkingpointsmemo.com), but for the words it adds to a name the
+    channel gives elsewhere ("Latest News चीन News18 हिंदी" is its image's "News18 हिंदी", "Flux RSS du magazine de
+    psychologie Le Cercle Psy" its copyright's "Le Cercle Psy"). A title that does not may be a section's
+    name (The Economist's "Asia", ABC Australia's "Top Stories"): then the first of the channel's author ("ABC
+    News"), publisher, image title or copyright holder that names the site is the publisher; failing those, a
+    title whose first part is a section's name (a curation label, "Новости", or at most three Latin words:
+    "World News: Breaking news, ...") gives way to the site's address ("economist.com", "boston.com")."""
+    title = _tidy_name(str(channel.get("title") or ""))
+    host = (urlsplit(str(channel.get("link") or "")).hostname or "").removeprefix("www.")
+    keys = _site_keys(host)
+    if not keys:
+        return title
+    copyright_holder = " ".join(_COPYRIGHT.sub(" ", str(channel.get("rights") or "")).split())
+    others = [_tidy_name(name) for name in ((channel.get("author_detail") or {}).get("name"),
+                                            (channel.get("publisher_detail") or {}).get("name"),
+                                            (channel.get("image") or {}).get("title"), copyright_holder)
+              if name and not re.search(r"[@/]", name) and _names_site(name, keys)]
+    parts = [part for part in _TITLE_PARTS.split(title) if part.strip()]
+    if named := next((_tidy_name(part) for part in parts if _names_site(part, keys)), None) or (
+            title if _names_site(title, keys) else None):
+        # the channel's shorter name for it, where the title adds words ("Latest News चीन News18 हिंदी")
+        return min((name for name in others if name in named), key=len, default=named)
+    if others:
+        return others[0]
+    first = parts[0] if parts else ""
+    # a name in another script than the address's cannot be told from a section's by its words
+    short = len(first.split()) <= SECTION_WORDS and re.search("[A-Za-z]", first)
+    return host[:PUBLISHER_CHARS] if not title or is_junk(first) or short else title
+
+
+def _tidy_name(name: str) -> str:
+    name = fix_mojibake(" ".join(name.split())).rstrip(" -–—|:·•>»,;")
+    return (_FEED_WORDS.sub("", name) or name)[:PUBLISHER_CHARS].rstrip()
+
+
+def _site_keys(host: str) -> list[str]:
+    """The parts of a site's address that may be its name: "talkingpointsmemo" of talkingpointsmemo.com, "bbc" of
+    www.bbc.co.uk, "le-cercle-psy" and "scienceshumaines" of le-cercle-psy.scienceshumaines.com."""
+    labels = host.split(".")[:-1]
+    return [_squashed(label) for label in labels
+            if len(label) >= 3 and label not in _NOT_NAME_LABELS and not label.isdigit()]
+
+
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _names_site(name: str, keys: list[str]) -> bool:
+    """Whether a name carries the site's: written out ("The Moscow Times", themoscowtimes.com), nearly so
+    ("Varthabharathi", varthabahrati.in), or by its initials ("TPM", "Australian Broadcasting Corporation")."""
+    squashed = _squashed(name)
+    words = [_squashed(word) for word in name.split()]
+    capitals = [word for word in (word.strip(".,:;()'\"") for word in name.split())
+                if 2 <= len(word) <= 5 and word.isalpha() and word.isupper()]
+    initials = "".join(word[0] for word in name.split() if word[:1].isupper())
+    for key in keys:
+        if key in squashed or squashed and squashed in key or initials.casefold() == key:
+            return True
+        if any(difflib.SequenceMatcher(None, word, key).ratio() >= 0.8 for word in words if len(word) >= 5):
+            return True
+        if any(_initials_of(capital.casefold(), key) for capital in capitals):
+            return True
+    return False
+
+
+def _initials_of(acronym: str, key: str) -> bool:
+    """"tpm" of "talkingpointsmemo": its letters in order, the first the key's first."""
+    if not key.startswith(acronym[0]):
+        return False
+    rest = iter(key[1:])
+    return all(letter in rest for letter in acronym[1:])
 
 
 def _as_feedparser_reads(data: bytes, headers: Mapping[str, str]) -> tuple[str, bytes]:
@@ -242,6 +343,14 @@ def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
     return f"{feed_link.split('#')[0]}#item-{digest[:12]}"
 
 
+def entry_tags(entry: Mapping) -> list[Mapping]:
+    """The item's categories: its ``<category>`` (Atom's too) if it has any, else its ``<dc:subject>``."""
+    tags = entry.get("tags") or []
+    subjects = set(entry.get("dc_subjects") or ())
+    own = [tag for tag in tags if not (tag.get("term") in subjects and not tag.get("scheme") and not tag.get("label"))]
+    return own or tags
+
+
 def _category(tag: Mapping) -> str:
     """A category's label; a person's name written surname first in reading order when its scheme says it is
     one (the New York Times' ``nyt_per``: "Musk, Elon" is "Elon Musk")."""
@@ -312,8 +421,9 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return f"an advertisement, not an article ({title!r})"
     if not link:
         return "missing <link>"
-    site = site_name(feed_link) if entry.get("tags") else ""
-    categories = [without_feed_name(_category(tag), site) for tag in entry.get("tags", [])]
+    tags = entry_tags(entry)
+    site = site_name(feed_link) if tags else ""
+    categories = [without_feed_name(_category(tag), site) for tag in tags]
     language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
         source=default_source,

@@ -20,8 +20,13 @@ wires' copy of one event side by side (al-monitor's AFP and Reuters: "Over 80 Be
 sign open letter ..." / "Dozens of film figures condemn Berlin Film Festival 'silence' on Gaza") tells it in
 the same particulars, though: so within one source the ledes alone must also share half their words
 (``SAME_SOURCE_LEDES``) and at least ``SAME_SOURCE_PARTICULARS`` names and figures ("80", "Tilda Swinton",
-"Javier Bardem"), words written with a capital inside a sentence or with digits. Where a script has no
-capitals (Urdu, Chinese) no names are seen, and only the same headline merges, as before.
+"Javier Bardem"), words written with a capital inside a sentence or with digits, and one of those must be in
+both headlines ("Berlin Film Festival", "Menendez"). A follow-up recaps the first report's particulars in its lede
+(the victim's name, the day of the crime) but heads its own news: massanews' "Suspeitos de matar policial
+militar em Pinhais são presos" and, hours later, "Suspeito de morte de PM é filho de policial" share the
+lede's "Bárbara Aline da Rocha" and "24 de dezembro" and no name in their headlines; they are two stories, and
+the second is news a reader would otherwise never see. Where a script has no capitals (Urdu, Chinese) no names
+are seen, and only the same headline merges, as before.
 """
 
 from __future__ import annotations
@@ -164,6 +169,8 @@ def same_story(a: Telling, b: Telling, same_source: bool = False) -> bool:
 
 def told_alike(a: Telling, b: Telling) -> bool:
     """Whether two ledes tell the same particulars: half their words, and ``SAME_SOURCE_PARTICULARS`` names
-    and figures, shared."""
-    return (_cosine(a.lede, b.lede) >= SAME_SOURCE_LEDES
-            and len(a.particulars & b.particulars) >= SAME_SOURCE_PARTICULARS)
+    and figures, shared, one of them in both headlines (see the module's docstring)."""
+    if _cosine(a.lede, b.lede) < SAME_SOURCE_LEDES:
+        return False
+    shared = a.particulars & b.particulars
+    return len(shared) >= SAME_SOURCE_PARTICULARS and bool(shared & a.headline & b.headline)

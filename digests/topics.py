@@ -33,7 +33,8 @@ MAX_TOPICS_PER_ARTICLE = 5  # a keyword list is not a set of sections
 MAX_TOPIC_CHARS = 60  # longer is a sentence or a keyword dump, not a section name
 
 # Labels that are never topics, by key (see ``topic_key``): paywall and sponsor flags, CMS placeholders and
-# flags, formats of the page rather than subjects, and "news"/"other" in the feeds' languages.
+# flags, formats of the page and genres of the piece rather than subjects, and "news"/"other" in the feeds'
+# languages.
 _JUNK = {
     # paywall, subscriptions, advertising
     "paid", "paywall", "paywall free", "free", "premium", "subscriber only", "subscribers only", "subscriber",
@@ -52,6 +53,16 @@ _JUNK = {
     # formats of the page, not subjects
     "multimedia", "video", "videos", "photo", "photos", "picture", "pics", "image", "gallery", "photo gallery",
     "slideshow", "audio", "infographic", "transcript", "excerpt",
+    # what kind of piece it is, not what it is about: a genre or format (Foreign Policy's "Analysis" and "Argument"
+    # beside "India" and "Pakistan"). Opinion sections stay ("Opinion", "Editorial", "Commentary", "Tribune"):
+    # readers follow them, or drop them from their digest, as they do in a paper.
+    "analysis", "analyses", "argument", "explainer", "explained", "in depth", "indepth", "deep dive", "long read",
+    "longread", "longform", "interview", "interviews", "q&a", "quiz", "quizzes", "review", "reviews", "report",
+    "reports", "reportage", "podcast", "podcasts", "live blog", "liveblog", "brief", "briefs", "briefing",
+    "newsletter", "calendar",
+    "analyse", "décryptage", "entretien", "enquête", "eventkalender", "hintergrund", "análisis", "entrevista",
+    "reportaje", "analisi", "intervista", "approfondimento", "análise", "reportagem", "аналитика", "интервью",
+    "репортаж", "подкаст", "видео", "фото",
     # "news" and "other" in the feeds' languages (a section called News says nothing in a news digest)
     "news", "nachrichten", "actualites", "actualite", "noticias", "noticia", "notizie", "notizia", "nieuws",
     "actualités", "actualité", "новости", "статьи", "другое", "прочее", "sonstiges", "divers", "autres", "otros",
@@ -147,10 +158,21 @@ def _is_curation(key: str) -> bool:
 JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
 
 
+# A newsletter's or a series' name says how the piece came, not what it is about: "World Brief", "China Brief",
+# "Morning Briefing", "Tech Newsletter", "Weekly Roundup", "Politics Podcast"; so does a listing's ("Md health
+# calendar", "Events Listings"): a label of at most four words
+_SERIES_TAILS = frozenset({"brief", "briefing", "newsletter", "roundup", "podcast", "calendar", "listing"})
+
+
+def _is_series(key: str) -> bool:
+    words = key.split()
+    return 1 < len(words) <= 4 and words[-1] in _SERIES_TAILS
+
+
 def is_junk(name: str) -> bool:
-    """A label that is not a subject a reader would follow (a flag, a code, an address, a number)."""
+    """A label that is not a subject a reader would follow (a flag, a code, an address, a number, a format)."""
     key = _key(name)
-    return (key in JUNK_LABELS or _is_curation(key) or not any(ch.isalpha() for ch in name)
+    return (key in JUNK_LABELS or _is_curation(key) or _is_series(key) or not any(ch.isalpha() for ch in name)
             or len(name) > MAX_TOPIC_CHARS or bool(_URL.search(name) or _CODE.match(name) or _SLUG.match(name) or _TICKER.match(name)))
 
 
@@ -226,14 +248,31 @@ def without_feed_name(label: str, name: str) -> str:
     return rest.strip() if rest.strip() and topic_key(first) == name else label
 
 
+@functools.lru_cache(maxsize=256)
+def place_names(language: str) -> Mapping[str, str]:
+    """The names of countries and regions in a language other than English (CLDR's, by Babel), by key, each to
+    its English name: French "Allemagne" is "Germany", Italian "Mondo" is "World", Urdu "پاکستان" "Pakistan"."""
+    code = re.split(r"[-_]", language.strip().lower())[0]
+    if not code.isalpha() or code == "en" or not localedata.exists(code):
+        return {}
+    english = localedata.load("en")["territories"]
+    names = {}
+    for territory, name in localedata.load(code).get("territories", {}).items():
+        if territory in english and territory != "ZZ" and _key(name) != _key(english[territory]):
+            names[_key(name)] = english[territory][0].upper() + english[territory][1:]
+    return names
+
+
 @functools.lru_cache(maxsize=16384)
 def label_topics(label: str, language: str = "") -> tuple[str, ...]:
     """The topics (names) one category label gives: none for junk or a language's name (``language``: the
-    item's), several for a comma-separated list."""
+    item's), several for a comma-separated list; a country or region named in the item's language goes by
+    its English name, so that one topic gathers every feed's ("Allemagne", "Germany")."""
     label = " ".join(html.unescape(label).split())
     named = name_in_order(label)
     parts = [named] if named else _LIST.split(label)
-    return tuple(display_name(part) for part in parts
+    places = place_names(language) if language else {}
+    return tuple(places.get(_key(part.strip())) or display_name(part) for part in parts
                  if part.strip() and not is_junk(part.strip()) and not is_language(_key(part.strip()), language))
 
 

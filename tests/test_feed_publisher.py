@@ -3,7 +3,10 @@
 import shutil
 from datetime import UTC
 
+import pytest
+
 from bot.formatting import article_html
+from digests.feeds import feed_publisher
 from digests.ingest import ingest
 from digests.sources import Source
 from tests.conftest import KOLKATA, SHARED, need_shared
@@ -13,13 +16,16 @@ REALFEEDS = SHARED / "testdata" / "realfeeds"
 
 
 def feed(title: str, *items: tuple[str, str, str, str]) -> str:
-    """An RSS 2.0 feed titled ``title`` (none if empty) of (headline, link, date, body) items."""
+    """An RSS 2.0 feed titled ``title`` (none if empty) of (headline, link, date, body) items, on a site named
+    after it (The Daily Planet's is www.thedailyplanet.example; none without a title)."""
     channel_title = f"<title>{title}</title>" if title else ""
+    site = "".join(ch for ch in title.casefold() if ch.isalnum())
+    channel_link = f"<link>https://www.{site}.example/</link>" if site else ""
     entries = "".join(f"<item><title>{headline}</title><link>{link}</link><pubDate>{date}</pubDate>"
                       f"<description>{body}</description><category>World</category></item>"
                       for headline, link, date, body in items)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>{channel_title}'
-            f"<link>https://example.org/</link>{entries}</channel></rss>")
+            f"{channel_link}{entries}</channel></rss>")
 
 
 TAIWAN_ONE = ("Taiwan president heads to US as Beijing watches", "https://planet.example/taiwan",
@@ -36,7 +42,7 @@ def test_feeds_in_one_folder_keep_their_publishers_and_a_story_both_tell_shows_o
     drop.mkdir()
     (drop / "a.xml").write_text(feed("  The Daily\n Planet - ", TAIWAN_ONE), encoding="utf-8")
     (drop / "b.xml").write_text(feed("Gotham Gazette", TAIWAN_TWO), encoding="utf-8")
-    (drop / "c.xml").write_text(feed("", MONSOON), encoding="utf-8")  # no title: the folder's name
+    (drop / "c.xml").write_text(feed("", MONSOON), encoding="utf-8")  # no title, no site: the folder's name
     report = ingest(store, [str(drop)], source_tz=KOLKATA)
     assert (report.new, report.duplicate) == (2, 1)
     assert list(report.by_source) == ["crawl"]  # counted by the configured source
@@ -79,3 +85,62 @@ def test_real_feeds_in_one_folder_are_named_after_their_publishers(store, tmp_pa
     [myth] = [article for article in shown if article.title.startswith("The Myth of")]
     assert (myth.source, myth.also_sources) == ("Foreign Policy", ["Example Wire"])
     assert "<i>Also: Example Wire</i>" in article_html(myth, UTC)
+
+
+def channel(path: str) -> dict:
+    """A real feed's channel, as feedparser reads it."""
+    import feedparser
+
+    return feedparser.parse(need_shared(REALFEEDS / path, "the realfeeds corpus").read_bytes()).feed
+
+
+@pytest.mark.parametrize(("path", "publisher"), [
+    # a title that is a section's name: the channel's other names for its publisher, else its site's address
+    ("abcnetau_topstories_rss20.xml", "ABC News"),  # "Top Stories"; its author "Newson1ine@abc.net.au (ABC News)"
+    ("economist_asia_rss20_300items.xml", "economist.com"),  # "Asia", and nothing else names it
+    ("bostoncom_worldnews_rss20.xml", "boston.com"),  # "World News: Breaking news, politics, crime, tech, and more"
+    ("metan_by_news_rss20_leading_newlines.xml", "metan.by"),  # "Новости | Моторное топливо - природный газ"
+    # the part of the title that names the site, without the section or slogan beside it
+    ("almonitor_all_rss20_iso_pubdate.xml", "Al-Monitor"),  # "Al-Monitor: The Pulse of The Middle East"
+    ("washingtonpost_wellness_rss20.xml", "The Washington Post"),  # "Wellness: Health, ... - The Washington Post"
+    ("googlenews_topstories_rss20.xml", "Google News"),  # "Top stories - Google News"
+    ("cnn_topstories_rss20_feedburner.xml", "CNN.com"),  # "CNN.com - Top Stories"
+    ("moscowtimes_all_rss20_bom.xml", "The Moscow Times"),  # "... - News, Business, Culture & Multimedia from Russia"
+    ("varthabharathi_english_rss20_kn_tag.xml", "Varthabharathi"),  # nearly its address, varthabahrati.in
+    ("wdr_lokalzeit_duesseldorf_rss10_rdf.xml", "NRW-Studios WDR"),  # "Studio Düsseldorf - NRW-Studios WDR"
+    ("bbcurdu_all_atom.xml", "BBCUrdu.com"),  # "BBCUrdu.com | صفحۂ اول"
+    ("restofworld_all_rss20.xml", "Rest of World"),  # "Rest of World - "
+    ("theweek_all_rss20_large.xml", "TheWeek"),  # "TheWeek feed"
+    # a title that adds words to the name the channel gives elsewhere: that name
+    ("lecerclepsy_all_rss20_nodecl_latin1.xml", "Le Cercle Psy"),  # "Flux RSS du magazine de psychologie Le Cercle Psy"
+    ("news18hindi_world_china_rss20_1item.xml", "News18 हिंदी"),  # "Latest News चीन News18 हिंदी", its image's title
+    # titles in one part that name their site, by name or by initials: as given
+    ("foreignpolicy_all_rss20.xml", "Foreign Policy"),
+    ("talkingpointsmemo_all_atom.xml", "All TPM News"),
+    ("bloomberg_markets_rss20.xml", "Bloomberg Markets"),
+    ("kc0011_forum_rss20_gb2312.xml", "投资资讯网交易在线--流通纪念币最新20篇论坛主题-全文"),  # another script: kept
+])
+def test_a_section_s_name_is_no_publisher(path, publisher):
+    assert feed_publisher(channel(path)) == publisher
+
+
+def test_a_feed_titled_with_a_section_in_a_drop_folder_is_named_after_its_site(store, tmp_path):
+    drop = tmp_path / "crawl"
+    drop.mkdir()
+    (drop / "a.xml").write_text(feed("Asia", TAIWAN_ONE).replace("https://www.asia.example/",
+                                                                 "https://www.economist.com/asia"), encoding="utf-8")
+    (drop / "b.xml").write_text(feed("Top Stories", TAIWAN_TWO).replace(
+        "<link>https://www.topstories.example/</link>", "<link>https://www.abc.net.au/news</link>"
+        "<copyright>Copyright 2026, Australian Broadcasting Corporation. All Rights Reserved.</copyright>"),
+        encoding="utf-8")
+    ingest(store, [str(drop)], source_tz=KOLKATA)
+    [taiwan] = store.latest(5)
+    assert (taiwan.source, taiwan.also_sources) == ("economist.com", ["Australian Broadcasting Corporation"])
+
+
+def test_a_feed_without_a_title_is_named_after_its_site_and_an_address_that_is_no_name_tells_nothing():
+    assert feed_publisher({"title": " ", "link": "https://www.economist.com/asia"}) == "economist.com"
+    assert feed_publisher({"title": "", "link": ""}) == "" and feed_publisher({}) == ""
+    # an address that is no name tells nothing: the title as given
+    for link in ("http://127.0.0.1:8080/feed.xml", "http://localhost/", "urn:feed:1", ""):
+        assert feed_publisher({"title": "Asia - Top Stories", "link": link}) == "Asia - Top Stories"

@@ -54,3 +54,17 @@ def test_the_systemd_unit_restarts_on_failure_as_its_own_user_with_its_settings_
     copy.write_text(text.replace("/opt/newsdigest/bin/newsdigest", str(Path(sys.executable).with_name("newsdigest"))))
     result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout + result.stderr == ""
+
+
+def test_the_readme_s_topic_map_example_loads_and_does_what_it_says(tmp_path):
+    from digests.sources import Source, load_sources_file
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index("#### The topic map"):].split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "sources.toml").write_text(example, encoding="utf-8")
+    abc, metan = load_sources_file(tmp_path / "sources.toml")
+    assert abc.rules.topics(["Federal Government", "Cricket"]) == ["Politics"]
+    assert metan.rules.topics(["АГНКС «Лида»"]) == ["Belarus"]
+    # the [topics] table holds for every source, one of NEWS_SOURCES too
+    anywhere = Source(location="/srv/drop", topic_map=abc.topic_map).rules
+    assert anywhere.topics(["Argument", "Situation Report", "India", "Cronaca"]) == ["Opinion", "India", "Crime"]

@@ -12,7 +12,7 @@ from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
 from digests.sources import Source
 from digests.stories import Telling, index_words, same_story, words
-from tests.conftest import KOLKATA, SHARED, write_article
+from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 DAY = datetime(2026, 2, 10, 6, 0, tzinfo=UTC)
 
@@ -234,6 +234,19 @@ def test_a_source_s_items_of_one_series_or_topic_stay_apart(store, tmp_path):
         write_article(tmp_path / "a", number, title=title, body=body, source="one", when=DAY + timedelta(hours=number))
     report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
     assert (report.new, report.duplicate) == (4, 0)
+
+
+def test_a_source_s_follow_up_with_news_of_its_own_is_another_story(store):
+    """massanews (Curitiba) reports three men arrested for a policewoman's murder, then that one of them is a
+    policeman's son, then the commander's "it was revenge": each lede recaps the crime (her name, the day), each
+    headline is its own news, and a reader sees all three. Al-Monitor's two wires on one letter stay one story."""
+    feeds = [need_shared(REALFEEDS / name, "the realfeeds corpus") for name in (
+        "massanews_plantao_rss20_mojibake.xml", "almonitor_all_rss20_iso_pubdate.xml")]
+    ingest(store, [Source(location=str(path), name=path.name.split("_")[0]) for path in feeds], source_tz=UTC)
+    titles = [article.title for article in store.latest(500)]
+    assert {"Suspeitos de matar policial militar em Pinhais são presos", "Suspeito de morte de PM é filho de policial",
+            "“Tudo indica que foi por vingança”, diz Comandante da PM sobre morte de policial"} <= set(titles)
+    assert len([title for title in titles if "Berlin Film Festival" in title]) == 1
 
 
 @pytest.mark.parametrize(("first", "second", "same"), [

@@ -6,9 +6,12 @@ Spanish, Italian, German, Russian, Slovak and Chinese, and hard negatives: the s
 and another event (a series' template headlines, two stories on Iran's nuclear talks, two stabbings).
 
 The matcher is judged as ingest uses it: the same headline, or ``same_story`` (within one source, its stricter
-form). Measured at SIMILAR = 0.40, SAME_SOURCE_LEDES = 0.5, SAME_SOURCE_PARTICULARS = 2: precision 1.00 (25
-merges, none wrong), recall 0.34 (25 of 73; 22 of the 49 cross-source pairs, 3 of the 24 same-source ones,
-where only identical headlines merged before: 0 of 24). Most misses share one or two words at most ("Fed
+form). Measured at SIMILAR = 0.40, SAME_SOURCE_LEDES = 0.5, SAME_SOURCE_PARTICULARS = 2 (one of them in both
+headlines): precision 1.00 (24 merges, none wrong), recall 0.34 (24 of 70; 22 of the 49 cross-source pairs, 2 of
+the 21 same-source ones, where only identical headlines merged before: 0 of 21). Before a shared particular had
+to be in both headlines, massanews' arrest of a murder's suspects and its follow-up that one of them is a
+policeman's son merged, hiding the second (labelled a different story since: a source's follow-up that reports
+news of its own is another story). Most misses share one or two words at most ("Fed
 unleashes another big rate hike" / "Federal Reserve raises interest rates by 0.75%"), beyond any word matcher;
 within one source, most are a short video title beside the story's ("Etna erupts") with no names in common. The floors leave room
 for one wrong merge in twenty, not for a matcher that merges what it should not, or finds nothing.
@@ -73,10 +76,12 @@ def test_precision_and_recall_of_the_story_matcher():
 
 
 def test_within_one_source_no_wrong_merge_and_the_wire_copies_merge():
-    """A source's own items are where wrong merges came from: none of its labelled other angles or series items
-    merge, and its two wires' tellings of one event (al-monitor's Berlin Film Festival letter) do."""
+    """A source's own items are where wrong merges came from: none of its labelled other angles, follow-ups or
+    series items merge, and its two tellings of one event do (al-monitor's two wires on the Berlin Film Festival
+    letter, TPM's two reports of the Menendez jury's second day)."""
     pairs = [pair for pair in load_pairs() if pair.a[0] == pair.b[0]]
     assert sum(not pair.same for pair in pairs) >= 50
     assert [(pair.a[1], pair.b[1]) for pair in pairs if pair.merged() and not pair.same] == []
     merged = [pair.a[1] for pair in pairs if pair.same and pair.merged()]
-    assert any("Berlin Film Festival" in title for title in merged) and len(merged) >= 3
+    assert any("Berlin Film Festival" in title for title in merged) and any("Menendez" in title for title in merged)
+    assert not [pair.a[1] for pair in pairs if pair.merged() and "policial" in pair.a[1] + pair.b[1]]

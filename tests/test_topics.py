@@ -16,7 +16,7 @@ from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
 from digests.topics import BUILT_IN, TopicRules, display_name, label_topics, site_name, topic_key, without_feed_name
-from tests.conftest import KOLKATA, SHARED, write_article
+from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
 
@@ -78,7 +78,7 @@ def test_a_two_letter_code_shows_in_capitals():
     assert [display_name(label) for label in ("us", "tv", "sport", "eBay")] == ["US", "TV", "Sport", "eBay"]
 
 
-@pytest.mark.parametrize("label", ["Covid-19", "hip-hop", "Nord-pas-de-calais", "EU", "AI", "Q&A", "YouTube",
+@pytest.mark.parametrize("label", ["Covid-19", "hip-hop", "Nord-pas-de-calais", "EU", "AI", "YouTube",
                                    "Ligue 1", "Nord-Pas-de-Calais", "हिंदी समाचार", "طالبان مزاکرات"])
 def test_real_topics_stay(label):
     assert len(label_topics(label)) == 1
@@ -175,6 +175,92 @@ def test_a_language_name_is_no_topic():
     # the operator's map keeps one: an alias, or a topic on the allow-list
     assert TopicRules.make(aliases={"urdu": "Urdu"}).topics(["urdu"], "ur") == ["Urdu"]
     assert TopicRules.make(default="BBC", allowed=["Urdu"]).topics(["urdu", "World"], "ur") == ["Urdu"]
+
+
+# what kind of piece it is, not what it is about: Foreign Policy's "Analysis", "Argument", "Q&A", "Quiz" and its
+# newsletters ("World Brief", "China Brief"), BBC Urdu's "indepth", 404 Media's and The Week's "Podcast", the
+# Washington Post's "md health calendar", der brutkasten's "Eventkalender"
+@pytest.mark.parametrize("label", ["Analysis", "Argument", "Q&A", "Quiz", "Review", "Report", "World Brief",
+                                   "China Brief", "South Asia Brief", "indepth", "In Depth", "Podcast", "Podcasts",
+                                   "Politics Podcast", "Explainer", "Interview", "Live blog", "md health calendar",
+                                   "Eventkalender", "Morning Briefing", "Weekly Newsletter", "Analyse", "Reportage",
+                                   "Entrevista", "Интервью"])
+def test_formats_and_genres_are_no_topics(label):
+    assert label_topics(label) == ()
+    assert TopicRules.make(aliases={"Argument": "Opinion"}).topics(["Argument"]) == ["Opinion"]  # the operator's
+
+
+@pytest.mark.parametrize("label", ["Opinion", "Editorial", "Commentary", "Tribune", "Books", "Film", "Briefs of Law",
+                                   "Brief Encounter", "Situation Room", "Calendar Girls", "Reporters Without Borders"])
+def test_opinion_sections_and_subjects_made_of_format_words_stay(label):
+    assert label_topics(label) == (label,)
+
+
+def test_foreign_policy_items_keep_their_subjects_not_their_formats():
+    topics = feed_topics("foreignpolicy_all_rss20.xml")
+    every = {name for names in topics for name in names}
+    assert not every & {"Analysis", "Argument", "World Brief", "China Brief", "Q&A", "Quiz", "Review", "Report"}
+    # "A U.S.-India Trade Deal Can’t Restore Lost Trust": Analysis, Donald Trump, Editors' Picks, ..., India
+    assert ["Donald Trump", "Foreign & Public Diplomacy", "India", "Narendra Modi",
+            "Trade Policy & Agreements"] in topics
+
+
+# BBC Urdu files each item under one <category> and lists its keywords, in Urdu and English, in <dc:subject>
+URDU_KEYWORDS = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <id>http://www.bbc.co.uk/urdu/index.xml</id>
+   <title xml:lang="ur">BBCUrdu.com | صفحۂ اول</title>
+   <link rel="self" href="http://www.bbc.co.uk/urdu/index.xml"/>
+   <entry>
+      <id>tag:www.bbcurdu.com,2014-03-16:30770000</id>
+      <published>2014-03-16T10:22:25+05:00</published>
+      <category xml:lang="ur" term="urdu" label="urdu"/>
+      <category xml:lang="ur" term="pakistan" label="پاکستان"/>
+      <title xml:lang="ur">طالبان سے مذاکرات</title>
+      <dc:subject>pakistan, طالبان، پاکستان، پروفیسر ابراہیم، مذاکرات،  taliban, talks</dc:subject>
+      <link rel="alternate" href="http://www.bbc.co.uk/urdu/pakistan/2014/03/140316_taliban_talks.shtml"/>
+   </entry>
+</feed>""".encode()
+
+
+def test_a_keyword_list_is_not_a_section():
+    [raw] = parse_document(URDU_KEYWORDS, shown="f", default_source="s", source_tz=UTC).articles
+    assert raw.categories == ["urdu", "pakistan"]
+    assert prepare(raw, now=datetime.now(UTC)).topics == ["Pakistan"]
+    # the whole feed: its sections, none of its keywords ("پاکستان" beside "Pakistan", "Pakistan aid", "Dollers")
+    every = {name for names in feed_topics("bbcurdu_all_atom.xml") for name in names}
+    assert every == {"General", "World", "Pakistan", "Regional", "Science", "Entertainment", "Sport", "Weather"}
+
+
+def test_dc_subject_is_the_subject_of_an_item_without_a_category():
+    rdf = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+           '<channel rdf:about="https://wdr.example/"><title>WDR</title><link>https://wdr.example/</link></channel>'
+           '<item rdf:about="https://wdr.example/1"><title>Rheinbrücke gesperrt</title>'
+           '<link>https://wdr.example/1</link><dc:subject>Verkehr</dc:subject></item></rdf:RDF>').encode()
+    [raw] = parse_document(rdf, shown="f", default_source="s", source_tz=UTC).articles
+    assert prepare(raw, now=datetime.now(UTC)).topics == ["Verkehr"]
+
+
+@pytest.mark.parametrize(("label", "language", "topic"), [
+    ("Allemagne", "fr", "Germany"), ("Syrie", "fr-FR", "Syria"), ("États-Unis", "fr", "United States"),
+    ("mondo", "it", "World"), ("Monde", "fr", "World"), ("پاکستان", "ur", "Pakistan"), ("Германия", "ru", "Germany"),
+    ("Europe", "fr", "Europe"), ("Politique", "fr", "Politique"), ("Allemagne", "", "Allemagne"),
+    ("Island", "en", "Island"), ("Island", "de", "Iceland")])
+def test_a_place_named_in_the_item_s_language_goes_by_its_english_name(label, language, topic):
+    assert label_topics(label, language) == (topic,)
+
+
+def test_one_place_is_one_topic_whatever_the_feed_s_language(store):
+    """rue89 (fr) files a story under "Allemagne", Foreign Policy under "Germany"; Il Messaggero's section
+    "mondo" is The Week's and BBC Urdu's "World"."""
+    paths = [need_shared(REALFEEDS / name, "the realfeeds corpus") for name in (
+        "rue89_une_rss20_feedsportal.xml", "foreignpolicy_all_rss20.xml",
+        "ilmessaggero_mondo_rss20_italian_date_1item.xml", "bbcurdu_all_atom.xml")]
+    ingest(store, [Source(location=str(path), name=path.name.split("_")[0]) for path in paths], source_tz=UTC)
+    assert {article.source for article in store.latest(50, topic=topic_key("Germany"))} == {"rue89", "foreignpolicy"}
+    assert {article.source for article in store.latest(50, topic=topic_key("World"))} == {"ilmessaggero", "bbcurdu"}
+    assert not {"Allemagne", "Mondo", "Monde"} & {topic.name for topic in store.topics()}
 
 
 def test_topic_map_of_the_sources_file(tmp_path):
