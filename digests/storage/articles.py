@@ -156,7 +156,8 @@ class ArticleQueries:
                 connection = session.connection()
                 insert_rows(connection, Article.__table__, ARTICLE_COLUMNS, new_rows)
                 links = [item.link for item in fresh]
-                by_link = dict(connection.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
+                by_link = dict(connection.execute(select(Article.link, Article.id)
+                                                  .where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
                 self.search_index.add(connection, [(i, item.title, item.text) for item, i in zip(fresh, ids)])
