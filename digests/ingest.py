@@ -72,7 +72,10 @@ class IngestReport:
         return f"{self.new} new, {self.duplicate} duplicate, {len(self.rejected)} rejected"
 
     def count(self, source: str, what: str, number: int = 1) -> None:
-        self.by_source.setdefault(source, Counter())[what] += number
+        counts = self.by_source.get(source)  # not setdefault: it would make a Counter each time (per article)
+        if counts is None:
+            counts = self.by_source[source] = Counter()
+        counts[what] += number
 
     def merge(self, other: IngestReport) -> None:
         """Add a part's counts (a worker's chunk of files) to this report."""
