@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
@@ -130,7 +131,8 @@ class ArticleQueries:
             record_files(session.connection(), files, arrived_at)
             if not items:
                 return _with_left_out(outcome, item_files, meanwhile), meanwhile
-            known = _KnownStories.load(session, items)
+            # the lookups through the connection (Core): the session's ORM result handling costs more than SQLite
+            known = _KnownStories.load(session.connection(), items)
             new_rows, fresh = [], []
             also: set[tuple[int, str]] = set()  # (article id, or -1 - index into fresh; source)
             for item in items:
@@ -154,7 +156,8 @@ class ArticleQueries:
                 connection = session.connection()
                 insert_rows(connection, Article.__table__, ARTICLE_COLUMNS, new_rows)
                 links = [item.link for item in fresh]
-                by_link = dict(session.execute(select(Article.link, Article.id).where(Article.link.in_(links))).all())
+                by_link = dict(connection.execute(select(Article.link, Article.id)
+                                                  .where(Article.link.in_(links))).all())
                 ids = [by_link[link] for link in links]
                 self._add_topics_and_headlines(session, fresh, ids)
                 self.search_index.add(connection, [(i, item.title, item.text) for item, i in zip(fresh, ids)])
@@ -283,7 +286,7 @@ def page_after(session: Session, columns: tuple, limit: int, before: tuple[bool,
     return found
 
 
-def _other_sources_on(session: Session, sources: set[str], first: int, last: int) -> bool:
+def _other_sources_on(connection: Connection, sources: set[str], first: int, last: int) -> bool:
     """Whether an article is stored from another source than the batch's one (any, if it has several) published
     on the UTC days ``first`` to ``last`` (ordinals): one index range, read until the first such article."""
     start = datetime.combine(date.fromordinal(first), datetime.min.time(), UTC)
@@ -291,7 +294,7 @@ def _other_sources_on(session: Session, sources: set[str], first: int, last: int
                                      Article.published_at < start + timedelta(days=last - first + 1))
     if len(sources) == 1:
         query = query.where(Article.source != next(iter(sources)))
-    return session.execute(query.limit(1)).first() is not None
+    return connection.execute(query.limit(1)).first() is not None
 
 
 class _KnownStories:
@@ -312,17 +315,17 @@ class _KnownStories:
         self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
 
     @classmethod
-    def load(cls, session: Session, items: list[NewArticle]) -> _KnownStories:
+    def load(cls, connection: Connection, items: list[NewArticle]) -> _KnownStories:
         # Pairs are looked up one first value at a time (source, day), each with an IN list of second values:
         # that is an index search on every database, where SQLite scans the whole table for (a, b) IN (...).
         known = cls()
         for chunk in chunks(list({item.link for item in items}), CHUNK):
-            for row_id, source, link in session.execute(
+            for row_id, source, link in connection.execute(
                     select(Article.id, Article.source, Article.link).where(Article.link.in_(chunk))):
                 known.links[link] = (row_id, source)
         for source, external_ids in grouped((item.source, item.external_id) for item in items if item.external_id):
             for chunk in chunks(external_ids, CHUNK):
-                for row_id, external_id in session.execute(select(Article.id, Article.external_id).where(
+                for row_id, external_id in connection.execute(select(Article.id, Article.external_id).where(
                         Article.source == source, Article.external_id.in_(chunk))):
                     known.ids[(source, external_id)] = (row_id, source)
         for day, keys in grouped((day, item.story[1]) for item in items for day in item.story_days):
@@ -330,12 +333,12 @@ class _KnownStories:
                 query = (select(Article.id, Article.source, Article.published_at, ArticleHeadline.key)
                          .join(ArticleHeadline, ArticleHeadline.article_id == Article.id)
                          .where(ArticleHeadline.day == day, ArticleHeadline.key.in_(chunk)))
-                for row_id, source, published_at, key in session.execute(query):
+                for row_id, source, published_at, key in connection.execute(query):
                     known.headlines.setdefault((day, key), []).append((row_id, source, published_at))
-        known._load_candidates(session, [item for item in items if known._exact(item) is None])
+        known._load_candidates(connection, [item for item in items if known._exact(item) is None])
         return known
 
-    def _load_candidates(self, session: Session, items: list[NewArticle]) -> None:
+    def _load_candidates(self, connection: Connection, items: list[NewArticle]) -> None:
         """The stored articles sharing headline words with the batch's items: their ids by word (from the
         index), then the source and time of those that share enough words with an item, and the telling of
         those that are candidates (within ``SIMILAR_HOURS``, see ``_eligible``). Nothing when no other source
@@ -343,24 +346,24 @@ class _KnownStories:
         articles could be candidates, which seldom merge (``stories.same_story``), and the lookup would
         cost every such batch its time; the batch's own items are still compared with each other."""
         days = sorted({day.toordinal() for item in items for day in item.similar_days})
-        if not days or not _other_sources_on(session, {item.source for item in items}, days[0], days[-1]):
+        if not days or not _other_sources_on(connection, {item.source for item in items}, days[0], days[-1]):
             return
         for chunk in chunks(sorted({word for item in items for word in item.story_words}), CHUNK):
             query = select(StoryWord.word, StoryWord.article_id).where(StoryWord.day.in_(days),
                                                                       StoryWord.word.in_(chunk))
-            for word, row_id in session.execute(query):
+            for word, row_id in connection.execute(query):
                 self.stored_words.setdefault(word, []).append(row_id)
         if not self.stored_words:
             return
         sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
         for chunk in chunks(sorted({ref for refs in sharing.values() for ref, _ in refs}), CHUNK):
-            for row_id, source, published_at in session.execute(
+            for row_id, source, published_at in connection.execute(
                     select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
                 self.articles[row_id] = (source, published_at)
         for item in items:
             self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)])
         for chunk in chunks(sorted({ref for refs in self.stored_candidates.values() for ref in refs}), CHUNK):
-            for row_id, title, summary in session.execute(
+            for row_id, title, summary in connection.execute(
                     select(Article.id, Article.title, Article.summary).where(Article.id.in_(chunk))):
                 self.tellings[row_id] = Telling(title, summary)
 
