@@ -127,8 +127,8 @@ SEARCHED_KEY = (SEARCHED.c.date_known, SEARCHED.c.published_at, SEARCHED.c.artic
 
 class TsvectorSearch(SearchIndex):
     """Headline and text as a tsvector in a narrow table of its own, ``article_search`` (revision 0011: the
-    article's id, its order columns and the tsvector, kept out of line), GIN-indexed, filled and kept up to date
-    by triggers on ``articles``, deleted with the article.
+    article's id, its order columns and the tsvector, out of line unless short), GIN-indexed, filled and kept up
+    to date by triggers on ``articles``, deleted with the article.
 
     The GIN index finds matches as rows of ``article_search``, some 80 a page, each with the order columns: the
     matches are sorted without reading any article's row (its text and summary: some five a page).

@@ -3,9 +3,11 @@
 A search sorts its matches by date. With the tsvector a column of ``articles``, the GIN index's matches were
 rows of that wide table (texts and summaries: some five articles a page), so sorting the 9,000 matches of a word
 found only in old articles read 3,600 of its pages, and 9,000 in an archive copied in out of order.
-``article_search`` holds per article only its id, the order columns (date_known, published_at) and the tsvector,
-kept out of line (``toast_tuple_target`` at its least), so its rows are some 80 a page and the same matches are
-200 to 1,100 pages of it. The GIN index is on it; ``articles`` loses the generated column and its index.
+``article_search`` holds per article only its id, the order columns (date_known, published_at) and the tsvector;
+``toast_tuple_target`` at its least moves a tsvector out of line rather than compressing it in the row, so the
+rows are some 80 a page (a tsvector that leaves its row under PostgreSQL's TOAST threshold of 2 KB, from an
+article of less than some 150 words, stays in it) and the same matches are 200 to 1,200 pages of it. The GIN
+index is on it; ``articles`` loses the generated column and its index.
 
 Triggers keep it whole, however articles are written (an ingest's COPY, ``newsdigest db copy``'s inserts, a
 hand-written UPDATE): one statement-level trigger per INSERT and UPDATE of ``articles`` indexes the rows it
