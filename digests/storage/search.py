@@ -130,8 +130,10 @@ class TsvectorSearch(SearchIndex):
     article's id, its order columns and the tsvector, out of line unless short), GIN-indexed, filled and kept up
     to date by triggers on ``articles``, deleted with the article.
 
-    The GIN index finds matches as rows of ``article_search``, some 80 a page, each with the order columns: the
-    matches are sorted without reading any article's row (its text and summary: some five a page).
+    The GIN index finds matches as rows of ``article_search``, each with the order columns: the matches are
+    sorted without reading any article's row (its text and summary: some five a page). Some 80 rows a page
+    where the tsvectors are out of line, some 30 as the trigger writes the bench's articles (a tsvector under
+    PostgreSQL's 2 KB TOAST threshold stays in its row: see revision 0011).
     Whether the matches are few is the planner's estimate, from the column's statistics (its most common
     words and their frequencies): counting them from the GIN index would read a common word's whole list,
     and testing an article's words reads its tsvector (out of line: some 10 µs each, which is why the pages are

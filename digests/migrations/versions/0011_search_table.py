@@ -5,8 +5,10 @@ rows of that wide table (texts and summaries: some five articles a page), so sor
 found only in old articles read 3,600 of its pages, and 9,000 in an archive copied in out of order.
 ``article_search`` holds per article only its id, the order columns (date_known, published_at) and the tsvector;
 ``toast_tuple_target`` at its least moves a tsvector out of line rather than compressing it in the row, so the
-rows are some 80 a page (a tsvector that leaves its row under PostgreSQL's TOAST threshold of 2 KB, from an
-article of less than some 150 words, stays in it) and the same matches are 200 to 1,200 pages of it. The GIN
+rows are some 80 a page, and the same matches are 200 to 1,200 pages of it, where the tsvectors are out of
+line. A row under PostgreSQL's TOAST threshold of 2 KB is never toasted, though: the trigger's uncompressed
+tsvector of an article of some 90 to 180 words stays in the row (copied here compressed, fewer do), which
+makes the table written by ingest some 30 rows a page with the bench's articles (README, Benchmarks). The GIN
 index is on it; ``articles`` loses the generated column and its index.
 
 Triggers keep it whole, however articles are written (an ingest's COPY, ``newsdigest db copy``'s inserts, a
