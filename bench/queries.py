@@ -80,7 +80,7 @@ def fill(store: Store, count: int, shuffled: bool = False) -> None:
         connection.execute(insert(Topic), [{"key": k, "name": n, "article_count": 0} for k, n in names.items()])
         connection.exec_driver_sql(
             "UPDATE topics SET article_count = (SELECT count(*) FROM article_topics WHERE key = topics.key)")
-        store.search_index.rebuild(connection)  # the rows went in around add_articles (SQLite; PostgreSQL: generated)
+        store.search_index.rebuild(connection)  # the rows went in around add_articles (SQLite; PostgreSQL: triggers)
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("ANALYZE")  # as autovacuum would soon after such an insert
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from digests.ingest import ingest
 from digests.models import Base
@@ -320,3 +320,50 @@ def test_databases_made_before_search_had_its_index_get_one(tmp_path):
     ingest(store, [str(tmp_path / "news")], source_tz=KOLKATA)
     assert sql(url, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'goa'") == [(1,)]
     search_index_is_sound(url)
+
+
+def tsvector_index_is_sound(url: str) -> None:
+    """PostgreSQL: article_search holds one row per article, with its order columns and its words as the server
+    computes them now."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        wrong = connection.execute(text(
+            "SELECT a.id, s.article_id FROM articles a FULL JOIN article_search s ON s.article_id = a.id "
+            "WHERE a.id IS NULL OR s.article_id IS NULL OR s.date_known <> a.date_known "
+            "OR s.published_at <> a.published_at OR s.words <> to_tsvector('newsdigest', a.title || ' ' || a.text)"
+        )).all()
+    engine.dispose()
+    assert wrong == []
+
+
+def test_revision_0011_moves_postgresql_search_to_its_table_and_back(postgres, tmp_path):
+    url = postgres.create_database()
+    try:
+        migrate(url, "0010_search_order_index")
+        old = Store(url)  # the schema of 0010: the tsvector a generated column of articles
+        old.add_articles([NewArticle(source="wire", link=f"https://example.org/{n}", title=title, text=text_,
+                                     summary=title, published_at=datetime(2026, 3, n, tzinfo=UTC), topics=["Trade"])
+                          for n, title, text_ in [(1, "Exporters meet in Chennai", "Rice and tea."),
+                                                  (2, "Monsoon reaches Goa", "Rain all week."),
+                                                  (3, "Export rules eased", "Monsoon or not, ports open.")]],
+                         arrived_at=datetime(2026, 3, 4, tzinfo=UTC))
+        old.close()
+        assert migrate(url) == ("0010_search_order_index", HEAD)
+        tsvector_index_is_sound(url)
+        store = Store(url)
+        assert [a.title for a in store.search(["export"], 5)] == ["Export rules eased", "Exporters meet in Chennai"]
+        assert [a.title for a in store.search(["monsoon"], 5)] == ["Export rules eased", "Monsoon reaches Goa"]
+        engine = create_engine(url)
+        assert schema_differences(engine) == []
+        store.close()
+        assert downgrade(url, "0010_search_order_index") == (HEAD, "0010_search_order_index")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT to_regclass('article_search')")) is None
+            assert connection.scalar(text(  # the generated column again, found through its GIN index
+                "SELECT array_agg(id ORDER BY id) FROM articles WHERE search @@ plainto_tsquery('newsdigest', "
+                "'monsoon')")) == [2, 3]
+        assert migrate(url) == ("0010_search_order_index", HEAD)
+        tsvector_index_is_sound(url)
+        engine.dispose()
+    finally:
+        postgres.drop_database(url.rsplit("/", 1)[1])

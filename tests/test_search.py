@@ -128,3 +128,22 @@ def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
                 after = (page[-1].date_known, page[-1].published_at, page[-1].id)
                 assert len(pages) <= len(expected)
             assert pages == expected, (query, size)
+
+
+def test_an_article_edited_or_deleted_is_found_as_it_is_now(store):
+    """Whatever writes the articles (a hand-made fix, a clean-up of old news), /search finds what is stored:
+    SQLite's FTS5 triggers and PostgreSQL's article_search triggers and foreign key keep the index right."""
+    store.add_articles([article(1, "Monsoon floods Kerala", published=NOW - timedelta(hours=1)),
+                        article(2, "Monsoon reaches Goa", published=NOW - timedelta(hours=2)),
+                        article(3, "Exporters meet", published=NOW - timedelta(hours=3))], arrived_at=NOW)
+    with store.session() as session, session.begin():
+        [first, goa] = session.scalars(select(Article).where(Article.external_id.in_(["1", "2"]))
+                                       .order_by(Article.external_id))
+        first.title, first.text = "Rain floods Kochi", "Rain all week in Kochi."
+        goa.published_at = NOW  # a date corrected: now the newest
+        session.delete(session.scalars(select(Article).where(Article.external_id == "3")).one())
+    assert titles(store, "kochi") == ["Rain floods Kochi"] and titles(store, "kerala") == []
+    assert titles(store, "monsoon") == ["Monsoon reaches Goa"]
+    assert titles(store, "rain") == ["Rain floods Kochi"] and titles(store, "exporters") == []
+    store.add_articles([article(4, "Monsoon returns", published=NOW - timedelta(minutes=5))], arrived_at=NOW)
+    assert titles(store, "monsoon") == ["Monsoon reaches Goa", "Monsoon returns"]

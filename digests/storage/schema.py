@@ -41,6 +41,7 @@ class SchemaError(Exception):
     """The database's schema is not one this release can use as it is; the message (one line) says what to do."""
 
 
+SEARCH_TABLE = "article_search"  # PostgreSQL's /search index (revision 0011, digests.storage.search)
 PROCRASTINATE_PREFIX = "procrastinate_"  # procrastinate's tables (revision 0008): its schema, not our models
 # The newest of procrastinate's own migrations its schema.sql holds, in every release pyproject.toml allows (3.4 to
 # 3.10 share it): revision 0008 applies that schema. A procrastinate with a newer one needs a revision of ours.
@@ -49,14 +50,12 @@ PROCRASTINATE_SCHEMA = "03.04.00"
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
     """What autogenerate compares: all but /search's indexes, made with raw DDL: SQLite's FTS5 table (with its
-    shadow tables), PostgreSQL's tsvector column and its GIN index (revision 0007); and procrastinate's job queue
-    (revision 0008), whose schema procrastinate owns."""
-    if type_ == "table" and name is not None and name.startswith((fts5.TABLE, PROCRASTINATE_PREFIX)):
+    shadow tables), PostgreSQL's article_search table (revision 0011); and procrastinate's job queue (revision
+    0008), whose schema procrastinate owns."""
+    if type_ == "table" and name is not None and name.startswith((fts5.TABLE, SEARCH_TABLE, PROCRASTINATE_PREFIX)):
         return False
     table = getattr(obj, "table", None)  # an index or column of such a table, compared on its own
-    if table is not None and getattr(table, "name", "").startswith(PROCRASTINATE_PREFIX):
-        return False
-    return not (type_ == "column" and name == "search" or type_ == "index" and name == "ix_articles_search")
+    return not (table is not None and getattr(table, "name", "").startswith((SEARCH_TABLE, PROCRASTINATE_PREFIX)))
 
 
 def procrastinate_schema() -> str:
