@@ -189,13 +189,15 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=2000)
     parser.add_argument("--big-chats", type=int, default=100_000)
     parser.add_argument("--database", default="sqlite", help="sqlite, postgresql (a throwaway server) or a URL")
+    parser.add_argument("--pace", type=float, default=Limits().messages_per_second,
+                        help="messages a second at Telegram's limits (default: Limits.messages_per_second)")
     parser.add_argument("--workers", type=int, nargs="+", help="sender processes sharing the pace, one run each")
     args = parser.parse_args()
     runs = args.workers or [None]
     if args.chats:
         print("== Telegram's limits: 30 messages/s overall, 1/s per private chat, 20/min per group")
         for workers in runs:
-            run(args.chats, FloodLimits(), Limits(), args.database, workers)
+            run(args.chats, FloodLimits(), Limits(messages_per_second=args.pace), args.database, workers)
     if args.big_chats:
         print("== limits raised a hundredfold, paid broadcast: the engine's own overhead")
         hundredfold = Limits(messages_per_second=2900.0, private_interval=0.0105, group_interval=0.031,
