@@ -104,7 +104,9 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     print(f"  first to last message {times[-1] - times[0]:.1f} s: {rate:.1f} messages/s, ratio to the limit "
           f"{server_limits.per_second}/s = {rate / server_limits.per_second:.3f}, to the pace "
           f"{limits.messages_per_second:g}/s = {rate / limits.messages_per_second:.3f}")
-    print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}, duplicates "
+    kinds = Counter(kind for kind, _ in stats["floods"])  # which limit each 429 was for
+    print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}"
+          f"{' (' + ', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items())) + ')' if kinds else ''}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
     cap = server_limits.per_second

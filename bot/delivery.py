@@ -22,6 +22,7 @@ import logging
 import math
 import random
 import time as clock
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.formatting import digest_messages
 from digests.digest import DEFAULT_MAX_ITEMS, article_count, group_by_topic, rank
@@ -41,6 +44,12 @@ from digests.storage import Store
 from digests.storage.pace import Reservation, first_slot, pace_fraction
 
 log = logging.getLogger(__name__)
+
+# Every digest message: HTML, no link preview (as bot.app.bot_defaults, which do_api_request does not apply), the
+# preview's options encoded once. The fan-out sends with Bot.do_api_request, not Bot.send_message, which builds a
+# Message of each answer (dozens of MessageEntity objects for a digest's links) that the fan-out never reads; the
+# library warns at each such call that send_message exists (silenced by each FanOut).
+SEND_OPTIONS = {"parse_mode": ParseMode.HTML, "link_preview_options": json.dumps({"is_disabled": True})}
 
 FIRST_WINDOW = timedelta(hours=24)  # a chat's first digest covers the day before it
 PLAN_CHUNK = 1000
@@ -421,6 +430,9 @@ class FanOut:
         self.stop = stop or asyncio.Event()
         self.report = FanOutReport()
         self.records = _Records(store, self.now)
+        self._options = {**SEND_OPTIONS, "allow_paid_broadcast": True} if limits.paid_broadcast else SEND_OPTIONS
+        # once is enough (a filter given again replaces itself), but a test runner may reset the filters meanwhile
+        warnings.filterwarnings("ignore", r"Please use 'Bot\.sendMessage'", PTBUserWarning)
         self._queue: list[_Job] = []
         self._seq = itertools.count()
         self._unclaimed: dict[asyncio.Task, _Job] = {}  # messages started but before their turn: a stop cancels them
@@ -486,9 +498,10 @@ class FanOut:
             moment = await self.pace.turn()
             await _until(moment)
         try:
-            await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
-                                        message_thread_id=job.thread_id,
-                                        allow_paid_broadcast=True if self.limits.paid_broadcast else None)
+            parameters = {"chat_id": job.to or job.chat_id, "text": job.messages[job.part], **self._options}
+            if job.thread_id is not None:
+                parameters["message_thread_id"] = job.thread_id
+            await self.bot.do_api_request("sendMessage", parameters)  # its answer is not read: no Message built
         except RetryAfter as error:
             wait = _retry_seconds(error)
             self.report.flood_waits += 1
