@@ -1,10 +1,11 @@
 """Digest fan-out against the fake Bot API enforcing Telegram's flood limits (run on demand, not in CI).
 
     .venv/bin/python bench/fanout.py [--chats 2000] [--big-chats 100000] [--database sqlite|postgresql|URL]
-                                     [--workers N [N ...]]
+                                     [--workers N [N ...]] [--pace 29]
 
 1. ``--chats`` subscribed chats (mixed topics, a few groups) at Telegram's limits (30 messages a second):
-   prints messages per second, its ratio to 30, 429s received, duplicates and losses.
+   prints messages per second, its ratio to 30, 429s received, duplicates and losses. ``--pace``: the pace the
+   senders keep (``Limits.messages_per_second`` by default), to see how close to 30 the arrivals allow.
 2. ``--big-chats`` chats against limits raised a hundredfold, with paid broadcast, to show the engine's own
    overhead.
 
@@ -109,6 +110,9 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
           f"{' (' + ', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items())) + ')' if kinds else ''}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
+    if stats["floods"]:  # when: at the start (clocks not yet mapped) or anywhere (jitter)
+        print(f"  429s at {', '.join(f'{moment - times[0]:.1f}' for moment in stats['flood_times'][:8])} s from the "
+              f"first message")
     cap = server_limits.per_second
     if len(times) > cap and rate > 0.9 * limits.messages_per_second:  # kept the pace: how close it came to a 429
         # (the fake refuses a message that has `cap` others before it within a second)
@@ -203,7 +207,7 @@ def main() -> None:
     if args.big_chats:
         print("== limits raised a hundredfold, paid broadcast: the engine's own overhead")
         hundredfold = Limits(messages_per_second=2900.0, private_interval=0.0105, group_interval=0.031,
-                             paid_broadcast=True, concurrency=4)
+                             paid_broadcast=True, concurrency=12)
         for workers in runs:
             run(args.big_chats, FloodLimits().scaled(100), hundredfold, args.database, workers)
 

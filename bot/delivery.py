@@ -61,8 +61,10 @@ class Limits:
 
     # Overall, across all chats. Not 30: Telegram (and tests/fakebotapi.py) count any sliding second by arrival,
     # and requests paced evenly arrive bunched by the sender's and the network's jitter: 31 messages in a row at 29
-    # a second are 1.034 s apart, and bench/fanout measured them arriving up to 0.034 s closer (2 senders, load
-    # average 6), a 429 already now and then. At 30 they are 1.000 s apart: any bunching at all is a 429.
+    # a second are 1.034 s apart, at 29.2 1.027 s. bench/fanout measured them arriving up to 0.008-0.012 s closer
+    # than their turns at a load average of 4 (no 429 at 29.2), and up to 0.018-0.024 s at a load of 12-14, where
+    # 29.2 met 1 to 4 429s a run and 29.4 met them at a load of 4 already; that is before any network's jitter.
+    # At 30 they are 1.000 s apart: any bunching at all is a 429.
     messages_per_second: float = 29.0
     private_interval: float = 1.05  # seconds between two messages to one private chat
     group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
@@ -290,8 +292,8 @@ class SharedPace:
 
     A slot used late bunches with the next ones: a slot not taken within ``LATE`` of its moment is dropped (and
     a message whose claim took it past that takes another turn). ``LATE`` plus the time a request takes to
-    reach Telegram must stay under what the pace leaves below Telegram's limit (at 29.4 of 30: 31 messages span
-    1.020 s, 20 ms to spare). A sender slower than the pace cannot use a whole batch of slots that close
+    reach Telegram must stay under what the pace leaves below Telegram's limit (at 29 of 30: 31 messages span
+    1.034 s, 34 ms to spare). A sender slower than the pace cannot use a whole batch of slots that close
     together: a batch with a dropped slot halves the next, one used in full grows it (up to ``BATCH_SECONDS`` of
     the pace), so each sender asks for what it keeps up with.
     """
@@ -300,6 +302,7 @@ class SharedPace:
     BATCH_SECONDS = 0.05  # the largest reservation: this much of the pace (2 slots at 29/s, 48 at 950/s)
     PRUNE_SECONDS = 30.0
     OFFSETS = 32  # reservations whose quickest round trip maps the database's clock onto this process's
+    FIRST_READINGS = 5  # of the database's clock, before the first reservation
 
     def __init__(self, store: Store, messages_per_second: float):
         self.store = store
@@ -338,6 +341,8 @@ class SharedPace:
 
     async def _reserve(self) -> float:
         """Reserve slots; returns how long to wait before asking again (0 when some came)."""
+        if not self._offsets:  # the first: a few readings of the clock, so that no slow one maps the first turns
+            self._offsets.extend(await asyncio.to_thread(self._read_clock, self.FIRST_READINGS))
         self.batch = max(1, self.batch // 2) if self._dropped else min(self.most, self.batch + 1 + self.batch // 4)
         self._dropped = 0
         got, answered = await asyncio.to_thread(self._ask, self.batch)
@@ -353,6 +358,13 @@ class SharedPace:
             return 0.0
         # the next second is full too (a 429's hold): ask again at its last slot, for the second after it
         return max(0.0, got.second + 1 - got.clock - self.den / self.num)
+
+    def _read_clock(self, times: int) -> list[float]:
+        offsets = []
+        for _ in range(times):
+            clock_then = self.store.database_clock()
+            offsets.append(clock.monotonic() - clock_then)
+        return offsets
 
     def _ask(self, wanted: int) -> tuple[Reservation, float]:
         """A reservation, and when its answer came (timed here, not after the event loop gets to it)."""

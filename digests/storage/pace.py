@@ -99,6 +99,11 @@ class PaceQueries:
         first = next_slot - wanted
         return Reservation(second, first, max(0, min(next_slot, count) - first), clock)
 
+    def database_clock(self) -> float:
+        """The database's clock now (Unix seconds)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(text(CLOCK[connection.dialect.name]))).scalar_one()
+
     def hold_sends(self, seconds: float, cap: int) -> int:
         """Hand out no slot from now for ``seconds`` (Telegram answered 429 ``retry_after``: every sender waits), to
         the end of a whole second of the database's clock; returns that second. ``cap``: at least the slots of
