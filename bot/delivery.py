@@ -61,10 +61,10 @@ class Limits:
 
     # Overall, across all chats. Not 30: Telegram (and tests/fakebotapi.py) count any sliding second by arrival,
     # and requests paced evenly arrive bunched by the sender's and the network's jitter: 31 messages in a row at 29
-    # a second are 1.034 s apart, at 29.2 1.027 s. bench/fanout measured them arriving up to 0.008-0.012 s closer
-    # than their turns at a load average of 4 (no 429 at 29.2), and up to 0.018-0.024 s at a load of 12-14, where
-    # 29.2 met 1 to 4 429s a run and 29.4 met them at a load of 4 already; that is before any network's jitter.
-    # At 30 they are 1.000 s apart: any bunching at all is a 429.
+    # a second are 1.034 s apart, at 29.2 1.027 s. bench/fanout (2 cores) measured them arriving up to 0.008-0.012
+    # s closer than their turns at a load average of 4 (no 429 at 29.2), and up to 0.012-0.034 s at a load of 9-14,
+    # where 29.2 met 1 to 4 429s a run and 29 one in 2 runs of 5; 29.4 met them at a load of 4 already. That is
+    # before any network's jitter. At 30 they are 1.000 s apart: any bunching at all is a 429.
     messages_per_second: float = 29.0
     private_interval: float = 1.05  # seconds between two messages to one private chat
     group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
@@ -316,7 +316,6 @@ class SharedPace:
         self._turns = asyncio.Lock()
         self._pruned_at: float | None = None
         self.reservations = 0  # round trips to the database
-        self.dropped = 0  # slots not used in time, in all
 
     async def turn(self, lead: float = 0.0) -> float:
         async with self._turns:
@@ -325,7 +324,6 @@ class SharedPace:
                 while self._slots and self._slots[0] + self.LATE <= now:
                     self._slots.popleft()
                     self._dropped += 1
-                    self.dropped += 1
                 if not self._slots:
                     await asyncio.sleep(await self._reserve())
                     continue
@@ -498,21 +496,21 @@ class FanOut:
         """One message. Its two records (in flight, then sent) go with those of the other messages in flight
         (``_Records``), written in a thread: the messages overlap their round trips to the database as they do
         Telegram's."""
-        # The turn before the claim: a crash never finds a claimed message that was still waiting for it; but
-        # up to CLAIM_LEAD ahead of the turn's moment, so that the message leaves at that moment, not after the
-        # claim's round trip to the database (whose time varies: messages would bunch).
+        # The turn before the claim, so that a crash finds a claimed message still waiting for its turn only
+        # within CLAIM_LEAD of it: the turn is had that much ahead of its moment, so that the message leaves at
+        # that moment, not after the claim's round trip to the database (whose time varies: messages would bunch).
         moment = await self.pace.turn(self.CLAIM_LEAD)
         self._unclaimed.pop(asyncio.current_task(), None)  # to be sent and recorded now, even if asked to stop
         if not await self.records.claim(job.delivery_id, job.part):
             return  # another sender has it
+        parameters = {"chat_id": job.to or job.chat_id, "text": job.messages[job.part], **self._options}
+        if job.thread_id is not None:
+            parameters["message_thread_id"] = job.thread_id
         await _until(moment)
         while self.pace.late(moment):  # the claim (or this process) took too long: this turn has passed, another
             moment = await self.pace.turn()
             await _until(moment)
         try:
-            parameters = {"chat_id": job.to or job.chat_id, "text": job.messages[job.part], **self._options}
-            if job.thread_id is not None:
-                parameters["message_thread_id"] = job.thread_id
             await self.bot.do_api_request("sendMessage", parameters)  # its answer is not read: no Message built
         except RetryAfter as error:
             wait = _retry_seconds(error)
