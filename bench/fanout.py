@@ -1,10 +1,11 @@
 """Digest fan-out against the fake Bot API enforcing Telegram's flood limits (run on demand, not in CI).
 
     .venv/bin/python bench/fanout.py [--chats 2000] [--big-chats 100000] [--database sqlite|postgresql|URL]
-                                     [--workers N [N ...]]
+                                     [--workers N [N ...]] [--pace 29]
 
 1. ``--chats`` subscribed chats (mixed topics, a few groups) at Telegram's limits (30 messages a second):
-   prints messages per second, its ratio to 30, 429s received, duplicates and losses.
+   prints messages per second, its ratio to 30, 429s received, duplicates and losses. ``--pace``: the pace the
+   senders keep (``Limits.messages_per_second`` by default), to see how close to 30 the arrivals allow.
 2. ``--big-chats`` chats against limits raised a hundredfold, with paid broadcast, to show the engine's own
    overhead.
 
@@ -104,9 +105,14 @@ def run(chats: int, server_limits: FloodLimits, limits: Limits, database: str, w
     print(f"  first to last message {times[-1] - times[0]:.1f} s: {rate:.1f} messages/s, ratio to the limit "
           f"{server_limits.per_second}/s = {rate / server_limits.per_second:.3f}, to the pace "
           f"{limits.messages_per_second:g}/s = {rate / limits.messages_per_second:.3f}")
-    print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}, duplicates "
+    kinds = Counter(kind for kind, _ in stats["floods"])  # which limit each 429 was for
+    print(f"  most in any second {most_in_a_second(times)}; 429s received {len(stats['floods'])}"
+          f"{' (' + ', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items())) + ')' if kinds else ''}, duplicates "
           f"{duplicates}, losses {losses}, retries {sum(r['retries'] for r in reports)}, postponed "
           f"{sum(r['postponed'] for r in reports)}; by sender: {[r['messages'] for r in reports]} messages")
+    if stats["floods"]:  # when: at the start (clocks not yet mapped) or anywhere (jitter)
+        print(f"  429s at {', '.join(f'{moment - times[0]:.1f}' for moment in stats['flood_times'][:8])} s from the "
+              f"first message")
     cap = server_limits.per_second
     if len(times) > cap and rate > 0.9 * limits.messages_per_second:  # kept the pace: how close it came to a 429
         # (the fake refuses a message that has `cap` others before it within a second)
@@ -189,17 +195,19 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=2000)
     parser.add_argument("--big-chats", type=int, default=100_000)
     parser.add_argument("--database", default="sqlite", help="sqlite, postgresql (a throwaway server) or a URL")
+    parser.add_argument("--pace", type=float, default=Limits().messages_per_second,
+                        help="messages a second at Telegram's limits (default: Limits.messages_per_second)")
     parser.add_argument("--workers", type=int, nargs="+", help="sender processes sharing the pace, one run each")
     args = parser.parse_args()
     runs = args.workers or [None]
     if args.chats:
         print("== Telegram's limits: 30 messages/s overall, 1/s per private chat, 20/min per group")
         for workers in runs:
-            run(args.chats, FloodLimits(), Limits(), args.database, workers)
+            run(args.chats, FloodLimits(), Limits(messages_per_second=args.pace), args.database, workers)
     if args.big_chats:
         print("== limits raised a hundredfold, paid broadcast: the engine's own overhead")
         hundredfold = Limits(messages_per_second=2900.0, private_interval=0.0105, group_interval=0.031,
-                             paid_broadcast=True, concurrency=4)
+                             paid_broadcast=True, concurrency=12)
         for workers in runs:
             run(args.big_chats, FloodLimits().scaled(100), hundredfold, args.database, workers)
 

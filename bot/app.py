@@ -14,12 +14,12 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, ExtBot, MessageHandler, filters)
-from telegram.request import HTTPXRequest
 
 from bot.alerts import DatabaseWatch, alert_failing_sources
 from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
 from bot.delivery import DigestService, Limits
 from bot.handlers import on_button, on_channel, on_command, on_error, on_unknown_command
+from bot.request import FanOutRequest
 from bot.settings import Settings
 from digests.fetching import Fetcher
 from digests.ingest import IngestReport, ingest, log_report
@@ -48,10 +48,10 @@ def delivery_limits(settings: Settings) -> Limits:
 
 def make_delivery_bot(settings: Settings) -> ExtBot:
     """The bot that sends digests. It has no rate limiter of its own: the fan-out paces itself (bot/delivery.py),
-    and needs a connection pool as large as the messages it keeps in flight."""
-    pool = delivery_limits(settings).concurrency
+    and needs a connection pool as large as the messages it keeps in flight; its requests encode a digest's
+    text once for all the chats it goes to (``bot.request.FanOutRequest``)."""
     return ExtBot(settings.token, base_url=settings.api_base_url, defaults=bot_defaults(settings),
-                  request=HTTPXRequest(connection_pool_size=pool, pool_timeout=30.0))
+                  request=FanOutRequest(delivery_limits(settings).concurrency))
 
 
 def build_application(settings: Settings, store: Store, *, schedule: bool = True, polling: bool = True,

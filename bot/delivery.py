@@ -22,6 +22,7 @@ import logging
 import math
 import random
 import time as clock
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.formatting import digest_messages
 from digests.digest import DEFAULT_MAX_ITEMS, article_count, group_by_topic, rank
@@ -38,8 +41,15 @@ from digests.filters import Filters
 from digests.models import Article, Delivery, Subscriber
 from digests.schedule import Schedule
 from digests.storage import Store
+from digests.storage.pace import Reservation, first_slot, pace_fraction
 
 log = logging.getLogger(__name__)
+
+# Every digest message: HTML, no link preview (as bot.app.bot_defaults, which do_api_request does not apply), the
+# preview's options encoded once. The fan-out sends with Bot.do_api_request, not Bot.send_message, which builds a
+# Message of each answer (dozens of MessageEntity objects for a digest's links) that the fan-out never reads; the
+# library warns at each such call that send_message exists (silenced by each FanOut).
+SEND_OPTIONS = {"parse_mode": ParseMode.HTML, "link_preview_options": json.dumps({"is_disabled": True})}
 
 FIRST_WINDOW = timedelta(hours=24)  # a chat's first digest covers the day before it
 PLAN_CHUNK = 1000
@@ -51,8 +61,10 @@ class Limits:
 
     # Overall, across all chats. Not 30: Telegram (and tests/fakebotapi.py) count any sliding second by arrival,
     # and requests paced evenly arrive bunched by the sender's and the network's jitter: 31 messages in a row at 29
-    # a second are 1.034 s apart, and bench/fanout measured them arriving up to 0.034 s closer (2 senders, load
-    # average 6), a 429 already now and then. At 30 they are 1.000 s apart: any bunching at all is a 429.
+    # a second are 1.034 s apart, at 29.2 1.027 s. bench/fanout (2 cores) measured them arriving up to 0.008-0.012
+    # s closer than their turns at a load average of 4 (no 429 at 29.2), and up to 0.012-0.034 s at a load of 9-14,
+    # where 29.2 met 1 to 4 429s a run and 29 one in 2 runs of 5; 29.4 met them at a load of 4 already. That is
+    # before any network's jitter. At 30 they are 1.000 s apart: any bunching at all is a 429.
     messages_per_second: float = 29.0
     private_interval: float = 1.05  # seconds between two messages to one private chat
     group_interval: float = 3.1  # 20 a minute in a group, supergroup or channel
@@ -216,11 +228,21 @@ def _chat_gone(error: TelegramError) -> bool:
 class Pace(Protocol):
     """The overall limit: when each message may go."""
 
-    async def turn(self) -> None:
-        """Wait for the next message's turn (first come, first served)."""
+    async def turn(self, lead: float = 0.0) -> float:
+        """Wait for the next message's turn (first come, first served): returns the moment it may go (this
+        process's monotonic clock), up to ``lead`` seconds ahead, so that what must be done before sending (the
+        claim) can be done by then: the message then leaves at its moment, not at its moment plus that work."""
+
+    def late(self, moment: float) -> bool:
+        """The turn for ``moment`` has passed: sending now would bunch with the next turns."""
 
     def hold(self, seconds: float) -> None:
         """No turn for ``seconds``: Telegram answered 429 with this ``retry_after``, and everybody waits."""
+
+
+async def _until(moment: float) -> None:
+    if (wait := moment - clock.monotonic()) > 0:
+        await asyncio.sleep(wait)
 
 
 class LocalPace:
@@ -234,7 +256,7 @@ class LocalPace:
         self._per_second = max(1, int(messages_per_second))
         self._turns = asyncio.Lock()  # first come, first served: jobs keep their order
 
-    async def turn(self) -> None:
+    async def turn(self, lead: float = 0.0) -> float:
         async with self._turns:
             while True:
                 now = clock.monotonic()
@@ -248,6 +270,10 @@ class LocalPace:
             interval = 1 / self.messages_per_second
             self._next_slot = max(now - interval, self._next_slot) + interval
             self._sent_times.append(now)
+            return now
+
+    def late(self, moment: float) -> bool:
+        return False  # up to an interval of lateness is absorbed, and the window caps every second
 
     def hold(self, seconds: float) -> None:
         self._next_slot = max(self._next_slot, clock.monotonic() + seconds)
@@ -255,69 +281,93 @@ class LocalPace:
 
 class SharedPace:
     """The pace of every sender together (processes, machines): turns are slots reserved in the database, a few
-    at a time, each for a moment of the database's clock (``digests.storage.pace``), at most ``messages_per_second``
-    of them in any second for all senders together.
+    at a time, each for a moment of the database's clock (``digests.storage.pace``), spread evenly at
+    ``messages_per_second`` for all senders together.
 
-    A reservation tells the database's clock, read some time between asking and the answer; a slot is used no
-    sooner than its moment can have come, and dropped once it is ``LATE`` past it or its second may have passed, so
-    the sender's own clock needs no setting. A reservation that finds the second full waits for the next one.
+    A reservation tells the database's clock, read some time between asking and the answer: its moment ``t`` has
+    surely come at ``answered + (t - clock)`` on this process's clock. The least such offset of the last
+    reservations (their quickest round trip) is the closest to the truth that is still never early, so the
+    senders' moments are as far apart as the database's, whatever each reservation's round trip; the sender's own
+    clock needs no setting. A reservation that finds the second full takes the next second's first slots.
 
-    A slot used late bunches with the next ones: ``LATE`` allows 3% of a second's slots to, as much as the pace
-    leaves under Telegram's limit (29 of 30, 950 of 1000). A sender slower than the pace cannot use a whole batch
-    of slots that close together: a batch with a dropped slot halves the next, one used in full grows it (up to
-    ``BATCH_SECONDS`` of the pace), so each sender asks for what it keeps up with.
+    A slot used late bunches with the next ones: a slot not taken within ``LATE`` of its moment is dropped (and
+    a message whose claim took it past that takes another turn). ``LATE`` plus the time a request takes to
+    reach Telegram must stay under what the pace leaves below Telegram's limit (at 29 of 30: 31 messages span
+    1.034 s, 34 ms to spare). A sender slower than the pace cannot use a whole batch of slots that close
+    together: a batch with a dropped slot halves the next, one used in full grows it (up to ``BATCH_SECONDS`` of
+    the pace), so each sender asks for what it keeps up with.
     """
 
-    LATE = 0.03
+    LATE = 0.01
     BATCH_SECONDS = 0.05  # the largest reservation: this much of the pace (2 slots at 29/s, 48 at 950/s)
     PRUNE_SECONDS = 30.0
+    OFFSETS = 32  # reservations whose quickest round trip maps the database's clock onto this process's
+    FIRST_READINGS = 5  # of the database's clock, before the first reservation
 
     def __init__(self, store: Store, messages_per_second: float):
         self.store = store
-        self.cap = max(1, int(messages_per_second))
-        self.most = max(1, math.ceil(self.cap * self.BATCH_SECONDS))
+        self.num, self.den = pace_fraction(messages_per_second)
+        self.cap = math.ceil(self.num / self.den)  # the most slots a second holds
+        self.most = max(1, math.ceil(self.num / self.den * self.BATCH_SECONDS))
         self.batch = 1
-        self._slots: deque[tuple[float, float]] = deque()  # (not before, not after) on this process's monotonic clock
+        self._slots: deque[float] = deque()  # moments of the slots reserved, on this process's monotonic clock
+        self._offsets: deque[float] = deque(maxlen=self.OFFSETS)  # answered - the database's clock
         self._dropped = 0  # slots of the last batch not used in time
         self._turns = asyncio.Lock()
         self._pruned_at: float | None = None
         self.reservations = 0  # round trips to the database
 
-    async def turn(self) -> None:
+    async def turn(self, lead: float = 0.0) -> float:
         async with self._turns:
             while True:
                 now = clock.monotonic()
-                while self._slots and self._slots[0][1] <= now:
+                while self._slots and self._slots[0] + self.LATE <= now:
                     self._slots.popleft()
                     self._dropped += 1
                 if not self._slots:
                     await asyncio.sleep(await self._reserve())
                     continue
-                start, _ = self._slots[0]
-                if start <= now:
+                start = self._slots[0]
+                if start - lead <= now:
                     self._slots.popleft()
-                    return
-                await asyncio.sleep(start - now)
+                    return start
+                await asyncio.sleep(start - lead - now)
+
+    def late(self, moment: float) -> bool:
+        """The turn for ``moment`` has passed: sending now would bunch with the next."""
+        return clock.monotonic() > moment + self.LATE
 
     async def _reserve(self) -> float:
         """Reserve slots; returns how long to wait before asking again (0 when some came)."""
+        if not self._offsets:  # the first: a few readings of the clock, so that no slow one maps the first turns
+            self._offsets.extend(await asyncio.to_thread(self._read_clock, self.FIRST_READINGS))
         self.batch = max(1, self.batch // 2) if self._dropped else min(self.most, self.batch + 1 + self.batch // 4)
         self._dropped = 0
-        asked = clock.monotonic()
-        got = await asyncio.to_thread(self.store.reserve_send_slots, self.cap, self.batch)
-        answered = clock.monotonic()
+        got, answered = await asyncio.to_thread(self._ask, self.batch)
         self.reservations += 1
-        # The database read ``got.clock`` between ``asked`` and ``answered``: its moment ``t`` has surely come at
-        # ``answered + (t - got.clock)`` on this clock, and has surely not at ``asked + (t - got.clock)``.
-        second_over = asked + (got.second + 1 - got.clock)
-        for slot in range(got.first, got.first + got.count):
-            start = answered + (got.second + slot / self.cap - got.clock)
-            if start < second_over:
-                self._slots.append((start, min(start + self.LATE, second_over)))
+        self._offsets.append(answered - got.clock)
+        offset = min(self._offsets)
+        first = first_slot(got.second, self.num, self.den) + got.first
+        self._slots.extend(offset + (first + k) * self.den / self.num for k in range(got.count))
         if self._pruned_at is None or answered - self._pruned_at > self.PRUNE_SECONDS:
             self.store.prune_send_slots(got.second)
             self._pruned_at = answered
-        return 0.0 if got.count else max(0.0, got.second + 1 - got.clock)
+        if got.count or got.second == int(got.clock):  # none left at the present moment: the next second's now
+            return 0.0
+        # the next second is full too (a 429's hold): ask again at its last slot, for the second after it
+        return max(0.0, got.second + 1 - got.clock - self.den / self.num)
+
+    def _read_clock(self, times: int) -> list[float]:
+        offsets = []
+        for _ in range(times):
+            clock_then = self.store.database_clock()
+            offsets.append(clock.monotonic() - clock_then)
+        return offsets
+
+    def _ask(self, wanted: int) -> tuple[Reservation, float]:
+        """A reservation, and when its answer came (timed here, not after the event loop gets to it)."""
+        got = self.store.reserve_send_slots(self.num, self.den, wanted)
+        return got, clock.monotonic()
 
     def hold(self, seconds: float) -> None:
         self.store.hold_sends(seconds, self.cap)
@@ -380,6 +430,8 @@ class FanOut:
     give it up), the messages already handed to Telegram are waited for and recorded, and every other delivery
     stays pending for the next sender. Nothing is left in flight, so nothing of unknown fate."""
 
+    CLAIM_LEAD = 0.02  # seconds
+
     def __init__(self, bot: Bot, store: Store, limits: Limits, now: Callable[[], datetime] | None = None,
                  pace: Pace | None = None, stop: asyncio.Event | None = None):
         self.bot, self.store, self.limits = bot, store, limits
@@ -388,6 +440,9 @@ class FanOut:
         self.stop = stop or asyncio.Event()
         self.report = FanOutReport()
         self.records = _Records(store, self.now)
+        self._options = {**SEND_OPTIONS, "allow_paid_broadcast": True} if limits.paid_broadcast else SEND_OPTIONS
+        # once is enough (a filter given again replaces itself), but a test runner may reset the filters meanwhile
+        warnings.filterwarnings("ignore", r"Please use 'Bot\.sendMessage'", PTBUserWarning)
         self._queue: list[_Job] = []
         self._seq = itertools.count()
         self._unclaimed: dict[asyncio.Task, _Job] = {}  # messages started but before their turn: a stop cancels them
@@ -441,14 +496,22 @@ class FanOut:
         """One message. Its two records (in flight, then sent) go with those of the other messages in flight
         (``_Records``), written in a thread: the messages overlap their round trips to the database as they do
         Telegram's."""
-        await self.pace.turn()  # before the claim: a crash never finds a claimed message that was still waiting
+        # The turn before the claim, so that a crash finds a claimed message still waiting for its turn only
+        # within CLAIM_LEAD of it: the turn is had that much ahead of its moment, so that the message leaves at
+        # that moment, not after the claim's round trip to the database (whose time varies: messages would bunch).
+        moment = await self.pace.turn(self.CLAIM_LEAD)
         self._unclaimed.pop(asyncio.current_task(), None)  # to be sent and recorded now, even if asked to stop
         if not await self.records.claim(job.delivery_id, job.part):
             return  # another sender has it
+        parameters = {"chat_id": job.to or job.chat_id, "text": job.messages[job.part], **self._options}
+        if job.thread_id is not None:
+            parameters["message_thread_id"] = job.thread_id
+        await _until(moment)
+        while self.pace.late(moment):  # the claim (or this process) took too long: this turn has passed, another
+            moment = await self.pace.turn()
+            await _until(moment)
         try:
-            await self.bot.send_message(job.to or job.chat_id, job.messages[job.part],
-                                        message_thread_id=job.thread_id,
-                                        allow_paid_broadcast=True if self.limits.paid_broadcast else None)
+            await self.bot.do_api_request("sendMessage", parameters)  # its answer is not read: no Message built
         except RetryAfter as error:
             wait = _retry_seconds(error)
             self.report.flood_waits += 1

@@ -136,6 +136,26 @@ async def test_server_error_burst_is_survived(fake_api, settings, store, tmp_pat
     assert not any("allow_paid_broadcast" in params for params in fake_api.calls("sendMessage"))  # not paid
 
 
+async def test_each_chat_gets_the_rendered_text_as_html_without_a_link_preview(fake_api, settings, store, tmp_path):
+    """The fan-out encodes a digest's text once for all its chats (bot.request.FanOutRequest): what each chat gets
+    is still the rendering to the byte, characters that a form must escape included, in HTML, without a preview."""
+    for number, title in enumerate(["Rice & wheat: +5% = a record", "Café ☕ «prix» 100%+ a=b&c=d", "Line\nbreak?"]):
+        write_article(tmp_path, number, category="Global", title=title, body="<p>Tea & toast + 50% more; é ü 😀.</p>")
+    ingest(store, [str(tmp_path)], source_tz=KOLKATA)
+    subscribe(store, 31, 32, 33)
+    report = await send_now(settings, store)
+    assert report.delivered == 3
+    with store.session() as session:
+        [rendering] = session.scalars(select(Rendering)).all()
+    texts = json.loads(rendering.messages)
+    assert "&amp;" in texts[0] and "+5%" in texts[0] and "☕" in texts[0]
+    for chat in (31, 32, 33):
+        sent = fake_api.messages_to(chat)
+        assert [message.text for message in sent] == texts
+        assert all(message.params["parse_mode"] == "HTML" for message in sent)
+        assert all(message.params["link_preview_options"] == {"is_disabled": True} for message in sent)
+
+
 async def test_a_timeout_is_retried(fake_api, settings, store, tmp_path):
     subscribe(store, 21, 22)
     news(store, tmp_path)

@@ -19,6 +19,7 @@ from bot.settings import SettingsError, load_settings
 from digests.ingest import ingest
 from digests.models import Delivery, SendSlot
 from digests.schedule import Schedule
+from digests.storage.pace import first_slot
 from digests.storage import Store
 from tests.conftest import KOLKATA, write_article
 
@@ -39,7 +40,7 @@ def reserve_for(store: Store, seconds: float, cap: int, wanted: int) -> list:
     """Reservations as fast as the database answers, for ``seconds``."""
     got, end = [], time.monotonic() + seconds
     while time.monotonic() < end:
-        got.append(store.reserve_send_slots(cap, wanted))
+        got.append(store.reserve_send_slots(cap, 1, wanted))
     return got
 
 
@@ -69,27 +70,47 @@ def test_concurrent_reservers_never_get_more_than_the_cap_in_a_second_nor_a_slot
     for got in reservations:  # never a moment that had passed: slot k of second S is for S + k / cap
         if got.count:
             assert got.second + got.first / cap >= got.clock - 1e-6
-            assert got.second == int(got.clock)
+            assert got.second in (int(got.clock), int(got.clock) + 1)  # the next second once this one is full
     assert len({got.second for got in reservations if got.count}) >= 2
 
 
-def test_a_full_second_gives_nothing_then_the_next_one_gives_again(store):
+def test_a_full_second_gives_the_next_seconds_first_slots_and_a_full_next_one_none(store):
     cap = 4
-    for _ in range(100):  # late in a second, its slots' moments have passed: none is handed out
-        if (first := store.reserve_send_slots(cap, 10)).count:
-            break
-        time.sleep(0.05)
-    assert first.count == cap - first.first  # the rest of this second, from the present moment on
-    while (later := store.reserve_send_slots(cap, 1)).second == first.second:
-        assert later.count == 0
-        time.sleep(0.05)
-    assert later.count == 1
+    first = store.reserve_send_slots(cap, 1, 10)  # the rest of the present second, from the present moment on
+    assert first.second == int(first.clock) and first.count == cap - first.first
+    later = store.reserve_send_slots(cap, 1, 10)  # that second is full: the next one's
+    assert later.second == first.second + 1 and later.count == cap - later.first
+    if later.clock < later.second:  # asked within the full second: from the next one's first slot, yet to come
+        assert later.first == 0
+    third = store.reserve_send_slots(cap, 1, 1)
+    if third.clock < later.second:  # both full: nothing, until the next second
+        assert (third.second, third.count) == (later.second, 0)
+
+
+def test_a_sender_asking_at_each_of_its_slots_gets_every_slot_of_a_fractional_pace(store):
+    """2.5 slots a second: slot n for the moment n / 2.5, evenly across the seconds' boundaries (3 slots in one
+    second, 2 in the next). A sender that asks for one slot as each of its slots comes gets the very next one
+    each time, the first of a second included: no turn is lost between seconds."""
+    num, den = 5, 2
+    numbers = []
+    for _ in range(8):
+        got = store.reserve_send_slots(num, den, 1)
+        if not got.count:  # asked after this second's last slot: asked again, the next second's first comes
+            assert got.second == int(got.clock)
+            got = store.reserve_send_slots(num, den, 1)
+        assert got.count == 1
+        number = first_slot(got.second, num, den) + got.first
+        numbers.append(number)
+        moment = number * den / num
+        assert moment >= got.clock - 1e-6  # never a moment that has passed
+        time.sleep(max(0.0, moment - got.clock))
+    assert numbers == list(range(numbers[0], numbers[0] + 8))
 
 
 def test_a_hold_gives_no_slot_until_its_seconds_are_over_and_old_rows_are_pruned(store):
     """A 429 seen by one sender holds every sender; rows older than a minute go."""
     last = store.hold_sends(1.2, cap=10)
-    while (got := store.reserve_send_slots(10, 1)).second <= last:
+    while (got := store.reserve_send_slots(10, 1, 1)).second <= last:
         assert got.count == 0
         time.sleep(0.05)
     assert got.count == 1
