@@ -13,7 +13,7 @@ from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, Defaults, ExtBot, MessageHandler, filters)
+                          ContextTypes, Defaults, ExtBot, JobQueue, MessageHandler, filters)
 
 from bot.alerts import DatabaseWatch, alert_failing_sources
 from bot.commands import COMMAND_MENU, OPERATOR_COMMANDS, Commands
@@ -88,12 +88,23 @@ def build_application(settings: Settings, store: Store, *, schedule: bool = True
     if schedule:
         jobs = application.job_queue
         if not worker:
-            # first=1, not 0: the job queue reads a falsy `first` as "not given" and would wait a whole interval.
-            jobs.run_repeating(ingest_job, interval=settings.ingest_interval_minutes * 60, first=1, name="ingest")
+            repeat(jobs, ingest_job, every=settings.ingest_interval_minutes * 60, first=1)
             # One job asks the database every minute which chats are due: no job per chat.
-            jobs.run_repeating(digest_job, interval=60, first=2, name="digest")
-        jobs.run_repeating(health_job, interval=60, first=30, name="health", data=DatabaseWatch())
+            repeat(jobs, digest_job, every=60, first=2)
+        repeat(jobs, health_job, every=60, first=30, data=DatabaseWatch())
     return application
+
+
+def repeat(jobs: JobQueue, callback: Callable, *, every: int, first: int, data: object = None) -> None:
+    """Run ``callback`` every ``every`` seconds, the first time ``first`` seconds from now or, if the job queue
+    starts later than that (a slow start, a busy machine), as soon as it starts.
+
+    APScheduler would otherwise put a first run that passed before the queue started a whole interval later (no
+    news for 30 minutes after a start), and skip any run more than 1 s late (its misfire_grace_time); runs that a
+    busy loop delayed still coalesce into one."""
+    jobs.run_repeating(callback, interval=every, first=first, data=data, name=callback.__name__.removesuffix("_job"),
+                       job_kwargs={"next_run_time": datetime.now(UTC) + timedelta(seconds=first),
+                                   "misfire_grace_time": None})
 
 
 async def _start(application: Application) -> None:

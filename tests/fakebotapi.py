@@ -202,6 +202,7 @@ class FakeBotAPI:
     hang_next: int = 0  # the next N sendMessage calls hang for hang_seconds, then fail unrecorded
     hang_seconds: float = 3.0
     answer_seconds: float = 0.0  # sendMessage answers this long after the message is accepted (a slow round trip)
+    slow_methods: dict[str, float] = field(default_factory=dict)  # method -> seconds before it is answered
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
     flood_errors: int = 0  # 429s answered
     floods: list[tuple[str, int]] = field(default_factory=list)  # (which limit, chat) of each 429
@@ -443,6 +444,8 @@ class FakeBotAPI:
         if method == "sendMessage" and self._take_hang():
             await asyncio.sleep(self.hang_seconds)
             return 504, {"ok": False, "error_code": 504, "description": "Gateway Timeout"}
+        if delay := self.slow_methods.get(method):
+            await asyncio.sleep(delay)
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
