@@ -157,6 +157,7 @@ def test_digest_send_beside_a_running_worker_hands_the_digests_to_it(workers, en
     with store.session() as session, session.begin():
         session.execute(update(Subscriber).where(Subscriber.chat_id.in_(later))
                         .values(next_digest_at=datetime.now(UTC) + timedelta(days=1)))
+    fake_api.limits = FloodLimits(slack=0.1)  # Telegram's 30 a second, as in the pace tests
     (worker,) = workers(1)
     wait_until(lambda: len(fake_api.accepted_times) >= 30, "the worker's fan-out under way", 120)
     result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--send"], env=env, cwd=tmp_path,
@@ -171,6 +172,8 @@ def test_digest_send_beside_a_running_worker_hands_the_digests_to_it(workers, en
                                                                    worker.log())) == len(CHATS) + len(later),
                            "the worker's report of what it sent", 30)
     assert delivered  # the worker sent them all: `digest --send` was no second sender
-    assert most_in_any_window([moment for moment, _ in fake_api.accepted_times], 1.0) <= 30
+    # Counted by arrival at the fake, in 0.9 s as the other pace tests count: room for requests that a busy
+    # machine delays on their way (two senders at once would put some 58 in it).
+    assert most_in_any_window([moment for moment, _ in fake_api.accepted_times], 0.9) <= 30
     assert fake_api.flood_errors == 0
     store.close()
