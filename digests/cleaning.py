@@ -60,6 +60,16 @@ _TIDY = str.maketrans({**dict.fromkeys("\u200b\u2060\ufeff\u00ad"),
                        **dict.fromkeys("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
                                        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000", " ")})
 
+_TIDY_ASCII = tuple(char for char in map(chr, _TIDY) if char.isascii())
+
+
+def _tidy(text: str) -> str:
+    """``text.translate(_TIDY)``; ASCII text is looked at first for the few ASCII characters it changes (a look
+    for each is quicker than ``translate``, and most text has none)."""
+    if text.isascii() and not any(char in text for char in _TIDY_ASCII):
+        return text
+    return text.translate(_TIDY)
+
 
 class _PlainText(html2text.HTML2Text):
     """html2text without its Markdown escaping of the text (``\\_``, ``1\\.``): we want the text as written.
@@ -498,7 +508,7 @@ def html_to_text(html: str) -> str:
         return _plain_text(html)
     paragraphs: list[list[str]] = []
     current: list[str] = []
-    for line in fix_mojibake(_markdown(html.replace("\r", ""))).translate(_TIDY).split("\n"):
+    for line in _tidy(fix_mojibake(_markdown(html.replace("\r", "")))).split("\n"):
         if "  " in line or line.startswith(" ") or line.endswith(" "):
             line = " ".join(line.split())
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
