@@ -122,18 +122,22 @@ def canonical_link(link: str) -> str:
     link = unwrap_redirect(link.strip())
     try:
         parts = urlsplit(link)
-        port = parts.port
+        netloc = parts.netloc
+        if "@" in netloc or ":" in netloc or "[" in netloc or "%" in netloc:
+            port, hostname, user = parts.port, parts.hostname, parts.username or parts.password
+        else:  # a bare host name (most links): what urlsplit's properties would make of it, without their parsing
+            port, hostname, user = None, netloc.lower() or None, None
     except ValueError:
         return link
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not hostname:
         return link
     pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
     query = [(k, v) for k, v in pairs if not k.lower().startswith("utm_") and k.lower() not in TRACKING]
-    host = parts.hostname.lower()
+    host = hostname.lower()
     if port and port != _DEFAULT_PORTS[parts.scheme.lower()]:
         host = f"{host}:{port}"
-    if parts.username or parts.password:
-        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
+    if user:
+        host = f"{netloc.rsplit('@', 1)[0]}@{host}"
     new_query = urlencode(query, doseq=True) if len(query) != len(pairs) else parts.query
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", new_query, parts.fragment))
 
