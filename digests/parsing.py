@@ -386,7 +386,7 @@ def _read_article(element, *, default_source: str, source_tz: tzinfo) -> tuple[R
     body_field, body = next(((name, html) for name, html in bodies if html.strip()), ("", ""))
     descriptions = (_inner_html(e) for name in DESCRIPTION_FIELDS if name != body_field for e in fields.get(name, []))
     description = next((html for html in descriptions if html.strip() and html != body), "")
-    categories = [_text(e) for e in fields.get("category", []) if _text(e)]
+    categories = [text for text in map(_text, fields.get("category", ())) if text]
     return (
         RawArticle(
             source=_first_text(fields, ("source",)) or default_source,
