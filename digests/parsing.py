@@ -154,12 +154,16 @@ def parse_bytes(
         return ParseResult(rejections=[Rejection(shown, ENTITIES_REFUSED)])
 
     result = ParseResult()
-    elements = find_article_elements(root)
+    fields = _children(root)  # most files are one article: its fields, read once for both uses
+    is_one = any(name in TITLE_FIELDS for name in fields) and any(
+        _text(child) for name in LINK_FIELDS for child in fields.get(name, ()))
+    elements = [root] if is_one else find_article_elements(root)
     if not elements:
         result.rejections.append(Rejection(shown, "no article found (expected elements with <title> and <link>)"))
     for number, element in enumerate(elements, start=1):
         where = shown if len(elements) == 1 else f"{shown} (article {number})"
-        article, problem = _read_article(element, default_source=default_source, source_tz=source_tz)
+        article, problem = _read_article(element, default_source=default_source, source_tz=source_tz,
+                                         fields=fields if is_one else None)
         if article is None:
             result.rejections.append(Rejection(where, problem))
         else:
@@ -374,8 +378,9 @@ def _inner_html(element: etree._Element) -> str:
     return "".join(parts)
 
 
-def _read_article(element, *, default_source: str, source_tz: tzinfo) -> tuple[RawArticle | None, str]:
-    fields = _children(element)
+def _read_article(element, *, default_source: str, source_tz: tzinfo,
+                  fields: dict[str, list[etree._Element]] | None = None) -> tuple[RawArticle | None, str]:
+    fields = _children(element) if fields is None else fields
     title = _first_text(fields, TITLE_FIELDS)
     link = _first_text(fields, LINK_FIELDS)
     if not title:
