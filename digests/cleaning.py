@@ -191,7 +191,9 @@ class _Layout:
             self.text = []
 
     def _tag(self, tag: str, attrib, start: bool) -> None:
-        self._flush()
+        if self.text:  # ``_flush``, without a call of its own: this runs for every tag passed on
+            self.converter.handle_data("".join(self.text))
+            self.text = []
         self.converter.handle_tag(tag, attrib, start)
 
     # the parser's events; a list item is held back until its end: one that is only a link (a "related"
@@ -509,6 +511,11 @@ def html_to_text(html: str) -> str:
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in _tidy(fix_mojibake(_markdown(html.replace("\r", "")))).split("\n"):
+        if not line:  # between paragraphs: half the lines
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
         if "  " in line or line.startswith(" ") or line.endswith(" "):
             line = " ".join(line.split())
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose
