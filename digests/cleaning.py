@@ -46,6 +46,7 @@ BLOCKS = frozenset({"article", "section", "header", "footer", "aside", "nav", "m
 # <strike>, <code>, <tt> and <kbd> would come out as "~~" and "`".
 STYLE_ONLY = frozenset({"span", "font", "strong", "b", "em", "i", "u", "small", "big", "mark", "abbr", "cite", "ins",
                         "del", "s", "strike", "sub", "sup", "code", "tt", "kbd", "html", "body"})
+_PARAGRAPHS = frozenset({"p", "div"})
 CELLS = frozenset({"td", "th"})  # html2text puts each table row on its own line but runs its cells together
 
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -59,6 +60,16 @@ _TIDY = str.maketrans({**dict.fromkeys("\u200b\u2060\ufeff\u00ad"),
                        **dict.fromkeys("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
                                        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000", " ")})
 
+_TIDY_ASCII = tuple(char for char in map(chr, _TIDY) if char.isascii())
+
+
+def _tidy(text: str) -> str:
+    """``text.translate(_TIDY)``; ASCII text is looked at first for the few ASCII characters it changes (a look
+    for each is quicker than ``translate``, and most text has none)."""
+    if text.isascii() and not any(char in text for char in _TIDY_ASCII):
+        return text
+    return text.translate(_TIDY)
+
 
 class _PlainText(html2text.HTML2Text):
     """html2text without its Markdown escaping of the text (``\\_``, ``1\\.``): we want the text as written.
@@ -66,22 +77,66 @@ class _PlainText(html2text.HTML2Text):
     html2text skips the escaping for data that came from an entity; all data is treated so here.
     """
 
+    def handle_tag(self, tag: str, attrs, start: bool) -> None:
+        """A paragraph's start or end (most of the tags a body has) outside a link or table cell: all that
+        html2text's ``handle_tag`` does for it, without its forty other tests of the tag."""
+        if tag in _PARAGRAPHS and not self.astack and not self.split_next_td and self.tag_callback is None \
+                and not self.google_doc:
+            self.current_tag = tag
+            self.p()
+            self.lastWasList = False
+        else:
+            super().handle_tag(tag, attrs, start)
+
     def handle_data(self, data: str, entity_char: bool = False) -> None:
-        super().handle_data(data, entity_char=True)
+        """Text in plain prose (not in a quote, ``<pre>``, an ``<abbr>`` or after emphasis): what html2text's
+        ``handle_data`` and ``o`` (with the folding below) do with it there, in one call instead of four."""
+        if self.quiet or self.pre or self.startpre or self.blockquote or self.stressed or self.preceding_stressed \
+                or self.style or self.abbr_data is not None or self.maybe_automatic_link is not None or self.a \
+                or self.google_doc or not data:
+            super().handle_data(data, entity_char=True)
+            return
+        self.preceding_data = data
+        folded = self._folded(data)
+        if not folded:
+            return
+        if self.start:
+            self.space = False
+            self.p_p = 0
+            self.start = False
+        if self.p_p:
+            self.out((self.br_toggle + "\n") * self.p_p)
+            self.space = False
+            self.br_toggle = ""
+        if self.space:
+            if not self.lastWasNL:
+                self.out(" ")
+            self.space = False
+        self.p_p = 0
+        self.out(folded)
+        self.outcount += 1
+
+    def _folded(self, data: str) -> str:
+        """``data`` with its runs of spaces folded as html2text folds them; a leading space sets ``space``. Text
+        whose only spaces are single ones (most text) has nothing to fold but its ends, which is quicker to
+        check: ASCII with no two spaces together and none of the other characters ``str.split`` splits at (a
+        test for each, quicker than one ``isprintable``)."""
+        single_spaced = data.isascii() and "  " not in data and "\n" not in data and "\t" not in data \
+            and "\r" not in data and "\x0b" not in data and "\x0c" not in data and "\x1c" not in data \
+            and "\x1d" not in data and "\x1e" not in data and "\x1f" not in data
+        folded = data.strip(" ") if single_spaced else " ".join(data.split())
+        if data[0].isspace():
+            self.space = True
+        if folded and data[-1].isspace():
+            folded += " "
+        return folded
 
     def o(self, data: str, puredata: bool = False, force: bool | str = False) -> None:
         """html2text folds each run of spaces in text with ``re.sub(r"\\s+", " ", ...)``, a match per space:
         a sixth of the whole ingest's time. Folded here with ``str.split`` instead (the same spaces), with
-        html2text's own handling of a leading space kept; the text then passes as already folded. Text whose
-        only spaces are single ones (most text) has nothing to fold but its ends, which is quicker to check."""
+        html2text's own handling of a leading space kept; the text then passes as already folded."""
         if puredata and not self.pre and not self.quiet and data:
-            single_spaced = data.isascii() and data.isprintable() and "  " not in data
-            folded = data.strip(" ") if single_spaced else " ".join(data.split())
-            if data[0].isspace():
-                self.space = True
-            if folded and data[-1].isspace():
-                folded += " "
-            data, puredata = folded, False
+            data, puredata = self._folded(data), False
         super().o(data, puredata, force)
 
 
@@ -136,12 +191,16 @@ class _Layout:
             self.text = []
 
     def _tag(self, tag: str, attrib, start: bool) -> None:
-        self._flush()
+        if self.text:  # ``_flush``, without a call of its own: this runs for every tag passed on
+            self.converter.handle_data("".join(self.text))
+            self.text = []
         self.converter.handle_tag(tag, attrib, start)
 
     # the parser's events; a list item is held back until its end: one that is only a link (a "related"
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
+        if tag in STYLE_ONLY and self.item is None and not self.hidden:
+            return  # the commonest case, told first
         if tag in VOID_NEVER_TEXT and not self.hidden:
             return
         if self.item is not None or tag == "li" and not self.replaying and not self.hidden:
@@ -154,6 +213,8 @@ class _Layout:
             self._tag("div" if tag in BLOCKS else tag, attrib, True)  # a dict of its own, or an empty mapping
 
     def end(self, tag: str) -> None:
+        if tag in STYLE_ONLY and self.item is None and not self.hidden:
+            return
         if tag in VOID_NEVER_TEXT and not self.hidden:
             return
         if self.item is not None:
@@ -449,7 +510,12 @@ def html_to_text(html: str) -> str:
         return _plain_text(html)
     paragraphs: list[list[str]] = []
     current: list[str] = []
-    for line in fix_mojibake(_markdown(html.replace("\r", ""))).translate(_TIDY).split("\n"):
+    for line in _tidy(fix_mojibake(_markdown(html.replace("\r", "")))).split("\n"):
+        if not line:  # between paragraphs: half the lines
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
         if "  " in line or line.startswith(" ") or line.endswith(" "):
             line = " ".join(line.split())
         if line.startswith(_MARKS):  # the regexes are costly; most lines are plain prose

@@ -36,13 +36,25 @@ def unwrap_redirect(link: str) -> str:
     FeedBurner's ``/~r/.../~3/...`` hides it: its feeds give it as ``feedburner:origLink`` instead.
     """
     for _ in range(UNWRAP_DEPTH):
-        if "*" not in link and "?" not in link and "/l/" not in link and "news.google." not in link:
+        if not _may_wrap(link):
             return link  # the common case, told without parsing
         inner = _inner_link(link)
         if inner is None:
             return link
         link = inner
     return link
+
+
+def _may_wrap(link: str) -> bool:
+    """Whether ``_inner_link`` may find an address in ``link``, told without parsing: it needs a "*",
+    Feedsportal's "/l/", Google News' host, or a query with "http" or "%" in it (most queries, "utm_source=...",
+    have neither). A link with a tab or line break in it, which ``urlsplit`` takes out, is parsed."""
+    if "*" not in link and "?" not in link and "/l/" not in link and "news.google." not in link:
+        return False
+    if "*" in link or "/l/" in link or "news.google." in link or "\t" in link or "\n" in link or "\r" in link:
+        return True
+    query = link.partition("?")[2]  # holds urlsplit's query, if any
+    return "http" in query or "%" in query or "news.google." in link.lower()
 
 
 def _inner_link(link: str) -> str | None:
@@ -110,18 +122,22 @@ def canonical_link(link: str) -> str:
     link = unwrap_redirect(link.strip())
     try:
         parts = urlsplit(link)
-        port = parts.port
+        netloc = parts.netloc
+        if "@" in netloc or ":" in netloc or "[" in netloc or "%" in netloc:
+            port, hostname, user = parts.port, parts.hostname, parts.username or parts.password
+        else:  # a bare host name (most links): what urlsplit's properties would make of it, without their parsing
+            port, hostname, user = None, netloc.lower() or None, None
     except ValueError:
         return link
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not hostname:
         return link
     pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
     query = [(k, v) for k, v in pairs if not k.lower().startswith("utm_") and k.lower() not in TRACKING]
-    host = parts.hostname.lower()
+    host = hostname.lower()
     if port and port != _DEFAULT_PORTS[parts.scheme.lower()]:
         host = f"{host}:{port}"
-    if parts.username or parts.password:
-        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
+    if user:
+        host = f"{netloc.rsplit('@', 1)[0]}@{host}"
     new_query = urlencode(query, doseq=True) if len(query) != len(pairs) else parts.query
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", new_query, parts.fragment))
 
