@@ -155,6 +155,11 @@ def _is_curation(key: str) -> bool:
             and all(word in _CURATION_KEYS or word.isdigit() for word in words))
 
 
+def is_curation_word(word: str) -> bool:
+    """A word of curation labels ("Topics", "News", "Headlines", "Top"): no subject of its own."""
+    return all(part in _CURATION_KEYS for part in _key(word).split())
+
+
 JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
 
 
