@@ -41,7 +41,8 @@ from feedparser.namespaces import dc, mediarss
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_curation_word, is_junk, is_person_scheme, name_in_order, site_name, without_feed_name
+from digests.topics import (is_curation_word, is_junk, is_person_scheme, name_in_order, publisher_initials,
+                            site_name, without_feed_name)
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -168,12 +169,14 @@ def parse_feed(
     feed_title = " ".join(str(channel.get("title") or "").split())
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
+    publisher = feed_publisher(channel)
     if publisher_named:
-        default_source = feed_publisher(channel) or default_source
+        default_source = publisher or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
-                                languages=languages, feed_date=feed_date, feed_title=feed_title)
+                                languages=languages, feed_date=feed_date, feed_title=feed_title,
+                                publisher_name=publisher)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -442,7 +445,7 @@ def is_coverage_list(body: str, headline: str) -> bool:
 
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
                   languages: tuple[str, ...] = (), feed_date: datetime | None = None,
-                  feed_title: str = "") -> RawArticle | str:
+                  feed_title: str = "", publisher_name: str = "") -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words.
 
     An aggregator's item loses the publisher its headline ends with and its list of other outlets' coverage
@@ -470,7 +473,8 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <link>"
     tags = entry_tags(entry)
     site = site_name(feed_link) if tags else ""
-    categories = [without_feed_name(_category(tag), site) for tag in tags]
+    initials = publisher_initials(publisher_name) if tags and publisher_name else ""
+    categories = [without_feed_name(_category(tag), site, initials) for tag in tags]
     language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
         source=default_source,

@@ -41,7 +41,7 @@ _JUNK = {
     "exclusive", "metered", "locked", "unlocked", "sponsor", "sponsored", "sponsored content", "sponsorship",
     "sponsorshipblock", "sponsorship block", "partner", "partner content", "paid content", "paid post",
     "advertorial", "advertisement", "advertising", "ad", "promoted", "promotion", "affiliate",
-    "deal", "brand studio", "branded content", "native", "tc", "tcp",
+    "deal", "brand studio", "branded content", "native", "tc", "tcp", "insider",
     # CMS placeholders, states and widgets
     "uncategorized", "uncategorised", "non classe", "sans categorie", "sin categoria", "senza categoria",
     "allgemein", "default", "none", "null", "undefined", "untitled", "misc", "miscellaneous", "other",
@@ -59,7 +59,7 @@ _JUNK = {
     "analysis", "analyses", "argument", "explainer", "explained", "in depth", "indepth", "deep dive", "long read",
     "longread", "longform", "interview", "interviews", "q&a", "quiz", "quizzes", "review", "reviews", "report",
     "reports", "reportage", "podcast", "podcasts", "live blog", "liveblog", "brief", "briefs", "briefing",
-    "newsletter", "calendar",
+    "newsletter", "calendar", "weekend",
     "analyse", "décryptage", "entretien", "enquête", "eventkalender", "hintergrund", "análisis", "entrevista",
     "reportaje", "analisi", "intervista", "approfondimento", "análise", "reportagem", "аналитика", "интервью",
     "репортаж", "подкаст", "видео", "фото",
@@ -164,9 +164,11 @@ JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
 
 
 # A newsletter's or a series' name says how the piece came, not what it is about: "World Brief", "China Brief",
-# "Morning Briefing", "Tech Newsletter", "Weekly Roundup", "Politics Podcast"; so does a listing's ("Md health
-# calendar", "Events Listings"): a label of at most four words
-_SERIES_TAILS = frozenset({"brief", "briefing", "newsletter", "roundup", "podcast", "calendar", "listing"})
+# "Morning Briefing", "Tech Newsletter", "Weekly Roundup", "Politics Podcast", Foreign Policy's daily "Situation
+# Report" and its "The Reading List"; so does a listing's ("Md health calendar", "Events Listings"): a label of at
+# most four words
+_SERIES_TAILS = frozenset({"brief", "briefing", "newsletter", "roundup", "podcast", "calendar", "listing",
+                           "report", "list"})
 
 
 def _is_series(key: str) -> bool:
@@ -241,16 +243,27 @@ def site_name(url: str) -> str:
     return topic_key(labels[-2]) if len(labels) >= 2 and len(labels[-2]) >= 3 else ""
 
 
-def without_feed_name(label: str, name: str) -> str:
-    """A label less the name of the feed's own site (``site_name``): rue89's "Rue89 Culture" is "Culture", its
-    "Rue89" no label at all (''); any other label as it is."""
+def without_feed_name(label: str, name: str, initials: str = "") -> str:
+    """A label less the name of the feed's own site (``site_name``) or its publisher's ``initials``: rue89's
+    "Rue89 Culture" is "Culture", its "Rue89" no label at all (''); Foreign Policy's "FP Weekend" is "Weekend"
+    (an edition, which the junk rules then drop); any other label as it is."""
+    first, _, rest = label.partition(" ")
+    if initials and first == initials:
+        return rest.strip()
     if not name or label[:1].casefold() != name[:1]:
         return label
     key = topic_key(label)
     if key == name:
         return ""
-    first, _, rest = label.partition(" ")
     return rest.strip() if rest.strip() and topic_key(first) == name else label
+
+
+def publisher_initials(name: str) -> str:
+    """The initials a publisher brands its series with: "FP" of "Foreign Policy"; '' for a name of one word
+    (its initial says nothing) or of lower-case words."""
+    words = [word for word in name.split() if word not in ("The", "the")]
+    initials = "".join(word[0] for word in words if word[:1].isupper() and word[:1].isalpha())
+    return initials if len(words) >= 2 and len(initials) == len(words) else ""
 
 
 @functools.lru_cache(maxsize=256)

@@ -15,7 +15,8 @@ from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import BUILT_IN, TopicRules, display_name, label_topics, site_name, topic_key, without_feed_name
+from digests.topics import (BUILT_IN, TopicRules, display_name, label_topics, publisher_initials, site_name, topic_key,
+                            without_feed_name)
 from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -71,6 +72,16 @@ def test_the_feeds_own_site_is_no_topic_and_no_part_of_one():
                 '<category>Politique</category></item></channel></rss>')
     [raw] = parse_document(document.encode(), shown="rue89.xml", default_source="s", source_tz=UTC).articles
     assert prepare(raw, now=datetime.now(UTC)).topics == ["Eco", "Politique"]
+
+
+def test_a_label_branded_with_the_publisher_s_initials_is_no_part_of_a_topic():
+    """Foreign Policy's "FP Weekend" and "FP Insider": its edition and its subscribers' tier."""
+    assert [publisher_initials(name) for name in ("Foreign Policy", "The Washington Post", "Rue89", "Rest of World",
+                                                   "")] == ["FP", "WP", "", "", ""]
+    assert [without_feed_name(label, "foreignpolicy", "FP") for label in ("FP Weekend", "FP Insider", "FP",
+                                                                           "FPS Games", "Foreign Policy")] == \
+        ["Weekend", "Insider", "", "FPS Games", "Foreign Policy"]
+    assert [label_topics(label) for label in ("Weekend", "Insider")] == [(), ()]
 
 
 def test_a_two_letter_code_shows_in_capitals():
@@ -184,7 +195,8 @@ def test_a_language_name_is_no_topic():
                                    "China Brief", "South Asia Brief", "indepth", "In Depth", "Podcast", "Podcasts",
                                    "Politics Podcast", "Explainer", "Interview", "Live blog", "md health calendar",
                                    "Eventkalender", "Morning Briefing", "Weekly Newsletter", "Analyse", "Reportage",
-                                   "Entrevista", "Интервью"])
+                                   "Entrevista", "Интервью", "Situation Report", "The Reading List", "Special Report",
+                                   "Weekend", "Insider"])
 def test_formats_and_genres_are_no_topics(label):
     assert label_topics(label) == ()
     assert TopicRules.make(aliases={"Argument": "Opinion"}).topics(["Argument"]) == ["Opinion"]  # the operator's
@@ -200,6 +212,12 @@ def test_foreign_policy_items_keep_their_subjects_not_their_formats():
     topics = feed_topics("foreignpolicy_all_rss20.xml")
     every = {name for names in topics for name in names}
     assert not every & {"Analysis", "Argument", "World Brief", "China Brief", "Q&A", "Quiz", "Review", "Report"}
+    # its series too: a daily newsletter, a reading list, and what it brands with its initials (FP Weekend)
+    assert not every & {"Situation Report", "The Reading List", "FP Weekend", "FP Insider", "Weekend", "Insider"}
+    # while its sections and subjects stay
+    assert {"Munich Security Conference", "Europe", "Books", "Culture", "Democracy", "History"} <= every
+    # "The Age of Defensive Democracy": Argument, Audio Embed, Democracy, FP Weekend, History, ..., The Reading List
+    assert ["Democracy", "History"] in topics
     # "A U.S.-India Trade Deal Can’t Restore Lost Trust": Analysis, Donald Trump, Editors' Picks, ..., India
     assert ["Donald Trump", "Foreign & Public Diplomacy", "India", "Narendra Modi",
             "Trade Policy & Agreements"] in topics
