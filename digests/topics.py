@@ -176,6 +176,21 @@ def _is_series(key: str) -> bool:
     return 1 < len(words) <= 4 and words[-1] in _SERIES_TAILS
 
 
+# A listing's headline: a calendar or listings of a stretch of days ("Fairfax wellness calendar, Aug. 23-30",
+# "Events listings: week of 12 May"). Its labels name the venues and hosts of its events (the Washington Post
+# tags its county calendars "Episcopal Church", "United Methodist Church", "Jesus Christ"), not what it is about.
+_MONTH = r"[A-Z][a-z]{2,8}\.?"
+_LISTING = re.compile(r"\b(?i:calendar|listings?)\s*[,:–—-]\s*(?:"
+                      rf"(?i:week of)\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\.?\s+{_MONTH})"  # week of Aug. 23, of 12 May
+                      rf"|{_MONTH}\s+\d{{1,2}}\s*[-–]\s*(?:{_MONTH}\s+)?\d{{1,2}}\b"  # Aug. 23-30, Aug. 30 - Sept. 6
+                      rf"|\d{{1,2}}\.?\s*[-–]\s*\d{{1,2}}\.?\s+{_MONTH})")  # 23-30 August
+
+
+def is_listing(headline: str) -> bool:
+    """Whether an item is a calendar or listings of some days, whose labels are its events' venues."""
+    return bool(_LISTING.search(headline))
+
+
 def is_junk(name: str) -> bool:
     """A label that is not a subject a reader would follow (a flag, a code, an address, a number, a format)."""
     key = _key(name)

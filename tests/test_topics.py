@@ -15,8 +15,8 @@ from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import (BUILT_IN, TopicRules, display_name, label_topics, publisher_initials, site_name, topic_key,
-                            without_feed_name)
+from digests.topics import (BUILT_IN, TopicRules, display_name, is_listing, label_topics, publisher_initials,
+                            site_name, topic_key, without_feed_name)
 from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -82,6 +82,30 @@ def test_a_label_branded_with_the_publisher_s_initials_is_no_part_of_a_topic():
                                                                            "FPS Games", "Foreign Policy")] == \
         ["Weekend", "Insider", "", "FPS Games", "Foreign Policy"]
     assert [label_topics(label) for label in ("Weekend", "Insider")] == [(), ()]
+
+
+@pytest.mark.parametrize(("headline", "listing"), [
+    ("Fairfax wellness calendar, Aug. 23-30", True), ("D.C. wellness calendar, Aug. 16-23", True),
+    ("Fairfax County wellness calendar, Aug. 9-15", True), ("Arts listings, 23-30 August", True),
+    ("Events listings: week of 12 May", True), ("Calendar, Aug. 30 - Sept. 6", True),
+    ("Google Calendar gets 2 new features", False), ("Calendar 2025: the year ahead", False),
+    ("Fed calendar: March 18 decision looms", False), ("Fed calendar: 3 rate decisions", False),
+    ("Nutrition and fitness resolutions for 2012", False),
+])
+def test_a_listing_is_told_by_its_headline(headline, listing):
+    assert is_listing(headline) is listing
+
+
+def test_a_calendar_s_venues_are_no_topics():
+    """The Washington Post's county wellness calendars are tagged with the churches that host their events."""
+    topics = feed_topics("washingtonpost_wellness_rss20.xml")
+    every = {name for names in topics for name in names}
+    assert not every & {"Episcopal Church", "United Methodist Church", "Jesus Christ", "American Red Cross"}
+    assert topics.count(["General"]) >= 15  # the calendars: under the source's topic
+    # its stories keep their labels, a tagger's organisations too
+    assert {"Fitness", "Mental health", "Gestational diabetes", "National Eye Institute", "YMCA"} <= every
+    rules = TopicRules.make(default="Wellness")
+    assert ["Wellness"] in feed_topics("washingtonpost_wellness_rss20.xml", rules)
 
 
 def test_a_two_letter_code_shows_in_capitals():
