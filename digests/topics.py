@@ -109,6 +109,21 @@ def _key(name: str) -> str:
     return " ".join(_singular(word) for word in words)[:200]
 
 
+def preferred_name(names: Iterable[str]) -> str:
+    """The name a topic shows, of the spellings its articles carry (one key): the one its key does not fold,
+    singular rather than plural ("Business", not "Businesses"), without a trailing "news" ("World", not "World
+    News") or initials ("Donald Trump"); then not in capitals throughout ("World", not "WORLD"); then the first
+    in Unicode order, so that the name depends only on the spellings seen, never on the order they came in."""
+    return min(names, key=_name_rank)
+
+
+def _name_rank(name: str) -> tuple[bool, bool, str]:
+    text = _latin_unaccented(html.unescape(name).replace("&", " and ").casefold())
+    literal = " ".join("".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in text).split())
+    shouting = name.isupper() and any(len(word) > 4 for word in name.split())
+    return literal != _key(name), shouting, name
+
+
 def _latin_unaccented(text: str) -> str:
     """Accents off Latin letters ("Cinéma" is "Cinema"); other scripts' marks stay (a Hindi vowel sign is a
     letter of its word)."""

@@ -15,8 +15,8 @@ from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import (BUILT_IN, TopicRules, display_name, is_listing, label_topics, publisher_initials,
-                            site_name, topic_key, without_feed_name)
+from digests.topics import (BUILT_IN, TopicRules, display_name, is_listing, label_topics, preferred_name,
+                            publisher_initials, site_name, topic_key, without_feed_name)
 from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -353,6 +353,42 @@ def test_topic_map_applies_at_ingest(store, tmp_path):
     assert sorted((t.name, t.article_count) for t in store.topics()) == [("India", 1), ("World News", 2)]
     assert store.find_topic("world").name == "World News"  # typed any way
     assert {a.topic_names[0] for a in store.latest(5)} == {"India", "World News"}
+
+
+@pytest.mark.parametrize(("spellings", "shown"), [
+    (["Businesses", "Business"], "Business"),  # boston.com and ABC News / Foreign Policy
+    (["World News", "World", "worldNews"], "World"),  # TheWeek's and boston.com's / BBC Urdu's
+    (["Sports", "Sport"], "Sport"),  # Foreign Policy, boston.com / Rue89, RomaToday
+    (["Médias", "Media"], "Media"),  # Rue89 / ABC News, Foreign Policy
+    (["Éducation", "Education"], "Education"),  # Rue89 / 404 Media, boston.com
+    (["WORLD", "World"], "World"), (["Donald J. Trump", "Donald Trump"], "Donald Trump"),
+    (["U.S. Congress", "US Congress"], "US Congress"), (["AI", "Ai"], "AI"), (["Politics"], "Politics"),
+])
+def test_a_topic_shows_its_preferred_spelling_whatever_came_first(spellings, shown):
+    for order in (spellings, spellings[::-1]):
+        assert preferred_name(name for form in order for name in label_topics(form)) == shown
+
+
+def test_a_better_spelling_renames_a_stored_topic_everywhere(store, tmp_path):
+    """boston.com's "Businesses" came first, then ABC News' "Business": every article, the topic and a
+    subscriber's choice show "Business", as when they come the other way round."""
+    from digests.schedule import Schedule
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(UTC)
+    write_article(tmp_path / "one", 1, category="Businesses", when=now - timedelta(hours=2))
+    ingest(store, [str(tmp_path / "one")], source_tz=UTC)
+    assert [t.name for t in store.topics()] == ["Businesses"]
+    store.subscribe(7, "private", [store.find_topic("business")], now, Schedule(datetime.min.time(), ZoneInfo("UTC")))
+    write_article(tmp_path / "two", 2, category="Business", when=now - timedelta(hours=1))
+    write_article(tmp_path / "two", 3, category="businesses", when=now)
+    ingest(store, [str(tmp_path / "two")], source_tz=UTC)
+    assert [(t.name, t.article_count) for t in store.topics()] == [("Business", 3)]
+    assert [a.topic_names for a in store.latest(5)] == [["Business"]] * 3
+    assert [t.name for t in store.subscriber(7).topics] == ["Business"]
+    write_article(tmp_path / "three", 4, category="BUSINESSES", when=now)  # a worse one changes nothing
+    ingest(store, [str(tmp_path / "three")], source_tz=UTC)
+    assert [(t.name, t.article_count) for t in store.topics()] == [("Business", 4)]
 
 
 def many_topics(store, tmp_path, count: int = 700):
