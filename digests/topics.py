@@ -206,6 +206,22 @@ def is_listing(headline: str) -> bool:
     return bool(_LISTING.search(headline))
 
 
+_LATIN_SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")  # respubliki-belarus
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def headline_labels(labels: Iterable[str], headline: str) -> list[str]:
+    """An item's labels that may be topics, judged by its headline: none for a calendar's or listings'
+    (``is_listing``); no Latin slug under a headline in another script (metan.by's "respubliki-belarus" under
+    "Концептуальное исследование газомоторного рынка Республики Беларусь": its address's, transliterated)."""
+    if is_listing(headline):
+        return []
+    labels = list(labels)
+    if _LATIN.search(headline) or not any(_LATIN_SLUG.match(label) for label in labels):
+        return labels
+    return [label for label in labels if not _LATIN_SLUG.match(label)]
+
+
 def is_junk(name: str) -> bool:
     """A label that is not a subject a reader would follow (a flag, a code, an address, a number, a format)."""
     key = _key(name)

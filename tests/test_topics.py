@@ -15,8 +15,8 @@ from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import (BUILT_IN, TopicRules, display_name, is_listing, label_topics, preferred_name,
-                            publisher_initials, site_name, topic_key, without_feed_name)
+from digests.topics import (BUILT_IN, TopicRules, display_name, headline_labels, is_listing, label_topics,
+                            preferred_name, publisher_initials, site_name, topic_key, without_feed_name)
 from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -106,6 +106,18 @@ def test_a_calendar_s_venues_are_no_topics():
     assert {"Fitness", "Mental health", "Gestational diabetes", "National Eye Institute", "YMCA"} <= every
     rules = TopicRules.make(default="Wellness")
     assert ["Wellness"] in feed_topics("washingtonpost_wellness_rss20.xml", rules)
+
+
+def test_a_latin_slug_under_a_headline_in_another_script_is_no_topic():
+    """metan.by's items carry their address's transliterated slug among their labels: "respubliki-belarus" under
+    "Концептуальное исследование газомоторного рынка Республики Беларусь"."""
+    headline = "Концептуальное исследование газомоторного рынка Республики Беларусь"
+    assert headline_labels(["9968", "respubliki-belarus", "АГНКС «Лида»"], headline) == ["9968", "АГНКС «Лида»"]
+    # under a Latin headline a hyphenated label may be a subject's ("hip-hop"), and a slug has other rules
+    assert headline_labels(["hip-hop", "self-driving"], "Waymo tests its cars") == ["hip-hop", "self-driving"]
+    assert headline_labels(["Episcopal Church"], "D.C. wellness calendar, Aug. 16-23") == []
+    every = {name for names in feed_topics("metan_by_news_rss20_leading_newlines.xml") for name in names}
+    assert "Respubliki-belarus" not in every and "АГНКС «Лида»" in every
 
 
 def test_a_two_letter_code_shows_in_capitals():
