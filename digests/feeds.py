@@ -170,13 +170,14 @@ def parse_feed(
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
     publisher = feed_publisher(channel)
+    initials = publisher_initials(publisher)  # a series it brands with them is no topic ("FP Weekend")
     if publisher_named:
         default_source = publisher or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
                                 languages=languages, feed_date=feed_date, feed_title=feed_title,
-                                publisher_name=publisher)
+                                initials=initials)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -445,11 +446,12 @@ def is_coverage_list(body: str, headline: str) -> bool:
 
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
                   languages: tuple[str, ...] = (), feed_date: datetime | None = None,
-                  feed_title: str = "", publisher_name: str = "") -> RawArticle | str:
+                  feed_title: str = "", initials: str = "") -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words.
 
     An aggregator's item loses the publisher its headline ends with and its list of other outlets' coverage
-    (neither is the story); the publisher is credited as "via Publisher" in ``author``, which readers see."""
+    (neither is the story); the publisher is credited as "via Publisher" in ``author``, which readers see.
+    ``initials``: the feed's publisher's, which its labels lose ("FP Weekend" is "Weekend")."""
     body = entry_body(entry)
     # not title_detail's value: feedparser may leave a nested <title> (an <image>'s) there
     title_type = (entry.get("title_detail") or {}).get("type", "")
@@ -473,7 +475,6 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <link>"
     tags = entry_tags(entry)
     site = site_name(feed_link) if tags else ""
-    initials = publisher_initials(publisher_name) if tags and publisher_name else ""
     categories = [without_feed_name(_category(tag), site, initials) for tag in tags]
     language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
