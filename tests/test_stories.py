@@ -6,7 +6,7 @@ import pytest
 
 from bot.formatting import article_html
 from bot.settings import SettingsError, load_settings
-from digests.digest import MORE_NEWS, group_by_topic, rank, render_text, story_weight
+from digests.digest import ONLY_NEWS, group_by_topic, rank, render_text, story_weight
 from digests.formats import parse_document
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
@@ -332,9 +332,10 @@ def test_ranking_weighs_sources_against_age_and_orders_sections_by_their_best_st
                   when=now - timedelta(hours=30))
     ingest(store, [str(tmp_path / name) for name in ("a", "one", "two")], source_tz=UTC)
     ranked = rank(group_by_topic(store.latest(10)), max_items=2, now=now)
-    # two topics of one story each: gathered into "More news", the two-source story first (2 x 0.56 > 1 x 1.0)
+    # two topics of one story each: gathered, the two-source story first (2 x 0.56 > 1 x 1.0); with nothing else
+    # in the digest, "News in brief" rather than "More news"
     assert [(s.topic, [a.title for a in s.articles]) for s in ranked.sections] == [
-        (MORE_NEWS, ["Day-old story from two sources", "Fresh story from one source"])]
+        (ONLY_NEWS, ["Day-old story from two sources", "Fresh story from one source"])]
     assert ranked.left_out == {"Later": 1}
     assert story_weight(ranked.sections[0].articles[1], now) == 1.0
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.commands import Chat, Commands
 from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
-from digests.digest import MORE_NEWS, group_by_topic, rank
+from digests.digest import MORE_NEWS, ONLY_NEWS, group_by_topic, rank
 from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
@@ -494,3 +494,7 @@ def test_digest_gathers_small_topics_into_more_news(store, tmp_path):
     articles = store.arrived(now - timedelta(days=1), now + timedelta(days=1))
     alone = rank(group_by_topic(articles, {"politic", "space"}.__contains__)).sections
     assert [s.topic for s in alone] == ["Politics", "Space"]  # one small topic keeps its name
+    # a digest of small topics only (ABC News' and MercoPress' day, 18 Feb 2026): nothing it is "more" than
+    only_small = rank(group_by_topic(articles, {"cricket", "weather", "space"}.__contains__)).sections
+    assert [(s.topic, len(s.articles)) for s in only_small] == [(ONLY_NEWS, 4)]
+    assert MORE_NEWS not in digest_messages(only_small, UTC, now.date())[0]
