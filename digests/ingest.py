@@ -136,7 +136,8 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
         date_known=date_known,
         text=text,
         summary=item_summary(title, text, html_to_text(raw.description), summary_chars),
-        topics=[_no_nul(name)[:200] for name in rules.topics(headline_labels(raw.categories, title), raw.language)],
+        topics=[_no_nul(name)[:200]
+                for name in rules.topics(headline_labels(raw.categories, title), raw.language)],
         external_id=_no_nul(raw.external_id)[:200] if raw.external_id else None,
         author=_no_nul(raw.author)[:200] if raw.author else None,
     )

@@ -119,7 +119,8 @@ def preferred_name(names: Iterable[str]) -> str:
 
 def _name_rank(name: str) -> tuple[bool, bool, str]:
     text = _latin_unaccented(html.unescape(name).replace("&", " and ").casefold())
-    literal = " ".join("".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in text).split())
+    literal = " ".join("".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                               for ch in text).split())
     shouting = name.isupper() and any(len(word) > 4 for word in name.split())
     return literal != _key(name), shouting, name
 

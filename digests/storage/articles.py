@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from digests.links import headline_key
 from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, SubscriberTopic, Topic,
                             topic_key)
-from digests.topics import preferred_name
 from digests.stories import SIMILAR_HOURS, Telling, index_words, same_story, similarity
 from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
+from digests.topics import preferred_name
 
 # An article with the same headline words published this close in time is the same story (from any source: a
 # source that sends a story twice, under two links, is showing it twice). A window rather than a calendar day:
