@@ -11,6 +11,7 @@ from digests.models import Article
 DEFAULT_MAX_ITEMS = 30  # stories in a digest (DIGEST_MAX_ITEMS)
 HALF_LIFE_HOURS = 24  # a story's weight halves with each day of age: a second source outweighs a day
 MORE_NEWS = "More news"
+ONLY_NEWS = "News in brief"  # the gathered section's name when it is the digest's only one: "more" than nothing
 SMALL_SECTION = 2  # a topic with this many items or fewer goes into "More news"
 
 
@@ -89,13 +90,14 @@ def rank(sections: list[Section], max_items: int = DEFAULT_MAX_ITEMS, now: datet
 
 def gather_small(sections: list[Section], order: Callable[[Article], tuple]) -> list[Section]:
     """Few, full sections: topics with ``SMALL_SECTION`` items or fewer go into one "More news" section at the
-    end (in ``order``), when there are two such topics or more (one alone keeps its name)."""
+    end (in ``order``), when there are two such topics or more (one alone keeps its name); "News in brief" when
+    no other section is left, as a digest of small topics only has nothing it is more than."""
     small = [section for section in sections if len(section.articles) <= SMALL_SECTION]
     if len(small) < 2:
         return sections
     gathered = sorted((article for section in small for article in section.articles), key=order)
-    return [section for section in sections if len(section.articles) > SMALL_SECTION] + [
-        Section(MORE_NEWS, gathered, mixed=True)]
+    full = [section for section in sections if len(section.articles) > SMALL_SECTION]
+    return full + [Section(MORE_NEWS if full else ONLY_NEWS, gathered, mixed=True)]
 
 
 def format_date(moment: datetime, tz: tzinfo) -> str:

@@ -41,7 +41,8 @@ from feedparser.namespaces import dc, mediarss
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.summary import shorten
-from digests.topics import is_junk, is_person_scheme, name_in_order, site_name, without_feed_name
+from digests.topics import (is_curation_word, is_junk, is_person_scheme, name_in_order, publisher_initials,
+                            site_name, without_feed_name)
 from digests.parsing import (ENTITIES_REFUSED, ParseResult, RawArticle, Rejection, declares_entities, parse_date,
                              refused_encoding, utf8_if_misdeclared)
 
@@ -168,12 +169,15 @@ def parse_feed(
     feed_title = " ".join(str(channel.get("title") or "").split())
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
+    publisher = feed_publisher(channel)
+    initials = publisher_initials(publisher)  # a series it brands with them is no topic ("FP Weekend")
     if publisher_named:
-        default_source = feed_publisher(channel) or default_source
+        default_source = publisher or default_source
     result = ParseResult()
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
-                                languages=languages, feed_date=feed_date, feed_title=feed_title)
+                                languages=languages, feed_date=feed_date, feed_title=feed_title,
+                                initials=initials)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -221,13 +225,40 @@ def feed_publisher(channel: Mapping) -> str:
     if named := next((_tidy_name(part) for part in parts if _names_site(part, keys)), None) or (
             title if _names_site(title, keys) else None):
         # the channel's shorter name for it, where the title adds words ("Latest News चीन News18 हिंदी")
-        return min((name for name in others if name in named), key=len, default=named)
+        named = min((name for name in others if name in named), key=len, default=named)
+        return _without_section(named, keys, _link_words(channel), host)
     if others:
         return others[0]
     first = parts[0] if parts else ""
     # a name in another script than the address's cannot be told from a section's by its words
     short = len(first.split()) <= SECTION_WORDS and re.search("[A-Za-z]", first)
     return host[:PUBLISHER_CHARS] if not title or is_junk(first) or short else title
+
+
+def _without_section(name: str, keys: list[str], link_words: set[str], host: str) -> str:
+    """A name less the section its words end with after the site's own name: "Bloomberg Markets"
+    (bloomberg.com/markets/) is "Bloomberg", "NPR Topics" is "NPR". Words are a section's when the paths of
+    the channel's links name them or they are curation words ("Topics", "News", "Top Stories"), but not when
+    the host does ("Google News" of news.google.com); any other word after the site's name is part of it
+    ("News18 हिंदी", "NBC New York")."""
+    words = name.split()
+    at = next((n for n, word in enumerate(words) if _squashed(word) in keys), None)
+    if at is None or at == len(words) - 1:
+        return name
+    rest = [_squashed(word) for word in words[at + 1:]]
+    in_host = set(host.split("."))
+    if any(rest) and all(word not in in_host and (word in link_words or is_curation_word(word))
+                         for word in rest if word):
+        return " ".join(words[:at + 1])
+    return name
+
+
+def _link_words(channel: Mapping) -> set[str]:
+    """The words of the paths of a channel's links (its own and its image's): "markets" of
+    bloomberg.com/markets/, "sections" and "world" of npr.org/sections/world/."""
+    links = (channel.get("link"), (channel.get("image") or {}).get("link"))
+    return {word for link in links if link for word in re.split(r"[^a-z0-9]+", urlsplit(str(link)).path.casefold())
+            if word}
 
 
 def _tidy_name(name: str) -> str:
@@ -415,11 +446,12 @@ def is_coverage_list(body: str, headline: str) -> bool:
 
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
                   languages: tuple[str, ...] = (), feed_date: datetime | None = None,
-                  feed_title: str = "") -> RawArticle | str:
+                  feed_title: str = "", initials: str = "") -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words.
 
     An aggregator's item loses the publisher its headline ends with and its list of other outlets' coverage
-    (neither is the story); the publisher is credited as "via Publisher" in ``author``, which readers see."""
+    (neither is the story); the publisher is credited as "via Publisher" in ``author``, which readers see.
+    ``initials``: the feed's publisher's, which its labels lose ("FP Weekend" is "Weekend")."""
     body = entry_body(entry)
     # not title_detail's value: feedparser may leave a nested <title> (an <image>'s) there
     title_type = (entry.get("title_detail") or {}).get("type", "")
@@ -443,7 +475,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
         return "missing <link>"
     tags = entry_tags(entry)
     site = site_name(feed_link) if tags else ""
-    categories = [without_feed_name(_category(tag), site) for tag in tags]
+    categories = [without_feed_name(_category(tag), site, initials) for tag in tags]
     language = (entry.get("title_detail") or {}).get("language") or (languages[0] if languages else "")
     return RawArticle(
         source=default_source,

@@ -37,7 +37,7 @@ from digests.sources import DONE_FOLDER, REJECTED_FOLDER, Source, as_source, ite
 from digests.storage import NewArticle, Store
 from digests.summary import DEFAULT_SUMMARY_CHARS, item_summary, shorten
 from digests.topics import BUILT_IN, DEFAULT_TOPIC, TopicRules  # noqa: F401 - DEFAULT_TOPIC: for items without one
-from digests.topics import is_language
+from digests.topics import headline_labels, is_language
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,8 @@ def prepare(raw: RawArticle, *, now: datetime, summary_chars: int = DEFAULT_SUMM
         date_known=date_known,
         text=text,
         summary=item_summary(title, text, html_to_text(raw.description), summary_chars),
-        topics=[_no_nul(name)[:200] for name in rules.topics(raw.categories, raw.language)],
+        topics=[_no_nul(name)[:200]
+                for name in rules.topics(headline_labels(raw.categories, title), raw.language)],
         external_id=_no_nul(raw.external_id)[:200] if raw.external_id else None,
         author=_no_nul(raw.author)[:200] if raw.author else None,
     )

@@ -90,7 +90,7 @@ class Topic(Base):
     __tablename__ = "topics"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))  # the display form first seen
+    name: Mapped[str] = mapped_column(String(200))  # the preferred of the spellings seen (topics.preferred_name)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
 
 

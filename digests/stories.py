@@ -6,9 +6,10 @@ lede become sets of words (case, accents, punctuation and function words left ou
 Snowball so that "heads" and "head" meet, Chinese and Japanese cut into pairs of characters), and two
 articles are compared by how many words they share: the cosine of the headlines' sets and that of the
 headlines with their ledes, both of which must be high (their geometric mean), so that a shared lede under
-unrelated headlines, or a shared topic word, is not enough. Headlines that both carry numbers, not the same
-ones ("wellness calendar, Aug. 16-23" / "Aug. 23-30", "АГНКС «Лида»: 18 июня" / "«Гомель-1»: 24 июня") are
-other items of one series, whatever else they share.
+unrelated headlines, or a shared topic word, is not enough. Headlines that each carry a number the other lacks
+("wellness calendar, Aug. 16-23" / "Aug. 23-30", "АГНКС «Лида»: 18 июня" / "«Гомель-1»: 24 июня") are other
+items of one series, whatever else they share; a number in one only ("Pixel 7 Pro Uses 3 Samsung ISOCELL
+Cameras" / "Pixel 7 and Pixel 7 Pro camera sensor specs have leaked") is a detail one of them gives.
 
 ``SIMILAR`` was chosen on tests/fixtures/story_pairs.tsv (pairs from the real feeds, labelled by hand) for
 precision: a wrong merge hides a story, a missed one only shows a duplicate.
@@ -25,8 +26,10 @@ both headlines ("Berlin Film Festival", "Menendez"). A follow-up recaps the firs
 (the victim's name, the day of the crime) but heads its own news: massanews' "Suspeitos de matar policial
 militar em Pinhais são presos" and, hours later, "Suspeito de morte de PM é filho de policial" share the
 lede's "Bárbara Aline da Rocha" and "24 de dezembro" and no name in their headlines; they are two stories, and
-the second is news a reader would otherwise never see. Where a script has no capitals (Urdu, Chinese) no names
-are seen, and only the same headline merges, as before.
+the second is news a reader would otherwise never see. A source's shorter heading of its own story (a photo
+gallery's or video's beside it: "Comet ISON" / "Photos: Comet ISON") is that story too (``headed_within``). Where a
+script has no capitals (Urdu, Chinese) no names are seen, and only the same headline (or a shorter heading of it)
+merges.
 """
 
 from __future__ import annotations
@@ -153,7 +156,8 @@ def _cosine(a: frozenset[str], b: frozenset[str]) -> float:
 
 def similarity(a: Telling, b: Telling) -> float:
     """0 (other events) to 1 (the same words): see the module's docstring."""
-    if a.numbers and b.numbers and a.numbers != b.numbers:  # other items of a series ("story 4" / "story 14")
+    # other items of a series ("story 4" / "story 14"): each headline has a number the other lacks
+    if a.numbers and b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
         return 0.0
     headlines = _cosine(a.headline, b.headline)
     if not (a.both and b.both) or not headlines:
@@ -164,7 +168,7 @@ def similarity(a: Telling, b: Telling) -> float:
 def same_story(a: Telling, b: Telling, same_source: bool = False) -> bool:
     """Whether two articles published within ``SIMILAR_HOURS`` report one event (``same_source``: of one
     source, which must also tell it in the same particulars: see the module's docstring)."""
-    return similarity(a, b) >= SIMILAR and (not same_source or told_alike(a, b))
+    return similarity(a, b) >= SIMILAR and (not same_source or told_alike(a, b) or headed_within(a, b))
 
 
 def told_alike(a: Telling, b: Telling) -> bool:
@@ -174,3 +178,12 @@ def told_alike(a: Telling, b: Telling) -> bool:
         return False
     shared = a.particulars & b.particulars
     return len(shared) >= SAME_SOURCE_PARTICULARS and bool(shared & a.headline & b.headline)
+
+
+def headed_within(a: Telling, b: Telling) -> bool:
+    """Whether one headline is the other's in fewer words, as a source heads a photo or video beside its story
+    ("Comet ISON" / "Photos: Comet ISON", "White House Christmas tree" / "... gets delivered today"): two words
+    at least, every one of them in the other headline, and, where both have ledes, half their words shared."""
+    shorter, longer = sorted((a.headline, b.headline), key=len)
+    return (len(shorter) >= 2 and shorter <= longer
+            and (not (a.lede and b.lede) or _cosine(a.lede, b.lede) >= SAME_SOURCE_LEDES))

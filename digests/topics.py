@@ -41,7 +41,7 @@ _JUNK = {
     "exclusive", "metered", "locked", "unlocked", "sponsor", "sponsored", "sponsored content", "sponsorship",
     "sponsorshipblock", "sponsorship block", "partner", "partner content", "paid content", "paid post",
     "advertorial", "advertisement", "advertising", "ad", "promoted", "promotion", "affiliate",
-    "deal", "brand studio", "branded content", "native", "tc", "tcp",
+    "deal", "brand studio", "branded content", "native", "tc", "tcp", "insider",
     # CMS placeholders, states and widgets
     "uncategorized", "uncategorised", "non classe", "sans categorie", "sin categoria", "senza categoria",
     "allgemein", "default", "none", "null", "undefined", "untitled", "misc", "miscellaneous", "other",
@@ -59,7 +59,7 @@ _JUNK = {
     "analysis", "analyses", "argument", "explainer", "explained", "in depth", "indepth", "deep dive", "long read",
     "longread", "longform", "interview", "interviews", "q&a", "quiz", "quizzes", "review", "reviews", "report",
     "reports", "reportage", "podcast", "podcasts", "live blog", "liveblog", "brief", "briefs", "briefing",
-    "newsletter", "calendar",
+    "newsletter", "calendar", "weekend",
     "analyse", "décryptage", "entretien", "enquête", "eventkalender", "hintergrund", "análisis", "entrevista",
     "reportaje", "analisi", "intervista", "approfondimento", "análise", "reportagem", "аналитика", "интервью",
     "репортаж", "подкаст", "видео", "фото",
@@ -109,6 +109,22 @@ def _key(name: str) -> str:
     return " ".join(_singular(word) for word in words)[:200]
 
 
+def preferred_name(names: Iterable[str]) -> str:
+    """The name a topic shows, of the spellings its articles carry (one key): the one its key does not fold,
+    singular rather than plural ("Business", not "Businesses"), without a trailing "news" ("World", not "World
+    News") or initials ("Donald Trump"); then not in capitals throughout ("World", not "WORLD"); then the first
+    in Unicode order, so that the name depends only on the spellings seen, never on the order they came in."""
+    return min(names, key=_name_rank)
+
+
+def _name_rank(name: str) -> tuple[bool, bool, str]:
+    text = _latin_unaccented(html.unescape(name).replace("&", " and ").casefold())
+    literal = " ".join("".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " "
+                               for ch in text).split())
+    shouting = name.isupper() and any(len(word) > 4 for word in name.split())
+    return literal != _key(name), shouting, name
+
+
 def _latin_unaccented(text: str) -> str:
     """Accents off Latin letters ("Cinéma" is "Cinema"); other scripts' marks stay (a Hindi vowel sign is a
     letter of its word)."""
@@ -155,18 +171,56 @@ def _is_curation(key: str) -> bool:
             and all(word in _CURATION_KEYS or word.isdigit() for word in words))
 
 
+def is_curation_word(word: str) -> bool:
+    """A word of curation labels ("Topics", "News", "Headlines", "Top"): no subject of its own."""
+    return all(part in _CURATION_KEYS for part in _key(word).split())
+
+
 JUNK_LABELS = frozenset(_key(label) for label in _JUNK)
 
 
 # A newsletter's or a series' name says how the piece came, not what it is about: "World Brief", "China Brief",
-# "Morning Briefing", "Tech Newsletter", "Weekly Roundup", "Politics Podcast"; so does a listing's ("Md health
-# calendar", "Events Listings"): a label of at most four words
-_SERIES_TAILS = frozenset({"brief", "briefing", "newsletter", "roundup", "podcast", "calendar", "listing"})
+# "Morning Briefing", "Tech Newsletter", "Weekly Roundup", "Politics Podcast", Foreign Policy's daily "Situation
+# Report" and its "The Reading List"; so does a listing's ("Md health calendar", "Events Listings"): a label of at
+# most four words
+_SERIES_TAILS = frozenset({"brief", "briefing", "newsletter", "roundup", "podcast", "calendar", "listing",
+                           "report", "list"})
 
 
 def _is_series(key: str) -> bool:
     words = key.split()
     return 1 < len(words) <= 4 and words[-1] in _SERIES_TAILS
+
+
+# A listing's headline: a calendar or listings of a stretch of days ("Fairfax wellness calendar, Aug. 23-30",
+# "Events listings: week of 12 May"). Its labels name the venues and hosts of its events (the Washington Post
+# tags its county calendars "Episcopal Church", "United Methodist Church", "Jesus Christ"), not what it is about.
+_MONTH = r"[A-Z][a-z]{2,8}\.?"
+_LISTING = re.compile(r"\b(?i:calendar|listings?)\s*[,:–—-]\s*(?:"
+                      rf"(?i:week of)\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\.?\s+{_MONTH})"  # week of Aug. 23, of 12 May
+                      rf"|{_MONTH}\s+\d{{1,2}}\s*[-–]\s*(?:{_MONTH}\s+)?\d{{1,2}}\b"  # Aug. 23-30, Aug. 30 - Sept. 6
+                      rf"|\d{{1,2}}\.?\s*[-–]\s*\d{{1,2}}\.?\s+{_MONTH})")  # 23-30 August
+
+
+def is_listing(headline: str) -> bool:
+    """Whether an item is a calendar or listings of some days, whose labels are its events' venues."""
+    return bool(_LISTING.search(headline))
+
+
+_LATIN_SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")  # respubliki-belarus
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def headline_labels(labels: Iterable[str], headline: str) -> list[str]:
+    """An item's labels that may be topics, judged by its headline: none for a calendar's or listings'
+    (``is_listing``); no Latin slug under a headline in another script (metan.by's "respubliki-belarus" under
+    "Концептуальное исследование газомоторного рынка Республики Беларусь": its address's, transliterated)."""
+    if is_listing(headline):
+        return []
+    labels = list(labels)
+    if _LATIN.search(headline) or not any(_LATIN_SLUG.match(label) for label in labels):
+        return labels
+    return [label for label in labels if not _LATIN_SLUG.match(label)]
 
 
 def is_junk(name: str) -> bool:
@@ -236,16 +290,27 @@ def site_name(url: str) -> str:
     return topic_key(labels[-2]) if len(labels) >= 2 and len(labels[-2]) >= 3 else ""
 
 
-def without_feed_name(label: str, name: str) -> str:
-    """A label less the name of the feed's own site (``site_name``): rue89's "Rue89 Culture" is "Culture", its
-    "Rue89" no label at all (''); any other label as it is."""
+def without_feed_name(label: str, name: str, initials: str = "") -> str:
+    """A label less the name of the feed's own site (``site_name``) or its publisher's ``initials``: rue89's
+    "Rue89 Culture" is "Culture", its "Rue89" no label at all (''); Foreign Policy's "FP Weekend" is "Weekend"
+    (an edition, which the junk rules then drop); any other label as it is."""
+    first, _, rest = label.partition(" ")
+    if initials and first == initials:
+        return rest.strip()
     if not name or label[:1].casefold() != name[:1]:
         return label
     key = topic_key(label)
     if key == name:
         return ""
-    first, _, rest = label.partition(" ")
     return rest.strip() if rest.strip() and topic_key(first) == name else label
+
+
+def publisher_initials(name: str) -> str:
+    """The initials a publisher brands its series with: "FP" of "Foreign Policy"; '' for a name of one word
+    (its initial says nothing) or of lower-case words."""
+    words = [word for word in name.split() if word not in ("The", "the")]
+    initials = "".join(word[0] for word in words if word[:1].isupper() and word[:1].isalpha())
+    return initials if len(words) >= 2 and len(initials) == len(words) else ""
 
 
 @functools.lru_cache(maxsize=256)

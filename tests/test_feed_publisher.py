@@ -117,11 +117,27 @@ def channel(path: str) -> dict:
     # titles in one part that name their site, by name or by initials: as given
     ("foreignpolicy_all_rss20.xml", "Foreign Policy"),
     ("talkingpointsmemo_all_atom.xml", "All TPM News"),
-    ("bloomberg_markets_rss20.xml", "Bloomberg Markets"),
+    ("nbcnewyork_local_rss20_odd_date_1item.xml", "NBC New York"),  # nbcnewyork.com: every word is the name
+    # the site's name, then a section its links or curation words name: the site's name alone
+    ("bloomberg_markets_rss20.xml", "Bloomberg"),  # "Bloomberg Markets", bloomberg.com/markets/
+    ("npr_world_rss20.xml", "NPR"),  # "NPR Topics: World"
     ("kc0011_forum_rss20_gb2312.xml", "投资资讯网交易在线--流通纪念币最新20篇论坛主题-全文"),  # another script: kept
 ])
 def test_a_section_s_name_is_no_publisher(path, publisher):
     assert feed_publisher(channel(path)) == publisher
+
+
+def test_a_section_after_the_site_s_name_is_no_part_of_the_publisher():
+    # words after the site's name that the channel's links name, or curation words: a section
+    assert feed_publisher({"title": "Bloomberg Markets", "link": "https://bloomberg.com/markets/"}) == "Bloomberg"
+    assert feed_publisher({"title": "NPR Topics: World", "link": "https://www.npr.org/templates/story/story.php",
+                           "image": {"link": "https://www.npr.org/sections/world/"}}) == "NPR"
+    # words the host has are the name's (news.google.com), and so is any other word after it
+    assert feed_publisher({"title": "Top stories - Google News", "link": "https://news.google.com/?hl=en-US"}
+                          ) == "Google News"
+    assert feed_publisher({"title": "Bloomberg Markets", "link": "https://bloomberg.com/"}) == "Bloomberg Markets"
+    assert feed_publisher({"title": "Latest News चीन News18 हिंदी", "link": "https://hindi.news18.com/rss/world.xml",
+                           "image": {"title": "News18 हिंदी"}}) == "News18 हिंदी"
 
 
 def test_a_feed_titled_with_a_section_in_a_drop_folder_is_named_after_its_site(store, tmp_path):

@@ -67,4 +67,4 @@ def test_the_readme_s_topic_map_example_loads_and_does_what_it_says(tmp_path):
     assert metan.rules.topics(["АГНКС «Лида»"]) == ["Belarus"]
     # the [topics] table holds for every source, one of NEWS_SOURCES too
     anywhere = Source(location="/srv/drop", topic_map=abc.topic_map).rules
-    assert anywhere.topics(["Argument", "Situation Report", "India", "Cronaca"]) == ["Opinion", "India", "Crime"]
+    assert anywhere.topics(["Argument", "Behind The Blog", "India", "Cronaca"]) == ["Opinion", "India", "Crime"]

@@ -61,6 +61,17 @@ def test_no_junk_topic(corpus):
                 or name.startswith("Rue89 ") or len(name) == 2 and not name.isupper()]
 
 
+def test_topics_are_named_as_an_editor_would(corpus):
+    """The spelling most feeds give, singular (boston.com's "Businesses" beside ABC News' and Foreign Policy's
+    "Business"), not a newsletter or series (Foreign Policy's), nor a calendar's venues (the Washington Post's)."""
+    store, _ = corpus
+    names = {topic.name for topic in store.topics()}
+    assert {"Business", "World", "Sport", "Media", "Education"} <= names
+    assert not names & {"Businesses", "World News", "Sports", "Médias", "Éducation"}
+    assert not names & {"Situation Report", "FP Weekend", "FP Insider", "The Reading List", "Weekend", "Insider"}
+    assert not names & {"Episcopal Church", "United Methodist Church", "Jesus Christ", "Respubliki-belarus"}
+
+
 def _loose(name: str) -> str:
     """Near-copies of one topic, by a rule of the test's own: case, punctuation, "X news", a plural s."""
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).casefold()

@@ -6,7 +6,7 @@ import pytest
 
 from bot.formatting import article_html
 from bot.settings import SettingsError, load_settings
-from digests.digest import MORE_NEWS, group_by_topic, rank, render_text, story_weight
+from digests.digest import ONLY_NEWS, group_by_topic, rank, render_text, story_weight
 from digests.formats import parse_document
 from digests.ingest import ingest
 from digests.links import canonical_link, headline_key
@@ -176,10 +176,29 @@ def test_paraphrases_more_than_a_day_apart_or_from_one_source_stay_apart(store, 
     write_article(tmp_path / "a", 1, title=taiwan, source="one", when=DAY)
     write_article(tmp_path / "b", 2, title="Taiwan leader heads to Americas; U.S. stops set to irk China",
                   source="two", when=DAY + timedelta(hours=30))
-    write_article(tmp_path / "c", 3, title="Taiwan's president heads to the US, as Beijing watches on",
+    write_article(tmp_path / "c", 3, title="Taiwan's leader sets off for the US as Beijing looks on",
                   source="one", when=DAY + timedelta(hours=2))
     report = ingest(store, [str(tmp_path / name) for name in "abc"], source_tz=KOLKATA)
     assert (report.new, report.duplicate) == (3, 0)
+
+
+def test_a_source_s_shorter_heading_of_its_story_joins_it(store, tmp_path):
+    """cnn's video "White House Christmas tree" beside its story, under the same lede; the same headline's words
+    with others between them ("Taiwan's president heads to the US, as Beijing watches on") likewise."""
+    body = "<p>The first lady accepts delivery today.</p>"
+    write_article(tmp_path / "a", 1, title="White House Christmas tree gets delivered today", source="cnn",
+                  when=DAY, body=body)
+    write_article(tmp_path / "a", 2, title="White House Christmas tree", source="cnn",
+                  when=DAY + timedelta(hours=1), body=body)
+    write_article(tmp_path / "a", 3, title="Taiwan president heads to US as Beijing watches", source="one",
+                  when=DAY)
+    write_article(tmp_path / "a", 4, title="Taiwan's president heads to the US, as Beijing watches on",
+                  source="one", when=DAY + timedelta(hours=2))
+    report = ingest(store, [str(tmp_path / "a")], source_tz=KOLKATA)
+    assert (report.new, report.duplicate) == (2, 2)
+    assert sorted((article.title, article.also_sources) for article in store.latest(5)) == [
+        ("Taiwan president heads to US as Beijing watches", []),
+        ("White House Christmas tree gets delivered today", [])]
 
 
 # al-monitor runs AFP's and Reuters' copy side by side: one event told twice by one source (its feed, 17 Feb 2026)
@@ -313,9 +332,10 @@ def test_ranking_weighs_sources_against_age_and_orders_sections_by_their_best_st
                   when=now - timedelta(hours=30))
     ingest(store, [str(tmp_path / name) for name in ("a", "one", "two")], source_tz=UTC)
     ranked = rank(group_by_topic(store.latest(10)), max_items=2, now=now)
-    # two topics of one story each: gathered into "More news", the two-source story first (2 x 0.56 > 1 x 1.0)
+    # two topics of one story each: gathered, the two-source story first (2 x 0.56 > 1 x 1.0); with nothing else
+    # in the digest, "News in brief" rather than "More news"
     assert [(s.topic, [a.title for a in s.articles]) for s in ranked.sections] == [
-        (MORE_NEWS, ["Day-old story from two sources", "Fresh story from one source"])]
+        (ONLY_NEWS, ["Day-old story from two sources", "Fresh story from one source"])]
     assert ranked.left_out == {"Later": 1}
     assert story_weight(ranked.sections[0].articles[1], now) == 1.0
 

@@ -10,12 +10,13 @@ import pytest
 
 from bot.commands import Chat, Commands
 from bot.formatting import MAX_MESSAGE_LENGTH, digest_messages, visible_length
-from digests.digest import MORE_NEWS, group_by_topic, rank
+from digests.digest import MORE_NEWS, ONLY_NEWS, group_by_topic, rank
 from digests.formats import parse_document
 from digests.ingest import ingest, prepare
 from digests.schedule import Schedule
 from digests.sources import Source, SourcesFileError, load_sources_file
-from digests.topics import BUILT_IN, TopicRules, display_name, label_topics, site_name, topic_key, without_feed_name
+from digests.topics import (BUILT_IN, TopicRules, display_name, headline_labels, is_listing, label_topics,
+                            preferred_name, publisher_initials, site_name, topic_key, without_feed_name)
 from tests.conftest import KOLKATA, SHARED, need_shared, write_article
 
 REALFEEDS = SHARED / "testdata" / "realfeeds"
@@ -71,6 +72,52 @@ def test_the_feeds_own_site_is_no_topic_and_no_part_of_one():
                 '<category>Politique</category></item></channel></rss>')
     [raw] = parse_document(document.encode(), shown="rue89.xml", default_source="s", source_tz=UTC).articles
     assert prepare(raw, now=datetime.now(UTC)).topics == ["Eco", "Politique"]
+
+
+def test_a_label_branded_with_the_publisher_s_initials_is_no_part_of_a_topic():
+    """Foreign Policy's "FP Weekend" and "FP Insider": its edition and its subscribers' tier."""
+    assert [publisher_initials(name) for name in ("Foreign Policy", "The Washington Post", "Rue89", "Rest of World",
+                                                   "")] == ["FP", "WP", "", "", ""]
+    assert [without_feed_name(label, "foreignpolicy", "FP") for label in ("FP Weekend", "FP Insider", "FP",
+                                                                           "FPS Games", "Foreign Policy")] == \
+        ["Weekend", "Insider", "", "FPS Games", "Foreign Policy"]
+    assert [label_topics(label) for label in ("Weekend", "Insider")] == [(), ()]
+
+
+@pytest.mark.parametrize(("headline", "listing"), [
+    ("Fairfax wellness calendar, Aug. 23-30", True), ("D.C. wellness calendar, Aug. 16-23", True),
+    ("Fairfax County wellness calendar, Aug. 9-15", True), ("Arts listings, 23-30 August", True),
+    ("Events listings: week of 12 May", True), ("Calendar, Aug. 30 - Sept. 6", True),
+    ("Google Calendar gets 2 new features", False), ("Calendar 2025: the year ahead", False),
+    ("Fed calendar: March 18 decision looms", False), ("Fed calendar: 3 rate decisions", False),
+    ("Nutrition and fitness resolutions for 2012", False),
+])
+def test_a_listing_is_told_by_its_headline(headline, listing):
+    assert is_listing(headline) is listing
+
+
+def test_a_calendar_s_venues_are_no_topics():
+    """The Washington Post's county wellness calendars are tagged with the churches that host their events."""
+    topics = feed_topics("washingtonpost_wellness_rss20.xml")
+    every = {name for names in topics for name in names}
+    assert not every & {"Episcopal Church", "United Methodist Church", "Jesus Christ", "American Red Cross"}
+    assert topics.count(["General"]) >= 15  # the calendars: under the source's topic
+    # its stories keep their labels, a tagger's organisations too
+    assert {"Fitness", "Mental health", "Gestational diabetes", "National Eye Institute", "YMCA"} <= every
+    rules = TopicRules.make(default="Wellness")
+    assert ["Wellness"] in feed_topics("washingtonpost_wellness_rss20.xml", rules)
+
+
+def test_a_latin_slug_under_a_headline_in_another_script_is_no_topic():
+    """metan.by's items carry their address's transliterated slug among their labels: "respubliki-belarus" under
+    "Концептуальное исследование газомоторного рынка Республики Беларусь"."""
+    headline = "Концептуальное исследование газомоторного рынка Республики Беларусь"
+    assert headline_labels(["9968", "respubliki-belarus", "АГНКС «Лида»"], headline) == ["9968", "АГНКС «Лида»"]
+    # under a Latin headline a hyphenated label may be a subject's ("hip-hop"), and a slug has other rules
+    assert headline_labels(["hip-hop", "self-driving"], "Waymo tests its cars") == ["hip-hop", "self-driving"]
+    assert headline_labels(["Episcopal Church"], "D.C. wellness calendar, Aug. 16-23") == []
+    every = {name for names in feed_topics("metan_by_news_rss20_leading_newlines.xml") for name in names}
+    assert "Respubliki-belarus" not in every and "АГНКС «Лида»" in every
 
 
 def test_a_two_letter_code_shows_in_capitals():
@@ -184,7 +231,8 @@ def test_a_language_name_is_no_topic():
                                    "China Brief", "South Asia Brief", "indepth", "In Depth", "Podcast", "Podcasts",
                                    "Politics Podcast", "Explainer", "Interview", "Live blog", "md health calendar",
                                    "Eventkalender", "Morning Briefing", "Weekly Newsletter", "Analyse", "Reportage",
-                                   "Entrevista", "Интервью"])
+                                   "Entrevista", "Интервью", "Situation Report", "The Reading List", "Special Report",
+                                   "Weekend", "Insider"])
 def test_formats_and_genres_are_no_topics(label):
     assert label_topics(label) == ()
     assert TopicRules.make(aliases={"Argument": "Opinion"}).topics(["Argument"]) == ["Opinion"]  # the operator's
@@ -200,6 +248,12 @@ def test_foreign_policy_items_keep_their_subjects_not_their_formats():
     topics = feed_topics("foreignpolicy_all_rss20.xml")
     every = {name for names in topics for name in names}
     assert not every & {"Analysis", "Argument", "World Brief", "China Brief", "Q&A", "Quiz", "Review", "Report"}
+    # its series too: a daily newsletter, a reading list, and what it brands with its initials (FP Weekend)
+    assert not every & {"Situation Report", "The Reading List", "FP Weekend", "FP Insider", "Weekend", "Insider"}
+    # while its sections and subjects stay
+    assert {"Munich Security Conference", "Europe", "Books", "Culture", "Democracy", "History"} <= every
+    # "The Age of Defensive Democracy": Argument, Audio Embed, Democracy, FP Weekend, History, ..., The Reading List
+    assert ["Democracy", "History"] in topics
     # "A U.S.-India Trade Deal Can’t Restore Lost Trust": Analysis, Donald Trump, Editors' Picks, ..., India
     assert ["Donald Trump", "Foreign & Public Diplomacy", "India", "Narendra Modi",
             "Trade Policy & Agreements"] in topics
@@ -313,6 +367,42 @@ def test_topic_map_applies_at_ingest(store, tmp_path):
     assert {a.topic_names[0] for a in store.latest(5)} == {"India", "World News"}
 
 
+@pytest.mark.parametrize(("spellings", "shown"), [
+    (["Businesses", "Business"], "Business"),  # boston.com and ABC News / Foreign Policy
+    (["World News", "World", "worldNews"], "World"),  # TheWeek's and boston.com's / BBC Urdu's
+    (["Sports", "Sport"], "Sport"),  # Foreign Policy, boston.com / Rue89, RomaToday
+    (["Médias", "Media"], "Media"),  # Rue89 / ABC News, Foreign Policy
+    (["Éducation", "Education"], "Education"),  # Rue89 / 404 Media, boston.com
+    (["WORLD", "World"], "World"), (["Donald J. Trump", "Donald Trump"], "Donald Trump"),
+    (["U.S. Congress", "US Congress"], "US Congress"), (["AI", "Ai"], "AI"), (["Politics"], "Politics"),
+])
+def test_a_topic_shows_its_preferred_spelling_whatever_came_first(spellings, shown):
+    for order in (spellings, spellings[::-1]):
+        assert preferred_name(name for form in order for name in label_topics(form)) == shown
+
+
+def test_a_better_spelling_renames_a_stored_topic_everywhere(store, tmp_path):
+    """boston.com's "Businesses" came first, then ABC News' "Business": every article, the topic and a
+    subscriber's choice show "Business", as when they come the other way round."""
+    from digests.schedule import Schedule
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(UTC)
+    write_article(tmp_path / "one", 1, category="Businesses", when=now - timedelta(hours=2))
+    ingest(store, [str(tmp_path / "one")], source_tz=UTC)
+    assert [t.name for t in store.topics()] == ["Businesses"]
+    store.subscribe(7, "private", [store.find_topic("business")], now, Schedule(datetime.min.time(), ZoneInfo("UTC")))
+    write_article(tmp_path / "two", 2, category="Business", when=now - timedelta(hours=1))
+    write_article(tmp_path / "two", 3, category="businesses", when=now)
+    ingest(store, [str(tmp_path / "two")], source_tz=UTC)
+    assert [(t.name, t.article_count) for t in store.topics()] == [("Business", 3)]
+    assert [a.topic_names for a in store.latest(5)] == [["Business"]] * 3
+    assert [t.name for t in store.subscriber(7).topics] == ["Business"]
+    write_article(tmp_path / "three", 4, category="BUSINESSES", when=now)  # a worse one changes nothing
+    ingest(store, [str(tmp_path / "three")], source_tz=UTC)
+    assert [(t.name, t.article_count) for t in store.topics()] == [("Business", 4)]
+
+
 def many_topics(store, tmp_path, count: int = 700):
     """``count`` topics with long names, a few of them busy this week."""
     now = datetime.now(UTC)
@@ -404,3 +494,7 @@ def test_digest_gathers_small_topics_into_more_news(store, tmp_path):
     articles = store.arrived(now - timedelta(days=1), now + timedelta(days=1))
     alone = rank(group_by_topic(articles, {"politic", "space"}.__contains__)).sections
     assert [s.topic for s in alone] == ["Politics", "Space"]  # one small topic keeps its name
+    # a digest of small topics only (ABC News' and MercoPress' day, 18 Feb 2026): nothing it is "more" than
+    only_small = rank(group_by_topic(articles, {"cricket", "weather", "space"}.__contains__)).sections
+    assert [(s.topic, len(s.articles)) for s in only_small] == [(ONLY_NEWS, 4)]
+    assert MORE_NEWS not in digest_messages(only_small, UTC, now.date())[0]

@@ -12,10 +12,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from digests.links import headline_key
-from digests.models import AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, Topic, topic_key
+from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, SubscriberTopic, Topic,
+                            topic_key)
 from digests.stories import SIMILAR_HOURS, Telling, index_words, same_story, similarity
 from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
+from digests.topics import preferred_name
 
 # An article with the same headline words published this close in time is the same story (from any source: a
 # source that sends a story twice, under two links, is showing it twice). A window rather than a calendar day:
@@ -188,19 +190,32 @@ class ArticleQueries:
     def _add_topics_and_headlines(session: Session, fresh: list[NewArticle], ids: list[int]) -> None:
         topic_rows, counts, stored, names = [], Counter(), {}, {}
         keyed = [[(topic_key(name), " ".join(name.split())) for name in item.topics] for item in fresh]
-        wanted = {key for pairs in keyed for key, _ in pairs if key}
-        # every article shows a topic under one name (near-copies share a key): the one it was first stored under
+        spellings: dict[str, set[str]] = {}
+        for pairs in keyed:
+            for key, name in pairs:
+                if key:
+                    spellings.setdefault(key, set()).add(name)
+        # every article shows a topic under one name (near-copies share a key): the preferred of the spellings
+        # seen (``preferred_name``), whatever order they came in; a better one renames the topic everywhere
         for key, name, count in session.execute(select(Topic.key, Topic.name, Topic.article_count)
-                                                .where(Topic.key.in_(wanted))):
+                                                .where(Topic.key.in_(spellings))):
             stored[key], names[key] = count, name
+        renamed = {}
+        for key, seen_names in spellings.items():
+            best = preferred_name(seen_names | {names[key]} if key in names else seen_names)
+            if key in names and best != names[key]:
+                renamed[key] = best
+            names[key] = best
         for item, article_id, pairs in zip(fresh, ids, keyed):
             seen: set[str] = set()
             for key, name in pairs:
                 if key and key not in seen:
                     seen.add(key)
-                    name = names.setdefault(key, name)
-                    topic_rows.append((article_id, key, name, len(seen), item.published_at, item.date_known))
+                    topic_rows.append((article_id, key, names[key], len(seen), item.published_at, item.date_known))
                     counts[key] += 1
+        for key, name in renamed.items():
+            for table in (Topic, ArticleTopic, SubscriberTopic):
+                session.execute(update(table).where(table.key == key).values(name=name))
         connection = session.connection()
         insert_rows(connection, ArticleTopic.__table__,
                     ("article_id", "key", "name", "position", "published_at", "date_known"), topic_rows)
