@@ -157,7 +157,6 @@ def test_digest_send_beside_a_running_worker_hands_the_digests_to_it(workers, en
     with store.session() as session, session.begin():
         session.execute(update(Subscriber).where(Subscriber.chat_id.in_(later))
                         .values(next_digest_at=datetime.now(UTC) + timedelta(days=1)))
-    fake_api.limits = FloodLimits(slack=0.1)  # Telegram's 30 a second, as in the pace tests
     (worker,) = workers(1)
     wait_until(lambda: len(fake_api.accepted_times) >= 30, "the worker's fan-out under way", 120)
     result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--send"], env=env, cwd=tmp_path,
