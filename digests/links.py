@@ -49,9 +49,11 @@ def _may_wrap(link: str) -> bool:
     """Whether ``_inner_link`` may find an address in ``link``, told without parsing: it needs a "*",
     Feedsportal's "/l/", Google News' host, or a query with "http" or "%" in it (most queries, "utm_source=...",
     have neither). A link with a tab or line break in it, which ``urlsplit`` takes out, is parsed."""
-    if "*" not in link and "?" not in link and "/l/" not in link and "news.google." not in link:
+    if "*" in link or "/l/" in link or "news.google." in link:
+        return True
+    if "?" not in link:
         return False
-    if "*" in link or "/l/" in link or "news.google." in link or "\t" in link or "\n" in link or "\r" in link:
+    if "\t" in link or "\n" in link or "\r" in link:
         return True
     query = link.partition("?")[2]  # holds urlsplit's query, if any
     return "http" in query or "%" in query or "news.google." in link.lower()
