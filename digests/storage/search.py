@@ -127,13 +127,14 @@ SEARCHED_KEY = (SEARCHED.c.date_known, SEARCHED.c.published_at, SEARCHED.c.artic
 
 class TsvectorSearch(SearchIndex):
     """Headline and text as a tsvector in a narrow table of its own, ``article_search`` (revision 0011: the
-    article's id, its order columns and the tsvector, out of line unless short), GIN-indexed, filled and kept up
-    to date by triggers on ``articles``, deleted with the article.
+    article's id, its order columns and the tsvector, out of line), GIN-indexed, filled and kept up to date by
+    triggers on ``articles``, deleted with the article. The tsvector has no positions (revision 0012): a search
+    asks only whether an article has every word.
 
     The GIN index finds matches as rows of ``article_search``, each with the order columns: the matches are
-    sorted without reading any article's row (its text and summary: some five a page). Some 80 rows a page
-    where the tsvectors are out of line, some 30 as the trigger writes the bench's articles (a tsvector under
-    PostgreSQL's 2 KB TOAST threshold stays in its row: see revision 0011).
+    sorted without reading any article's row (its text and summary: some five a page). Some 80 rows a page,
+    however short the articles (revision 0012: a padding column puts every row over PostgreSQL's 2 KB TOAST
+    threshold, so the tsvector always goes out of line).
     Whether the matches are few is the planner's estimate, from the column's statistics (its most common
     words and their frequencies): counting them from the GIN index would read a common word's whole list,
     and testing an article's words reads its tsvector (out of line: some 10 µs each, which is why the pages are
