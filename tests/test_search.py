@@ -90,7 +90,8 @@ def test_newest_matches_first_whatever_order_they_arrived_in(store, order):
             assert [a.link for a in store.search(query, limit)] == [item.link for item in expected], (query, limit)
 
 
-@pytest.mark.parametrize("way", ["few matches: all sorted", "many: newest first", "many, mostly old: walked, then sorted"])
+@pytest.mark.parametrize("way", ["few matches: all sorted", "many: newest first", "many, mostly old: walked, then sorted",
+                                 "many, mostly old: sorted after a page without any"])
 def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
     """However the store finds them (sorting every match, or reading the articles newest first while the
     matches are many), a search's pages are the matches in the order readers see, page after page: the dated
@@ -101,6 +102,7 @@ def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
     else:
         monkeypatch.setattr(store.search_index, "few", lambda connection, words: False)
         monkeypatch.setattr(store.search_index, "PAGES", (2, 5, 1000) if way == "many: newest first" else (1, 2))
+        monkeypatch.setattr(store.search_index, "SORT_AFTER_EMPTY_PAGE", way.endswith("without any"))
     rng = random.Random(way)
     items = []
     for n in range(160):
