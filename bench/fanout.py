@@ -198,6 +198,8 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=Limits().messages_per_second,
                         help="messages a second at Telegram's limits (default: Limits.messages_per_second)")
     parser.add_argument("--workers", type=int, nargs="+", help="sender processes sharing the pace, one run each")
+    parser.add_argument("--concurrency", type=int, default=12,
+                        help="messages in flight at once per sender, paid (default 12)")
     args = parser.parse_args()
     runs = args.workers or [None]
     if args.chats:
@@ -207,7 +209,7 @@ def main() -> None:
     if args.big_chats:
         print("== limits raised a hundredfold, paid broadcast: the engine's own overhead")
         hundredfold = Limits(messages_per_second=2900.0, private_interval=0.0105, group_interval=0.031,
-                             paid_broadcast=True, concurrency=12)
+                             paid_broadcast=True, concurrency=args.concurrency)
         for workers in runs:
             run(args.big_chats, FloodLimits().scaled(100), hundredfold, args.database, workers)
 

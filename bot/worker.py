@@ -331,10 +331,10 @@ async def _run_worker(settings: Settings, store: Store) -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
     bot = make_delivery_bot(settings)
-    if not await wait_for_bot_api(bot, _api_address(settings), stop):
-        log.info("Stopped before the Bot API could be reached")
-        return
     try:
+        if not await wait_for_bot_api(bot, _api_address(settings), stop):
+            log.info("Stopped before the Bot API could be reached")
+            return
         log.info("Worker %d: bot @%s, database %s; ingest every %d minutes from %d sources, digests planned every "
                  "minute, %d sender(s); stop with Ctrl-C or SIGTERM", os.getpid(), bot.username,
                  database_label(settings.database_url), settings.ingest_interval_minutes, len(settings.sources),

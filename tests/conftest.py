@@ -224,6 +224,7 @@ async def running_bot(settings: Settings, store: Store):
     await application.updater.stop()
     await application.stop()
     await application.shutdown()
+    await application.post_shutdown(application)  # as run_polling does: the digest sender's connections closed
 
 
 async def wait_for(condition, timeout: float = 10.0, what: str = "the bot's answer"):

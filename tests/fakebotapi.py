@@ -201,6 +201,7 @@ class FakeBotAPI:
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses for the next sendMessage calls
     hang_next: int = 0  # the next N sendMessage calls hang for hang_seconds, then fail unrecorded
     hang_seconds: float = 3.0
+    drop_next: int = 0  # the next N sendMessage calls: the connection is closed unanswered, the message not taken
     answer_seconds: float = 0.0  # sendMessage answers this long after the message is accepted (a slow round trip)
     slow_methods: dict[str, float] = field(default_factory=dict)  # method -> seconds before it is answered
     on_accept: Callable[[int], None] | None = None  # called with the count of accepted messages, before answering
@@ -412,6 +413,8 @@ class FakeBotAPI:
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length") or 0))
                 path = request_line.split()[1].decode()
+                if path.endswith("/sendMessage") and self._take_drop():
+                    break  # closed (finally) without an answer
                 status, payload = await self._dispatch(path, headers.get("content-type", ""), body)
                 data = json.dumps(payload).encode()
                 writer.write(f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
@@ -500,6 +503,12 @@ class FakeBotAPI:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
                                 "to delete the webhook first")
         return list(self._pending_updates(params)[: int(params.get("limit") or 100)])
+
+    def _take_drop(self) -> bool:
+        with self._lock:
+            drop = self.drop_next > 0
+            self.drop_next -= 1 if drop else 0
+            return drop
 
     def _take_hang(self) -> bool:
         with self._lock:
