@@ -64,10 +64,16 @@ def test_what_users_type_is_never_query_syntax(store, typed, expected):
     assert titles(store, *typed.split()) == expected
 
 
+@pytest.mark.parametrize("thresholds", ["as built", "small: every way taken"])
 @pytest.mark.parametrize("order", ["arrival follows publication", "shuffled", "reversed"])
-def test_newest_matches_first_whatever_order_they_arrived_in(store, order):
+def test_newest_matches_first_whatever_order_they_arrived_in(store, monkeypatch, order, thresholds):
     """The answer is the newest matches by publication time, exactly, however article ids (the order of
-    arrival) relate to it: a feed's newest item first, an archive copied in any order, a wrong date ahead."""
+    arrival) relate to it: a feed's newest item first, an archive copied in any order, a wrong date ahead.
+    With small thresholds, every way of finding them is taken on these 300 articles (SQLite: sorting a few,
+    pages by a range of ids or by each id, sorting a few thousand where ids do not follow dates)."""
+    if thresholds != "as built":
+        for name, value in (("FEW", 10), ("SORT_MOST", 100), ("RANGE_ROWS", 20), ("PAGES", (8, 32))):
+            monkeypatch.setattr(store.search_index, name, value, raising=False)
     rng = random.Random(order)
     published = [NOW - timedelta(minutes=37 * n + rng.randrange(30)) for n in range(300)]
     published[5] = published[6]  # two at the same moment: the higher id first
@@ -91,7 +97,8 @@ def test_newest_matches_first_whatever_order_they_arrived_in(store, order):
 
 
 @pytest.mark.parametrize("way", ["few matches: all sorted", "many: newest first", "many, mostly old: walked, then sorted",
-                                 "many, mostly old: sorted after a page without any"])
+                                 "many, mostly old: sorted after a page without any",
+                                 "many: newest first, each page's ids looked up one by one"])
 def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
     """However the store finds them (sorting every match, or reading the articles newest first while the
     matches are many), a search's pages are the matches in the order readers see, page after page: the dated
@@ -103,6 +110,8 @@ def test_pages_of_matches_are_every_match_in_order(store, monkeypatch, way):
         monkeypatch.setattr(store.search_index, "few", lambda connection, words: False)
         monkeypatch.setattr(store.search_index, "PAGES", (2, 5, 1000) if way == "many: newest first" else (1, 2))
         monkeypatch.setattr(store.search_index, "SORT_AFTER_EMPTY_PAGE", way.endswith("without any"))
+        if way.endswith("one by one"):  # SQLite: every page's range of ids holds more matches than this
+            monkeypatch.setattr(store.search_index, "RANGE_ROWS", 0, raising=False)
     rng = random.Random(way)
     items = []
     for n in range(160):

@@ -82,6 +82,8 @@ class Fts5Search(SearchIndex):
     of the matches in it; it knows nothing of dates."""
 
     FEW = 500  # matches sorted in about 1 ms
+    RANGE_ROWS = 2000  # matches read from a page's range of ids before looking the ids up one by one
+    SORT_MOST = 10_000  # matches sorted (some 1.3 µs each) where ids do not follow dates
 
     def add(self, connection: Connection, rows: list[tuple[int, str, str]]) -> None:
         # one executemany, through the driver: an AFTER INSERT trigger costs twice as much per row
@@ -96,15 +98,30 @@ class Fts5Search(SearchIndex):
                               .bindparams(match=_fts5_match(words)))
 
     def few(self, connection: Connection, words: Sequence[str]) -> bool:
-        # counted up to FEW + 1 only (reading the matches' ids costs a fraction of a µs each)
-        return connection.scalar(_FTS5_COUNT, dict(match=_fts5_match(words), most=self.FEW + 1)) <= self.FEW
+        # Counted up to FEW + 1 only (reading the matches' ids costs a fraction of a µs each). Where ids do not
+        # follow dates (an archive that came in out of order), each page's ids spread over the whole table and a
+        # page costs the more the more matches it has: up to SORT_MOST matches are sorted for less.
+        match = _fts5_match(words)
+        if connection.scalar(_FTS5_COUNT, dict(match=match, most=self.FEW + 1)) <= self.FEW:
+            return True
+        spread = connection.scalar(select(func.max(NEWEST.c.id) - func.min(NEWEST.c.id)))
+        return (spread or 0) > 4 * self.PAGES[0] and (
+            connection.scalar(_FTS5_COUNT, dict(match=match, most=self.SORT_MOST + 1)) <= self.SORT_MOST)
 
     def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
-        # The matches in the ids' range, kept if among them: "rowid IN (...)" would seek every word's list once
-        # per id (a hundred times as long for a page). Ids follow arrival, and a page of articles by date is a
-        # narrow range of them (wide only where an archive was copied in out of order).
+        # The matches in the ids' range, kept if among them: ids follow arrival, and a page of articles by date
+        # is a narrow range of them, whose matches cost a fraction of a µs each. Where an archive came in out of
+        # order the range is wide, and a common word has tens of thousands of matches in it (80 ms for a word
+        # in every article of 100,000): past RANGE_ROWS the ids are looked up one by one instead ("rowid IN":
+        # a seek into each word's list per id, some 30 to 90 µs each, 2 to 5 ms a page).
         wanted = set(ids)
-        found = connection.scalars(_FTS5_RANGE, dict(match=_fts5_match(words), low=min(wanted), high=max(wanted)))
+        match = _fts5_match(words)
+        found = connection.scalars(_FTS5_RANGE, dict(match=match, low=min(wanted), high=max(wanted),
+                                                     most=self.RANGE_ROWS + 1)).all()
+        if len(found) > self.RANGE_ROWS:
+            statement = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN :ids"
+                             ).bindparams(bindparam("ids", expanding=True))
+            found = connection.scalars(statement, dict(match=match, ids=sorted(wanted))).all()
         return wanted.intersection(found)
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
@@ -119,8 +136,11 @@ class Fts5Search(SearchIndex):
                                                        known=known, moment=moment, id=ident)))
 
 
+NEWEST = (select(Article.id).where(Article.date_known.is_(True))
+          .order_by(Article.published_at.desc(), Article.id.desc()).limit(SearchIndex.PAGES[0]).subquery())
 _FTS5_COUNT = text("SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match LIMIT :most)")
-_FTS5_RANGE = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid BETWEEN :low AND :high")
+_FTS5_RANGE = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid BETWEEN :low AND :high "
+                   "LIMIT :most")
 
 
 SEARCHED = table("article_search", column("article_id", Integer), column("date_known", Boolean),
