@@ -126,7 +126,7 @@ async def _start(application: Application) -> None:
         sender = make_delivery_bot(settings)
         await sender.initialize()
         application.bot_data["digests"] = DigestService(sender, store, settings.schedule, delivery_limits(settings),
-                                                        settings.digest_max_items)
+                                                        settings.digest_max_items, max_age=settings.digest_max_age)
     figures = await asyncio.to_thread(store.figures, datetime.now(UTC))
     log.info("Bot @%s, Bot API at %s; database %s", application.bot.username, _api_address(settings),
              database_label(settings.database_url))

@@ -322,6 +322,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     day = args.date or datetime.now(tz).date()
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = start + timedelta(days=1)
+    # the news of that day by publication: none older than a sent digest's (DIGEST_MAX_AGE_HOURS before its
+    # window), undated articles by their arrival (their published_at) as there
     articles = store.published(start.astimezone(UTC), end.astimezone(UTC))
     ranked = rank(group_by_topic(articles, carries), settings.digest_max_items, min(end, datetime.now(tz)))
     print(render_text(ranked.sections, tz, f"News digest, {day.day} {day:%b %Y}{of_topic}", ranked.left_out))
@@ -361,7 +363,8 @@ def _send_digest(settings: Settings) -> int:
                             "log says when they are done")
             # alone, or no worker alive: send them here (with PostgreSQL at the pace shared with any other sender)
             service = DigestService(bot, store, settings.schedule, app.delivery_limits(settings),
-                                    settings.digest_max_items, shared_pace=not settings.sqlite)
+                                    settings.digest_max_items, shared_pace=not settings.sqlite,
+                                    max_age=settings.digest_max_age)
             report = await service.run_once(send_now=True)
         return report.summary_line()
 

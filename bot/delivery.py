@@ -36,7 +36,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBUserWarning
 
 from bot.formatting import digest_messages
-from digests.digest import DEFAULT_MAX_ITEMS, article_count, group_by_topic, rank
+from digests.digest import DEFAULT_MAX_AGE, DEFAULT_MAX_ITEMS, article_count, group_by_topic, oldest_published, rank
 from digests.filters import Filters
 from digests.models import Article, Delivery, Subscriber
 from digests.schedule import Schedule
@@ -116,9 +116,11 @@ def chat_schedule(subscriber: Subscriber, default: Schedule) -> Schedule:
 # --- planning -----------------------------------------------------------------------------------------------
 
 def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool = False,
-             max_items: int = DEFAULT_MAX_ITEMS) -> int:
-    """Write the deliveries that are due at ``now``; returns how many were added. A digest holds at most
-    ``max_items`` stories, the best ranked (``digests.digest.rank``).
+             max_items: int = DEFAULT_MAX_ITEMS, max_age: timedelta = DEFAULT_MAX_AGE) -> int:
+    """Write the deliveries that are due at ``now``; returns how many were added. A digest holds the articles
+    that arrived in its window and were published at most ``max_age`` before it (undated ones by their arrival:
+    ``digests.digest.oldest_published``), at most ``max_items`` stories of them, the best ranked
+    (``digests.digest.rank``).
 
     A digest missed while the bot was down is still planned if it is the same local day for that chat;
     otherwise the chat's articles wait for its next digest (its window starts where the last one ended).
@@ -149,7 +151,8 @@ def plan_due(store: Store, default: Schedule, now: datetime, *, send_now: bool =
             next_due[subscriber.chat_id] = schedule.next_after(max(schedule.occurrence(day), now))
             start = previous_end.get(subscriber.chat_id) or end - FIRST_WINDOW
             if (start, end) not in arrived:
-                arrived[start, end] = store.arrived(start, end) if start < end else []
+                arrived[start, end] = (store.arrived(start, end, oldest_published(start, max_age)) if start < end
+                                       else [])
             filters = chat_filters.get(subscriber.chat_id, Filters())
             key = _rendering_key(subscriber, schedule, start, end, filters)
             if key not in renderings:
@@ -589,10 +592,10 @@ class DigestService:
     """Plans and sends digests in this one process; ``tick`` is what the periodic job calls."""
 
     def __init__(self, bot: Bot, store: Store, default: Schedule, limits: Limits | None = None,
-                 max_items: int = DEFAULT_MAX_ITEMS, shared_pace: bool = False):
+                 max_items: int = DEFAULT_MAX_ITEMS, shared_pace: bool = False, max_age: timedelta = DEFAULT_MAX_AGE):
         self.bot, self.store, self.default = bot, store, default
         self.limits = limits or Limits()
-        self.max_items = max_items
+        self.max_items, self.max_age = max_items, max_age
         self.shared_pace = shared_pace  # other senders may use the bot (PostgreSQL): keep their pace with them
         self._task: asyncio.Task | None = None
         self._stop = asyncio.Event()
@@ -602,7 +605,8 @@ class DigestService:
 
     async def run_once(self, *, send_now: bool = False, now: datetime | None = None) -> FanOutReport:
         now = now or datetime.now(UTC)
-        await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items)
+        await asyncio.to_thread(plan_due, self.store, self.default, now, send_now=send_now, max_items=self.max_items,
+                                max_age=self.max_age)
         return await send_pending(self.bot, self.store, self.limits, now=now, recover=False, stop=self._stop,
                                   shared_pace=self.shared_pace)
 

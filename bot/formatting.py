@@ -13,6 +13,7 @@ from datetime import date, tzinfo
 from telegram.constants import MessageLimit
 
 from digests.digest import Section, article_meta, more_line, shown_topics
+from digests.links import is_web_address
 from digests.models import Article
 from digests.summary import shorten
 
@@ -35,7 +36,10 @@ def article_html(article: Article, tz: tzinfo, *, with_topic: bool = False) -> s
     meta = article_meta(article, tz)
     if with_topic and article.topics:
         meta += " · " + shown_topics(article)
-    lines = [f'<b><a href="{esc(article.link)}">{esc(article.title)}</a></b>', f"<i>{esc(meta)}</i>"]
+    headline = esc(article.title)
+    if is_web_address(article.link):  # a link a feed left relative, with no site to read it against, leads nowhere
+        headline = f'<a href="{esc(article.link)}">{headline}</a>'
+    lines = [f"<b>{headline}</b>", f"<i>{esc(meta)}</i>"]
     if article.summary:
         lines.append(esc(article.summary))
     if article.also_sources:

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
-from digests.digest import DEFAULT_MAX_ITEMS
+from digests.digest import DEFAULT_MAX_AGE, DEFAULT_MAX_ITEMS
 from digests.parsing import DEFAULT_MAX_FILE_BYTES
 from digests.fetching import user_agent
 from digests.schedule import Schedule
@@ -31,6 +31,7 @@ WEBHOOK_SECRET_ALPHABET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule
 TELEGRAM_WEBHOOK_PORTS = {443, 80, 88, 8443}  # the only ports Telegram's servers call
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MAX_DIGEST_SENDERS = 100
+MAX_DIGEST_AGE_HOURS = 24 * 365
 
 
 class SettingsError(ValueError):
@@ -49,6 +50,7 @@ class Settings:
     ingest_interval_minutes: int = 30
     summary_chars: int = DEFAULT_SUMMARY_CHARS
     digest_max_items: int = DEFAULT_MAX_ITEMS
+    digest_max_age: timedelta = DEFAULT_MAX_AGE  # older news is left out of digests (DIGEST_MAX_AGE_HOURS)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     log_level: str = "INFO"
     admin_ids: list[int] = field(default_factory=list)
@@ -253,6 +255,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         changes["summary_chars"] = _int("SUMMARY_MAX_CHARS", value, 40, 2000)
     if value := get("DIGEST_MAX_ITEMS"):
         changes["digest_max_items"] = _int("DIGEST_MAX_ITEMS", value, 1, 1000)
+    if value := get("DIGEST_MAX_AGE_HOURS"):
+        changes["digest_max_age"] = timedelta(hours=_int("DIGEST_MAX_AGE_HOURS", value, 1, MAX_DIGEST_AGE_HOURS))
     if value := get("MAX_FILE_MB"):
         changes["max_file_bytes"] = _int("MAX_FILE_MB", value, 1, 1024) * 1024 * 1024
     if value := get("PAID_BROADCAST"):

@@ -139,7 +139,7 @@ class Worker:
     async def _plan(self, timestamp: int | None = None) -> None:
         """Plan the digests due now (each due chat once: one plan job a minute, one at a time), then send."""
         await asyncio.to_thread(plan_due, self.store, self.settings.schedule, datetime.now(UTC),
-                                max_items=self.settings.digest_max_items)
+                                max_items=self.settings.digest_max_items, max_age=self.settings.digest_max_age)
         await self.defer_sends()
 
     async def defer_sends(self, *shards: int) -> None:
@@ -314,7 +314,7 @@ async def hand_digests_to_workers(settings: Settings, store: Store, bot: Bot) ->
         if not found["alive"]:
             return None
         await asyncio.to_thread(plan_due, store, settings.schedule, datetime.now(UTC), send_now=True,
-                                max_items=settings.digest_max_items)
+                                max_items=settings.digest_max_items, max_age=settings.digest_max_age)
         await worker.defer_sends()
     waiting = await asyncio.to_thread(store.pending_deliveries, datetime.now(UTC))
     return len(waiting)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
+from digests.links import is_web_address
 from digests.models import Article
 
 DEFAULT_MAX_ITEMS = 30  # stories in a digest (DIGEST_MAX_ITEMS)
+# A digest holds news, not a feed's backlog: an article published longer than this before the digest's window
+# began is left out of it, however recently it arrived (DIGEST_MAX_AGE_HOURS; see ``oldest_published``)
+DEFAULT_MAX_AGE = timedelta(hours=48)
 HALF_LIFE_HOURS = 24  # a story's weight halves with each day of age: a second source outweighs a day
 MORE_NEWS = "More news"
 ONLY_NEWS = "News in brief"  # the gathered section's name when it is the digest's only one: "more" than nothing
@@ -20,6 +24,13 @@ class Section:
     topic: str
     articles: list[Article]
     mixed: bool = False  # "More news": items of several topics, each shown with its topic
+
+
+def oldest_published(window_start: datetime, max_age: timedelta = DEFAULT_MAX_AGE) -> datetime:
+    """The earliest publication time of an article in the digest whose window starts at ``window_start``: what
+    arrived in the window but was published before it (a new feed's backlog, an old item re-sent) is no news.
+    An undated article (``date_known`` false) counts by its arrival, so it is always in its window's digest."""
+    return window_start - max_age
 
 
 def group_by_topic(articles: Iterable[Article], carries: Callable[[str], bool] | None = None) -> list[Section]:
@@ -153,7 +164,8 @@ def render_text(sections: list[Section], tz: tzinfo, title: str, left_out: dict[
         lines += ["", f"## {section.topic} ({len(section.articles)})"]
         for article in section.articles:
             topics = f" | {shown_topics(article)}" if section.mixed else ""
-            lines += ["", f"* {article.title}", f"  {article_meta(article, tz)}{topics} | {article.link}"]
+            link = f" | {article.link}" if is_web_address(article.link) else ""  # none to follow: not shown
+            lines += ["", f"* {article.title}", f"  {article_meta(article, tz)}{topics}{link}"]
             if article.summary:
                 lines.append(f"  {article.summary}")
             if article.also_sources:

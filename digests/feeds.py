@@ -40,6 +40,7 @@ from feedparser.namespaces import dc, mediarss
 
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
+from digests.links import absolute_link
 from digests.summary import shorten
 from digests.topics import (is_curation_word, is_junk, is_person_scheme, name_in_order, publisher_initials,
                             site_name, without_feed_name)
@@ -142,8 +143,14 @@ def parse_feed(
     source_tz: tzinfo,
     headers: Mapping[str, str] | None = None,
     publisher_named: bool = False,
+    url: str = "",
 ) -> ParseResult:
-    """Parse an RSS/Atom document; ``headers`` are the HTTP response's (charset, Content-Location).
+    """Parse an RSS/Atom document; ``headers`` are the HTTP response's (charset, Content-Location), ``url`` the
+    address it was fetched from ('' for a file).
+
+    Relative links are made whole: feedparser resolves them against ``xml:base`` (and Content-Location); what is
+    still relative then, against the feed's site (its channel or alternate link), else its ``url``. A link that
+    stays relative is stored as it is, and shown as no link.
 
     ``publisher_named``: the articles' source is the feed's publisher (``feed_publisher``), ``default_source``
     only when the feed has no title (a drop folder of many publishers' feeds)."""
@@ -165,7 +172,7 @@ def parse_feed(
         reason = f"not a readable feed: {problem}" if problem else "the feed has no items"
         return ParseResult(rejections=[Rejection(shown, reason)])
     channel = parsed.get("feed", {})
-    feed_link = channel.get("link", "")
+    feed_link = absolute_link(str(channel.get("link") or ""), url)
     feed_title = " ".join(str(channel.get("title") or "").split())
     languages = feed_languages(channel)
     feed_date = channel_date(channel, source_tz, languages)
@@ -177,7 +184,7 @@ def parse_feed(
     for number, entry in enumerate(entries, start=1):
         article = entry_article(entry, default_source=default_source, source_tz=source_tz, feed_link=feed_link,
                                 languages=languages, feed_date=feed_date, feed_title=feed_title,
-                                initials=initials)
+                                initials=initials, feed_url=url)
         if isinstance(article, str):
             where = shown if len(entries) == 1 else f"{shown} (item {number})"
             result.rejections.append(Rejection(where, article))
@@ -377,10 +384,11 @@ def entry_date(entry: Mapping, source_tz: tzinfo, languages: tuple[str, ...] = (
     return None
 
 
-def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
+def entry_link(entry: Mapping, feed_link: str, body: str, feed_url: str = "") -> str:
     """The item's link (FeedBurner's or Pheedo's ``origLink`` rather than their redirect: the Washington Post's
     ``feeds.washingtonpost.com/click.phdo?i=...``); else its guid if that is a URL; else the feed's site with a
-    stable fragment.
+    stable fragment. A relative link is made whole against the feed's site, else its ``feed_url``
+    (``absolute_link``; feedparser has already applied ``xml:base``).
 
     RSS allows items with only a description: they still go in, linked to the site that published them.
     """
@@ -388,6 +396,7 @@ def entry_link(entry: Mapping, feed_link: str, body: str) -> str:
     original = (entry.get("feedburner_origlink") or entry.get("pheedo_origlink") or "").strip()
     link = original if original.startswith(("http://", "https://")) else entry.get("link")
     link = (link or (guid if guid.startswith(("http://", "https://")) else "")).strip()
+    link = absolute_link(link, feed_link, feed_url)
     if link or not feed_link.startswith(("http://", "https://")):
         return link
     digest = hashlib.sha1((guid or entry.get("title", "") + body).encode("utf-8", "replace")).hexdigest()
@@ -446,7 +455,7 @@ def is_coverage_list(body: str, headline: str) -> bool:
 
 def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, feed_link: str = "",
                   languages: tuple[str, ...] = (), feed_date: datetime | None = None,
-                  feed_title: str = "", initials: str = "") -> RawArticle | str:
+                  feed_title: str = "", initials: str = "", feed_url: str = "") -> RawArticle | str:
     """The entry as a ``RawArticle``, or the reason it cannot be one. No title: the body's first words.
 
     An aggregator's item loses the publisher its headline ends with and its list of other outlets' coverage
@@ -465,7 +474,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
             body = ""
         if is_coverage_list(description, title):
             description = ""
-    link = entry_link(entry, feed_link, body)
+    link = entry_link(entry, feed_link, body, feed_url)
     guid = entry.get("id") or ""
     if not title:
         return "missing <title> (and no text to take one from)"

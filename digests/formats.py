@@ -19,14 +19,16 @@ def parse_document(
     headers: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
     publisher_named: bool = False,
+    url: str = "",
 ) -> ParseResult:
     """RSS/Atom go to feedparser, anything else to the article XML parser. ``publisher_named``: a feed's
-    articles take its publisher as their source (see ``parse_feed``); article XML names its own anyway."""
+    articles take its publisher as their source (see ``parse_feed``); article XML names its own anyway. ``url``:
+    where a fetched feed came from, what its relative links are read against when it names no site."""
     if len(data) > max_bytes:
         return ParseResult(rejections=[Rejection(shown, f"file too large ({len(data)} bytes, limit {max_bytes})")])
     if is_feed(data):
         return parse_feed(data, shown=shown, default_source=default_source, source_tz=source_tz, headers=headers,
-                          publisher_named=publisher_named)
+                          publisher_named=publisher_named, url=url)
     return parse_bytes(data, shown=shown, default_source=default_source, source_tz=source_tz, max_bytes=max_bytes)
 
 

@@ -511,7 +511,8 @@ def _ingest_url(store: Store, source: Source, report: IngestReport, *, now: date
             fetcher.close()
     if not fetched.not_modified:
         parsed = parse_document(fetched.body, shown=source.location, default_source=name,
-                                source_tz=source.timezone or source_tz, headers=fetched.headers, max_bytes=max_bytes)
+                                source_tz=source.timezone or source_tz, headers=fetched.headers, max_bytes=max_bytes,
+                                url=fetched.url)
         ready, rejected = _prepare_all(parsed, source.location, now=now, summary_chars=summary_chars,
                                        rules=source.rules)
         report.rejected.extend(rejected)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING = {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-            "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid"}
+            "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "wprss"}  # wprss: The Washington Post's feeds
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -113,6 +113,24 @@ def _google_news(token: str) -> str | None:
     except UnicodeDecodeError:
         return None
     return link if len(link) == length and _is_web_link(link) else None
+
+
+def is_web_address(link: str) -> bool:
+    """An http(s) address with a host: what a reader can follow (``/news/story`` alone leads nowhere)."""
+    return link.startswith(("http://", "https://")) and _is_web_link(link)
+
+
+def absolute_link(link: str, *bases: str) -> str:
+    """A relative link made whole against the first of ``bases`` that is a web address (a feed's site, its own
+    URL); as it is when it already is one, or when nothing makes it one (no base; not a path: "Correct Value",
+    an Atom id feedparser took for a link): then it is no address to follow."""
+    if not link or is_web_address(link):
+        return link
+    for base in bases:
+        if base and is_web_address(base):
+            joined = urljoin(base, link)
+            return joined if is_web_address(joined) else link
+    return link
 
 
 def canonical_link(link: str) -> str:

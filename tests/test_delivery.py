@@ -533,3 +533,71 @@ async def test_chats_with_the_same_filters_but_other_topics_get_their_own_digest
     [global_digest], [msme_digest] = fake_api.messages_to(1), fake_api.messages_to(2)
     assert "Story 0" in global_digest.plain and "Story 1" not in global_digest.plain
     assert "Story 1" in msme_digest.plain and "Story 0" not in msme_digest.plain
+
+
+def backlog_feed(now: datetime) -> str:
+    """A feed as one added today brings it: this week's news, and years of old items; one item has no date (and
+    neither has the channel, so none can be known for it)."""
+    def item(title: str, published: datetime | None) -> str:
+        date = f"<pubDate>{published:%a, %d %b %Y %H:%M:%S} +0000</pubDate>" if published else ""
+        slug = title.lower().replace(" ", "-")
+        return (f"<item><title>{title}</title><link>https://paper.example/{slug}</link>{date}"
+                f"<category>World</category><description>{title} opens the story. It goes on.</description></item>")
+    items = [item("Hours ago", now - timedelta(hours=3)), item("Yesterday morning", now - timedelta(hours=30)),
+             item("Four days ago", now - timedelta(days=4)), item("Undated notice", None)]
+    items += [item(f"Archive {year}", datetime(year, 2, 18, 9, tzinfo=UTC)) for year in range(2014, 2024)]
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Paper</title>'
+            f"<link>https://paper.example/</link>{''.join(items)}</channel></rss>")
+
+
+async def test_a_new_feeds_backlog_stays_out_of_the_digest_but_not_out_of_latest(fake_api, settings, store, tmp_path):
+    """First ingest of a feed with ten years of items: the digest has the recent news (and the undated item, which
+    counts by its arrival), its count says so, and it has no "more" line for the archive."""
+    now = datetime.now(UTC)
+    (tmp_path / "paper.rss").write_text(backlog_feed(now), encoding="utf-8")
+    ingest(store, [str(tmp_path / "paper.rss")], source_tz=KOLKATA, now=now)
+    subscribe(store, 1)
+    report = await send_now(settings, store)
+    assert report.delivered == 1
+    text = "\n\n".join(sent.plain for sent in fake_api.messages_to(1))
+    assert "3 new stories\n" in text
+    assert all(title in text for title in ("Hours ago", "Yesterday morning", "Undated notice"))
+    assert "Four days ago" not in text and "Archive" not in text and "more stor" not in text
+    assert {"Four days ago", "Archive 2014"} <= {article.title for article in store.latest(20)}  # still news to look up
+
+
+async def test_an_undated_item_arriving_in_the_window_is_in_the_next_digest(fake_api, settings, store, tmp_path):
+    """A chat's second digest: the window starts at its first; an item with no date that arrives in between is
+    in it (by its arrival), an old dated one that arrives with it is not."""
+    now = datetime.now(UTC)
+    subscribe(store, 2)
+    write_article(tmp_path / "first", 1, title="Before the first digest", when=now - timedelta(hours=2))
+    ingest(store, [str(tmp_path / "first")], source_tz=KOLKATA, now=now - timedelta(hours=2))
+    async with make_delivery_bot(settings) as bot:
+        await DigestService(bot, store, SCHEDULE, QUICK).run_once(send_now=True, now=now - timedelta(hours=1))
+    feed = backlog_feed(now).replace("<item><title>Hours ago", "<item><title>Hours ago later")  # a new link each
+    (tmp_path / "later.rss").write_text(feed.replace("https://paper.example/", "https://paper.example/later/"))
+    ingest(store, [str(tmp_path / "later.rss")], source_tz=KOLKATA, now=now - timedelta(minutes=30))
+    planned = plan_due(store, SCHEDULE, now + timedelta(days=1), send_now=True)
+    assert planned == 1
+    async with make_delivery_bot(settings) as bot:
+        await send_pending(bot, store, QUICK, now=now + timedelta(days=1))
+    first, second = [sent.plain for sent in fake_api.messages_to(2)]
+    assert "Before the first digest" in first and "Undated notice" not in first
+    assert "Undated notice" in second and "Before the first digest" not in second
+    assert "Yesterday morning" in second and "Four days ago" not in second and "Archive" not in second
+
+
+async def test_the_operator_sets_how_old_news_may_be(fake_api, store, tmp_path):
+    """DIGEST_MAX_AGE_HOURS=100, through `newsdigest digest --send`: the four-day-old item is news enough."""
+    now = datetime.now(UTC)
+    (tmp_path / "paper.rss").write_text(backlog_feed(now), encoding="utf-8")
+    ingest(store, [str(tmp_path / "paper.rss")], source_tz=KOLKATA, now=now)
+    subscribe(store, 3)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake_api.base_url,
+           "DATABASE_URL": store.url, "DIGEST_TIMEZONE": "Asia/Kolkata", "DIGEST_MAX_AGE_HOURS": "100"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--send"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    [sent] = fake_api.messages_to(3)
+    assert "4 new stories\n" in sent.plain and "Four days ago" in sent.plain and "Archive" not in sent.plain

@@ -553,3 +553,61 @@ def test_a_label_neither_parser_reads_text_in_is_read_as_utf8_not_refused(kind, 
     text = f'<?xml version="1.0" encoding="{label}"?>' + body.replace("t &leak;", "Caf\u00e9").replace("&leak;", "x")
     [article] = parse(text.encode()).articles
     assert article.title == "Caf\u00e9"
+
+
+def relative_feed(site: str = "", base: str = "") -> str:
+    """An Atom feed whose items link to bare paths, as Talking Points Memo's does."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"'
+            + (f' xml:base="{base}"' if base else "") + "><title>Memo</title>"
+            + (f'<link rel="alternate" type="text/html" href="{site}"/>' if site else "")
+            + '<entry><title>Jury out a second day</title><link rel="alternate" href="/news/no-verdict"/>'
+            "<id>tag:memo,1</id><updated>2025-08-07T09:12:28Z</updated><summary>The jury went home.</summary></entry>"
+            '<entry><title>Story in a section</title><link href="section/story-2"/><id>tag:memo,2</id>'
+            "<updated>2025-08-07T09:12:28Z</updated></entry></feed>")
+
+
+@pytest.mark.parametrize(("site", "base", "url", "links"), [
+    # the feed's site (its alternate link) when nothing else is given
+    ("http://memo.example", "", "", ["http://memo.example/news/no-verdict", "http://memo.example/section/story-2"]),
+    # xml:base first
+    ("http://memo.example", "https://cdn.memo.example/feeds/", "",
+     ["https://cdn.memo.example/news/no-verdict", "https://cdn.memo.example/feeds/section/story-2"]),
+    # no site link: the address the feed was fetched from
+    ("", "", "https://memo.example/feeds/all.atom",
+     ["https://memo.example/news/no-verdict", "https://memo.example/feeds/section/story-2"]),
+    # a relative site link is read against that address too
+    ("/home/", "", "https://memo.example/feeds/all.atom",
+     ["https://memo.example/news/no-verdict", "https://memo.example/home/section/story-2"]),
+])
+def test_relative_item_links_are_made_whole(site, base, url, links):
+    result = parse(relative_feed(site, base), url=url)
+    assert [article.link for article in result.articles] == links and result.rejections == []
+
+
+def test_a_link_left_relative_is_kept_but_not_shown_as_a_link():
+    """Nothing to read "/news/no-verdict" against (a file, no site, no xml:base): the item is still news, and its
+    headline is shown without a link that would lead nowhere."""
+    from bot.formatting import article_html
+    from digests.digest import Section, render_text
+    from digests.models import Article
+
+    [first, _] = parse(relative_feed()).articles
+    assert first.link == "/news/no-verdict"
+    article = Article(id=1, source="memo", link=first.link, title=first.title, published_at=first.published_at,
+                      date_known=True, summary="The jury went home.", topics=[])
+    assert article_html(article, UTC_ZONE).startswith("<b>Jury out a second day</b>\n<i>7 Aug 2025</i>")
+    assert "/news/no-verdict" not in render_text([Section("General", [article])], UTC_ZONE, "Digest")
+    article.link = "https://memo.example/news/no-verdict"
+    assert '<b><a href="https://memo.example/news/no-verdict">Jury out a second day</a></b>' in article_html(
+        article, UTC_ZONE)
+
+
+def test_talking_points_memo_links_lead_to_its_site():
+    """The real feed: all 20 items link to a bare path ("/news/menendez-no-verdict-second-day-deliberations");
+    its alternate link, http://talkingpointsmemo.com, is the site they are on."""
+    path = need_shared(SHARED / "testdata" / "realfeeds" / "talkingpointsmemo_all_atom.xml", "the real feeds corpus")
+    result = parse(path.read_bytes())
+    links = [article.link for article in result.articles]
+    assert len(links) == 20 and result.rejections == []
+    assert all(link.startswith("http://talkingpointsmemo.com/") for link in links), links
+    assert "http://talkingpointsmemo.com/news/menendez-no-verdict-second-day-deliberations" in links

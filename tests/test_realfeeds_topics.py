@@ -129,7 +129,8 @@ def test_what_the_bot_sends_fits_telegrams_limits(corpus):
             break
         view = commands.press(chat, more[0].data)[0]
         _fits(view)
-    # the day's digest as delivery renders it: everything that arrived, grouped, split into messages
+    # the day's digest as delivery renders it, from everything that arrived (the corpus is years old: a digest
+    # would leave most of it out as no news, DIGEST_MAX_AGE_HOURS), grouped, split into messages
     now = datetime.now(UTC)
     ranked = rank(group_by_topic(store.arrived(now - timedelta(days=1), now + timedelta(minutes=1))), now=now)
     sections = ranked.sections

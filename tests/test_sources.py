@@ -326,3 +326,16 @@ def test_files_without_a_source_are_named_after_their_folder_not_a_date_folder(s
     assert report.new == 4
     assert sorted(a.source for a in store.latest(10)) == ["knn", "knn", "pti", "pti"]
     assert report.full_line().endswith("| knn: 2 new | pti: 2 new")
+
+
+def test_a_fetched_feeds_relative_links_are_read_against_its_address(store, server, fetcher):
+    """A feed that names no site of its own: its items' bare paths lead to the host it was fetched from (after
+    its redirect), not nowhere."""
+    server.routes["/feeds/all.rss"] = Route(
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Memo</title>'
+        b"<item><title>Jury out a second day</title><link>/news/no-verdict</link>"
+        b"<pubDate>Thu, 07 Aug 2025 14:42:28 +0530</pubDate></item></channel></rss>")
+    server.routes["/old-feed"] = Route(redirect_to="/feeds/all.rss")
+    report = poll(store, Source(server.url("/old-feed"), name="memo"), fetcher)
+    assert (report.new, report.rejected) == (1, [])
+    assert [article.link for article in store.latest(5)] == [server.url("/news/no-verdict")]

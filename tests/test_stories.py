@@ -1,5 +1,8 @@
 """The same story from several sources: stored once, shown once, with the other sources named."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +26,9 @@ DAY = datetime(2026, 2, 10, 6, 0, tzinfo=UTC)
     ("http://x.org:8080", "http://x.org:8080/"),
     ("https://x.org/p?utm_medium=a&UTM_campaign=b#item-1", "https://x.org/p#item-1"),
     ("not a url", "not a url"),
+    # The Washington Post's feeds tag every link with the feed it came from
+    ("https://www.washingtonpost.com/wellness/2026/11/30/sleep/?wprss=rss_wellness",
+     "https://www.washingtonpost.com/wellness/2026/11/30/sleep/"),
 ])
 def test_canonical_link(link, canonical):
     assert canonical_link(link) == canonical
@@ -142,6 +148,7 @@ PHEEDO_ITEM = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_pheedo_items_link_to_the_story_not_the_click_counter():
     [raw] = parse_document(PHEEDO_ITEM, shown="f", default_source="washingtonpost", source_tz=UTC).articles
     assert raw.link.startswith("http://www.washingtonpost.com/lifestyle/wellness/under-armour-et-al-make-sweat")
+    assert canonical_link(raw.link).endswith("/92cfb4ae-e193-11e1-98e7-89d659f9c106_story.html")  # no ?wprss=
 
 
 # --- the same event in other words ---------------------------------------------------------------------------
@@ -345,6 +352,21 @@ def test_digest_max_items_is_a_setting_with_a_clear_message_when_wrong():
     assert load_settings({}, env_file="").digest_max_items == 30
     with pytest.raises(SettingsError, match="DIGEST_MAX_ITEMS=0 is out of range"):
         load_settings({"DIGEST_MAX_ITEMS": "0"}, env_file="")
+
+
+def test_the_digests_max_age_setting_is_read_and_a_bad_value_is_one_line(tmp_path):
+    assert load_settings({}, env_file="").digest_max_age == timedelta(hours=48)
+    assert load_settings({"DIGEST_MAX_AGE_HOURS": "12"}, env_file="").digest_max_age == timedelta(hours=12)
+    for value, said in [("0", "DIGEST_MAX_AGE_HOURS=0 is out of range (1 to 8760)"),
+                        ("two days", "DIGEST_MAX_AGE_HOURS='two days' is not a whole number")]:
+        with pytest.raises(SettingsError) as error:
+            load_settings({"DIGEST_MAX_AGE_HOURS": value}, env_file="")
+        assert str(error.value) == said
+    env = {**os.environ, "DIGEST_MAX_AGE_HOURS": "48h", "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "digest"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == ["Configuration error: DIGEST_MAX_AGE_HOURS='48h' is not a whole number"]
 
 
 def test_two_sources_using_the_same_id_for_different_stories_in_one_batch_keep_both(store, tmp_path):

@@ -235,14 +235,14 @@ class ArticleQueries:
         """The most recently published articles, of one topic (by key) if given; undated ones after the dated."""
         return self.older(limit, None, topic)
 
-    def arrived(self, start: datetime, end: datetime) -> list[Article]:
-        """Articles stored in ``[start, end)``, newest publication first."""
+    def arrived(self, start: datetime, end: datetime, published_since: datetime | None = None) -> list[Article]:
+        """Articles stored in ``[start, end)``, newest publication first; with ``published_since``, only those
+        published since then and the undated ones (which count by their arrival): a digest's articles."""
         with self.session() as session:
-            query = (
-                select(Article).where(Article.arrived_at >= start, Article.arrived_at < end)
-                .order_by(Article.published_at.desc(), Article.id.desc())
-            )
-            return list(session.scalars(query))
+            query = select(Article).where(Article.arrived_at >= start, Article.arrived_at < end)
+            if published_since is not None:
+                query = query.where(or_(Article.date_known.is_(False), Article.published_at >= published_since))
+            return list(session.scalars(query.order_by(Article.published_at.desc(), Article.id.desc())))
 
     def published(self, start: datetime, end: datetime) -> list[Article]:
         """Articles published in ``[start, end)``, newest first."""
