@@ -165,6 +165,12 @@ def similarity(a: Telling, b: Telling) -> float:
     return math.sqrt(headlines * _cosine(a.both, b.both))
 
 
+def outlet(source: str, author: str | None) -> str:
+    """Who told the story, for ``same_story``'s ``same_source``: an aggregator's item is its publisher's ("via
+    Reuters" in ``author``: two Google News items from two outlets are two sources), any other its source's."""
+    return author[4:] if author and author.startswith("via ") else source
+
+
 def same_story(a: Telling, b: Telling, same_source: bool = False) -> bool:
     """Whether two articles published within ``SIMILAR_HOURS`` report one event (``same_source``: of one
     source, which must also tell it in the same particulars: see the module's docstring)."""

@@ -1,6 +1,7 @@
 """The same story from several sources: stored once, shown once, with the other sources named."""
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -273,6 +274,22 @@ def test_a_source_s_follow_up_with_news_of_its_own_is_another_story(store):
     assert {"Suspeitos de matar policial militar em Pinhais são presos", "Suspeito de morte de PM é filho de policial",
             "“Tudo indica que foi por vingança”, diz Comandante da PM sobre morte de policial"} <= set(titles)
     assert len([title for title in titles if "Berlin Film Festival" in title]) == 1
+
+
+def test_an_aggregator_s_items_from_two_outlets_are_two_sources_telling_one_story(store, tmp_path):
+    """Google News lists the falling Chinese rocket twice, from WION and from The Daily Beast: one feed, two
+    outlets (its items credit them "via ..."), so the rule for two sources applies and the story shows once,
+    as in tests/fixtures/story_pairs.tsv where such rows are `googlenews:WION` and `googlenews:The Daily Beast`."""
+    (tmp_path / "feeds").mkdir()
+    for name in ("googlenews_topstories_atom.xml", "googlenews_topstories_rss20.xml"):  # a rocket in each
+        # a folder of feeds: each item's source is the feed's publisher, Google News
+        shutil.copy(need_shared(REALFEEDS / name, "the realfeeds corpus"), tmp_path / "feeds")
+    ingest(store, [str(tmp_path / "feeds")], source_tz=UTC)
+    assert {article.source for article in store.latest(500)} == {"Google News"}
+    rockets = [article.title for article in store.latest(500) if "rocket" in article.title.lower()]
+    assert len(rockets) == 1, rockets  # the first listed kept: WION's
+    monkeypox = [article.title for article in store.latest(500) if "monkeypox" in article.title.lower()]
+    assert "U.S. to Distribute 800,000 Doses of Monkeypox Vaccine" in monkeypox  # another event stays
 
 
 @pytest.mark.parametrize(("first", "second", "same"), [

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digests.links import headline_key
 from digests.models import (AlsoSource, Article, ArticleHeadline, ArticleTopic, StoryWord, SubscriberTopic, Topic,
                             topic_key)
-from digests.stories import SIMILAR_HOURS, Telling, index_words, same_story, similarity
+from digests.stories import SIMILAR_HOURS, Telling, index_words, outlet, same_story, similarity
 from digests.storage.base import CHUNK, chunks, grouped, insert_rows, lock_article_writers
 from digests.storage.ledger import LedgerEntry, read_meanwhile, record_files
 from digests.topics import preferred_name
@@ -81,6 +81,10 @@ class NewArticle:
     @_once
     def story_words(self) -> list[str]:
         return index_words(self.title)
+
+    @_once
+    def outlet(self) -> str:
+        return outlet(self.source, self.author)
 
     @_once
     def telling(self) -> Telling:
@@ -339,7 +343,7 @@ class _KnownStories:
         # articles) and of the batch itself; the tellings of the stored articles that are candidates
         self.stored_words: dict[str, list[int]] = {}
         self.batch_words: dict[str, list[int]] = {}
-        self.articles: dict[int, tuple[str, datetime]] = {}
+        self.articles: dict[int, tuple[str, datetime, str]] = {}  # source, published, outlet
         self.tellings: dict[int, Telling | NewArticle] = {}  # a batch item's telling is made if it is needed
         self.stored_candidates: dict[int, list[int]] = {}  # by id() of the batch's items
 
@@ -386,9 +390,10 @@ class _KnownStories:
             return
         sharing = {id(item): self._sharing(item, self.stored_words)[:2 * CANDIDATES] for item in items}
         for chunk in chunks(sorted({ref for refs in sharing.values() for ref, _ in refs}), CHUNK):
-            for row_id, source, published_at in connection.execute(
-                    select(Article.id, Article.source, Article.published_at).where(Article.id.in_(chunk))):
-                self.articles[row_id] = (source, published_at)
+            for row_id, source, author, published_at in connection.execute(
+                    select(Article.id, Article.source, Article.author, Article.published_at)
+                    .where(Article.id.in_(chunk))):
+                self.articles[row_id] = (source, published_at, outlet(source, author))
         for item in items:
             self.stored_candidates[id(item)] = self._eligible(item, sharing[id(item)])
         for chunk in chunks(sorted({ref for refs in self.stored_candidates.values() for ref in refs}), CHUNK):
@@ -415,11 +420,11 @@ class _KnownStories:
         does not crowd the other sources out), those sharing ``SAME_SOURCE_SHARED_WORDS``."""
         others, own, window = [], [], timedelta(hours=SIMILAR_HOURS)
         for ref, count in refs:
-            source, published_at = self.articles[ref]
-            if source == item.source and count < SAME_SOURCE_SHARED_WORDS:
+            _, published_at, told_by = self.articles[ref]
+            if told_by == item.outlet and count < SAME_SOURCE_SHARED_WORDS:
                 continue
             if abs(published_at - item.published_at) <= window:
-                found, most = (own, SAME_SOURCE_CANDIDATES) if source == item.source else (others, CANDIDATES)
+                found, most = (own, SAME_SOURCE_CANDIDATES) if told_by == item.outlet else (others, CANDIDATES)
                 if len(found) < most:
                     found.append(ref)
                 if len(others) == CANDIDATES and len(own) == SAME_SOURCE_CANDIDATES:
@@ -452,7 +457,7 @@ class _KnownStories:
             telling = self.tellings.get(ref)
             if telling is not None:
                 telling = telling if isinstance(telling, Telling) else telling.telling
-                if same_story(item.telling, telling, same_source=self.articles[ref][0] == item.source):
+                if same_story(item.telling, telling, same_source=self.articles[ref][2] == item.outlet):
                     score = similarity(item.telling, telling)
                     if best is None or score > best[0]:
                         best = (score, ref)
@@ -467,5 +472,5 @@ class _KnownStories:
         for word in item.story_words:
             self.batch_words.setdefault(word, []).append(ref)
         if item.story_words:
-            self.articles[ref] = (item.source, item.published_at)
+            self.articles[ref] = (item.source, item.published_at, item.outlet)
             self.tellings[ref] = item
