@@ -52,13 +52,18 @@ _CAPITALS_DATELINE = re.compile(
     rf"(?:\s*,\s*(?P<region>[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*){{0,2}}))?"
     rf"(?:\s*,\s*(?P<day>{_ANY_DAY}))?\s*(?:-{{1,2}}|[–—―:])\s+(?=[\W\d]*[^\W\d_])")
 # a place and a date in any language, then a dash or colon: "Quito, 24 Set 2018 -", "Mumbai, November 3, 2025:"
-_DATED_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_ANY_DAY}\s*(?:-{{1,2}}|[–—―:])\s+")
+_DATED_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_ANY_DAY}\s*(?:(?:-{{1,2}}|[–—―:])\s+|:(?=[^\W\d_]))")
 # the sample's style, with an English month and no mark after it: "New Delhi, Aug 7 India and Russia met."
 _ENGLISH_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_DAY}\s+(?=[A-Z])")
 # Indian papers' "Bengaluru:", "New Delhi:", "नई दिल्ली:": one or two words of a place and a colon
 _PLACE_COLON = re.compile(rf"^\s*(?:[A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)?|{_LETTERS}+(?:\s{_LETTERS}+)?)\s*:\s+"
                           rf"(?=[\W\d]*[^\W\d_])")
 _PLACE_ABBREVIATIONS = frozenset({"UAE", "USA", "US", "UK", "EU", "UN", "NYC", "DC", "HK", "KSA"})
+# a kicker before the story: "Exclusif Selon nos informations, ...", "Exclusif PC INpact : La Poste ...",
+# "EXCLUSIVE: ...", "Breaking: ...", "Update - ..." (a capital after it; "Breaking Bad" needs a mark after it)
+_KICKER = re.compile(r"^\s*(?:(?:Exclusi(?:ve|f|vo|va)|EXCLUSI(?:VE|F|VO|VA))(?:(?:\s+[A-Z][^\s:]*){0,2}\s*[:：–—-]\s*|\s+(?=[A-Z]))"
+                     r"|(?:Breaking(?:\s+[Nn]ews)?|BREAKING(?:\s+NEWS)?|Update|UPDATE|Updated|UPDATED)\s*[:：–—-]\s*)(?=[\W\d]*[^\W\d_])")
+_KICKER_STARTS = ("Exclusi", "EXCLUSI", "Breaking", "BREAKING", "Update", "UPDATE")
 _BYLINE = re.compile(r"^(?:By|BY|Por|POR|Par|PAR|Von|VON|Door|Av|Af|Od|От)\s+")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|&|de|da|dos|van|von|der|al|el|bin)$")
 
@@ -147,7 +152,11 @@ def _byline_end(text: str) -> int:
 
 
 def strip_dateline(text: str) -> str:
-    """``text`` without the byline and the dateline it starts with."""
+    """``text`` without the kicker, the byline and the dateline it starts with."""
+    if text.startswith(_KICKER_STARTS):
+        kicker = _KICKER.match(text)
+        if kicker:
+            text = text[kicker.end():]
     text = text[_byline_end(text):]
     return text[_dateline_end(text):]
 
@@ -158,12 +167,20 @@ _ABBREVIATIONS = {
     "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al", "sgt", "cpl",
     "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
+    "ext", "tel", "maj", "cmdr", "brig", "messrs", "mme", "mlle", "hr", "ing", "mgr", "msgr", "fr",
+    # the AP's abbreviations of US states: "Sandisfield, Mass. Free Quarter Farm is ..."
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la",
+    "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va",
+    "vt", "wash", "wis", "wyo",
 }
-# a stop (with the quote or bracket it closes) before a space, or run into the next sentence: "April.Previously"
+# "Most. Rev." (a slip for "Most Rev."), "Rt. Rev.": no sentence ends before the title they open
+_BEFORE_REV = frozenset({"most", "rt", "right", "very"})
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "H.E.", "U.T.", "N.J.": letters with stops between them
 # A stop (with the quote or bracket it closes) before a space and a word that is not in lower case, or run into
-# the next sentence ("April.Previously"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
+# the next sentence after a word or a number ("April.Previously", "since 2015.Over 120"; not "U.S.Army", "3.5",
+# "Node.js", "nejm.org"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
 _SENTENCE_END = re.compile(r"([.!?…।۔。！？]+)[\"'”’)\]»]*(?:(?=\s+(?![a-zß-öø-ÿα-ωа-яё])|\s*$)"
-                           r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
+                           r"|(?<=[a-z\d][a-z\d][.!?])(?=[A-Z][a-z]))")
 _CLOSERS = "\"'”’)]»"
 _QUOTE_OPENERS = "\"“„«"
 _QUOTE_CLOSERS = "\"”»"
@@ -173,7 +190,9 @@ _OPENERS = "\"'“‘([«"
 def _is_abbreviation(text: str, stop: int) -> bool:
     """Whether the "." at ``stop`` ends an abbreviation or an initial ("Mr.", "U.S.", "J.") rather than a sentence."""
     token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) \
+        or "." in token and _INITIALS.fullmatch(token) is not None \
+        or token in _BEFORE_REV and text.startswith(" Rev", stop + 1)
 
 
 _STOP = re.compile(r"[.!?…।۔。！？]")  # what every sentence end starts with
@@ -249,12 +268,28 @@ def _ends_with(pattern: re.Pattern, text: str) -> bool:
 _ENDS_SENTENCE = re.compile(r"[.!?।۔。！？][\"'”’)\]»]*$")
 _BYLINE_PARAGRAPH = re.compile(r"^(?:By|BY|Por|Par|Von|Door|Av|Af|Od|От)\s+[^.!?\n]{2,60}\.?$")
 _LIST_MARK = re.compile(r"^(?:• |\d{1,2}[.)] )")
-# A sentence that leans on the one before it cannot follow a sentence passed over: "But ...", "He said ...".
+# The words that open a sentence leaning on the one before it, in the feeds' languages: connectives ("But",
+# "Then", "Mais", "También"), pronouns and demonstratives ("He", "This", "C'est", "Это"), "Other", an -ing clause.
 _LEANS_BACK = re.compile(
-    r"^[\"'“‘]?(?:but|and|or|so|yet|also|however|still|meanwhile|instead|then|thus|therefore|moreover|besides"
-    r"|he|she|it|they|him|her|his|its|their|them|this|that|these|those|there|here|such|the\s+(?:same|other|latter"
-    r"|former)|mas|e|mais|et|aber|und|pero|y|ma|но|и|а|यह|वह|लेकिन|और)\b",
+    r"^[\"'“‘«]?(?:but|and|or|nor|so|yet|also|too|however|still|meanwhile|instead|then|thus|therefore|moreover"
+    r"|besides|furthermore|nevertheless|nonetheless|otherwise|hence|indeed|in\s+fact|in\s+addition|additionally"
+    r"|as\s+a\s+result|even\s+so|after\s+that|later|earlier|again|despite\s+(?:this|that)|other|others|another"
+    r"|both|each|either|neither|he|she|it|they|him|her|his|its|their|them|we|us|our|i|you|this|that|these|those"
+    r"|there|here|such|the\s+(?:same|other|latter|former)|one\s+of\s+them|\w+ing\b"
+    r"|mais|et|ou|donc|alors|puis|ensuite|aussi|pourtant|cependant|toutefois|néanmoins|or|car|il|elle|ils|elles"
+    r"|ce|c['’]|ça|cela|ceci|cette|ces|cet|celui|celle|lui|leur|au\s+secours"
+    r"|pero|y|o|también|además|sin\s+embargo|entonces|luego|él|ella|ellos|ellas|este|esta|esto|estos|estas|ese"
+    r"|esa|eso|en\s+el\s+otro|su|sus|mas|e|porém|contudo|entretanto|então|ele|ela|eles|elas|isto|esse|essa|isso"
+    r"|seu|sua|aber|und|oder|doch|auch|jedoch|dann|deshalb|daher|er|sie|es|dies|diese|dieser|dieses|dort|damit"
+    r"|dabei|ma|anche|però|tuttavia|poi|quindi|lei|loro|questo|questa|quello|quella|ciò"
+    r"|но|и|а|также|однако|тогда|потом|он|она|они|оно|это|этот|эта|эти|тот|там|его|её|их"
+    r"|यह|वह|लेकिन|और|इस|उस|ये|वे|उन्होंने|उन्हें)\b",
     re.IGNORECASE)
+# ... and the words inside one that do: "No parties involved in the case did so.", "The panel would then start over."
+_REFERS_BACK = re.compile(
+    r"\b(?:(?:did|do|does|doing)\s+so|then|also|too|as\s+well|however|though|nevertheless|toutefois|cependant"
+    r"|pourtant|également|tout\s+de\s+même|sin\s+embargo|también|tampoco|porém|também|jedoch|tuttavia|однако"
+    r"|также)\b", re.IGNORECASE)
 _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
 _LOOKAHEAD = 6  # sentences from the start that may fill the budget
@@ -327,6 +362,20 @@ def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
                 return
 
 
+def _all_quoted(sentence: str) -> bool:
+    """A quotation that is all of its sentence: whose words it is was said before it."""
+    return sentence[:1] in _QUOTE_OPENERS + "‘" and sentence.rstrip(".!?")[-1:] in _QUOTE_CLOSERS + "’"
+
+
+def _stands_alone(sentence: str) -> bool:
+    """Whether ``sentence`` can follow a sentence passed over: five words or more, not opening with a
+    connective or a word that points back ("But", "Then", "He", "This", "Other", "C'est", "También", an -ing
+    clause), not saying "did so", "then", "also", "however" and the like, not a bare quotation (whose?), a
+    question or an exclamation (a subheading's "What did the commentators say?")."""
+    return not (_word_count(sentence) < _MIN_WORDS or _LEANS_BACK.match(sentence) or _REFERS_BACK.search(sentence)
+                or _all_quoted(sentence) or sentence.rstrip(_CLOSERS).endswith(("?", "!", "？", "！")))
+
+
 def _balanced(sentence: str) -> bool:
     """Whether a sentence holds whole quotations: not the end of one that began in the sentence before."""
     return sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”") and \
@@ -352,7 +401,7 @@ def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
         if size + 1 + len(sentence) > budget:
             passed_over = True
             continue
-        if passed_over and (_LEANS_BACK.match(sentence) or _word_count(sentence) < _MIN_WORDS):
+        if passed_over and not _stands_alone(sentence):
             continue
         if not _balanced(sentence):  # the end of a quotation too long to be kept whole
             continue
@@ -373,6 +422,7 @@ def _words(text: str) -> set[str]:
 
 
 _CJK = re.compile("[\u3040-\u9fff]")
+_DOMAIN = re.compile(r"\b[\w-]+\.(?:com|org|net|gov|edu|co|io|info|news|[a-z]{2})\b")  # "nejm.org" after a headline
 
 
 def _word_count(text: str) -> int:
@@ -402,7 +452,7 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
         if len(summary) > 2 * len(title) + 20:  # longer than any repetition of it
             return summary
         # an article or a pronoun more, or one word more than a headline of some length, says nothing more
-        more = _words(summary) - _words(title)
+        more = _words(_DOMAIN.sub("", summary) if "." in summary else summary) - _words(title)
         if _CJK.search(summary):  # no spaces between words: \w+ finds phrases, not words
             return "" if not more else summary
         if len(more) <= 2 and all(len(word) <= 3 for word in more) or len(more) == 1 and _word_count(title) >= 4:
