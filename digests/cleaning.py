@@ -201,7 +201,7 @@ class _Layout:
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
         if tag in STYLE_ONLY and self.item is None and not self.hidden:
-            if tag == "span" and attrib and _is_small_print(attrib):
+            if tag == "span" and "small" in attrib.get("style", "") and _is_small_print(attrib):
                 self.hidden += 1  # its end is counted by ``end``, as every tag's while hidden
             return  # the commonest case, told first
         if tag in VOID_NEVER_TEXT and not self.hidden:
@@ -278,7 +278,7 @@ def _is_small_print(attrib) -> bool:
     """A span set in small type: a photo's caption under it (Next INpact's ``<span style="font-size: smaller;
     font-weight: bold;">Patrick Drahi, à droite, lors d'une conférence ...</span>``), a credit."""
     style = attrib.get("style")
-    return bool(style) and "font-size" in style and _SMALL_TYPE.search(style) is not None
+    return bool(style) and "small" in style and _SMALL_TYPE.search(style) is not None  # "small": cheap first
 
 
 _SMALL_TYPE = re.compile(r"font-size\s*:\s*(?:smaller|small|x-small|xx-small)\b", re.IGNORECASE)
@@ -361,12 +361,7 @@ _BOILERPLATE_LINE = re.compile(
            |copy\s+(?:this\s+)?link|follow\s+us\s+on\s+[\w ,&]{{1,40}}|subscribe\s+to\s+our\s+newsletter
            |sign\s+up\s+for\s+our\s+newsletter)\s*[.:!]?
       | (?:image|media|picture|photo|video)\s+(?:copyright|caption)\b.*
-      | (?:when|if)\s+you\s+(?:make\s+a\s+)?(?:purchase|buy|click|shop)\b[^.!?]{{0,80}}\b(?:may|might|could)\s+(?:earn|receive
-           |get)\s+(?:an?\s+)?(?:affiliate\s+)?(?:commission|compensation|share)\b.{{0,160}}  # an affiliate disclosure
-      | we\s+may\s+earn\s+(?:an?\s+)?(?:affiliate\s+)?commission\b.{{0,160}}
       | follow\s+(?:live|along|(?:our|the)\s+live\s+(?:blog|coverage|updates))(?:\s+(?:here|updates|below))?\s*[.!:]?
-      | [^.!?]{{0,60}}\bwe\s+bring\s+you\s+(?:a|the|our)\s+(?:digest|round-?up|summary|briefing|selection)\b[^.!?]{{0,120}}[.!?]?
-           (?:\s+today\s+we\s+look\s+at\s*:?)?  # a newsletter's blurb: "Before the trading day starts we bring you ..."
       | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device
       | scroll\s+down\s+for\s+(?:video|more)s?\s*\.?
       | click\s+here\b.{{0,100}}
@@ -374,6 +369,18 @@ _BOILERPLATE_LINE = re.compile(
       | https?://\S+
       | \[(\w+)\b[^\]]{{0,80}}\][^\[\]]{{0,80}}\[/\1\] | \[\w+\b[^\]]{{0,80}}/?\]  # a CMS shortcode: "[PDN]852550[/PDN]"
     """, re.IGNORECASE | re.VERBOSE)
+# A publisher speaking of itself: an affiliate disclosure (TheWeek's "When you make a purchase using links on our
+# site, The Week may earn a commission. All reviews are ..."), a newsletter's blurb (Bloomberg's "Before the
+# trading day starts we bring you a digest of the key news ... Today we look at:"). Tried on lines that start
+# with one of ``_ABOUT_ITSELF_FIRST_WORDS`` only.
+_ABOUT_ITSELF = re.compile(
+    r"""(?:when|if)\s+you\s+(?:make\s+a\s+)?(?:purchase|buy|click|shop)\b[^.!?]{0,80}\b(?:may|might|could)\s+(?:earn|receive
+           |get)\s+(?:an?\s+)?(?:affiliate\s+)?(?:commission|compensation|share)\b.{0,160}
+      | we\s+may\s+earn\s+(?:an?\s+)?(?:affiliate\s+)?commission\b.{0,160}
+      | (?:before|every|each|we)\b[^.!?]{0,60}?\bwe\s+bring\s+you\s+(?:a|the|our)\s+(?:digest|round-?up|summary|briefing
+           |selection)\b[^.!?]{0,120}[.!?]?(?:\s+today\s+we\s+look\s+at\s*:?)?
+    """, re.IGNORECASE | re.VERBOSE)
+_ABOUT_ITSELF_FIRST_WORDS = frozenset("when if we before every each".split())
 # Boilerplate at the end of a paragraph, after its text: "... whole sentence. Continue reading...", "... cidad...
 # Leia mais no Massa News!", "excerpt. The post Headline appeared first on Site."
 _BOILERPLATE_TAIL = re.compile(
@@ -407,7 +414,7 @@ _BOILERPLATE_FIRST_WORDS = frozenset("""continue keep read full click leia saiba
     mehr zum continua leggi lees читать подробнее और पूरी مزید the der l'article l’article o la el l'articolo
     l’articolo het advertisement ad ads anzeige werbung publicidade publicidad publicité pubblicità реклама विज्ञापन
     sponsored paid featured presented brought share tweet email print pin copy follow subscribe sign image media
-    picture photo video scroll last updated published posted when if we before every each""".split())
+    picture photo video scroll last updated published posted""".split())
 _SHORTCODE = re.compile(r"\[\w")
 
 
@@ -416,6 +423,8 @@ def is_boilerplate(line: str) -> bool:
     if len(line) > 200 or not line:
         return False
     first = line[:24].split(None, 1)[0].lower().rstrip(".:!…»>›")
+    if first in _ABOUT_ITSELF_FIRST_WORDS:
+        return _ABOUT_ITSELF.fullmatch(line) is not None
     if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")) \
             and not _SHORTCODE.match(line):
         return False
@@ -429,7 +438,7 @@ _GLUED_LABEL = re.compile(r"\s*(?:View\s+Full\s+Coverage\s+on\s+Google\s+News|�
 
 
 def _clean_line(line: str) -> str:
-    if "View Full Coverage" in line or "此主题相关图片" in line or "查看交易帮助" in line:
+    if line.endswith("Google News") or not line.isascii() and ("此主题相关图片" in line or "查看交易帮助" in line):
         line = _GLUED_LABEL.sub(" ", line).strip()
     if is_boilerplate(line):
         return ""

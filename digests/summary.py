@@ -269,27 +269,30 @@ _ENDS_SENTENCE = re.compile(r"[.!?।۔。！？][\"'”’)\]»]*$")
 _BYLINE_PARAGRAPH = re.compile(r"^(?:By|BY|Por|Par|Von|Door|Av|Af|Od|От)\s+[^.!?\n]{2,60}\.?$")
 _LIST_MARK = re.compile(r"^(?:• |\d{1,2}[.)] )")
 # The words that open a sentence leaning on the one before it, in the feeds' languages: connectives ("But",
-# "Then", "Mais", "También"), pronouns and demonstratives ("He", "This", "C'est", "Это"), "Other", an -ing clause.
-_LEANS_BACK = re.compile(
-    r"^[\"'“‘«]?(?:but|and|or|nor|so|yet|also|too|however|still|meanwhile|instead|then|thus|therefore|moreover"
-    r"|besides|furthermore|nevertheless|nonetheless|otherwise|hence|indeed|in\s+fact|in\s+addition|additionally"
-    r"|as\s+a\s+result|even\s+so|after\s+that|later|earlier|again|despite\s+(?:this|that)|other|others|another"
-    r"|both|each|either|neither|he|she|it|they|him|her|his|its|their|them|we|us|our|i|you|this|that|these|those"
-    r"|there|here|such|the\s+(?:same|other|latter|former)|one\s+of\s+them|\w+ing\b"
-    r"|mais|et|ou|donc|alors|puis|ensuite|aussi|pourtant|cependant|toutefois|néanmoins|or|car|il|elle|ils|elles"
-    r"|ce|c['’]|ça|cela|ceci|cette|ces|cet|celui|celle|lui|leur|au\s+secours"
-    r"|pero|y|o|también|además|sin\s+embargo|entonces|luego|él|ella|ellos|ellas|este|esta|esto|estos|estas|ese"
-    r"|esa|eso|en\s+el\s+otro|su|sus|mas|e|porém|contudo|entretanto|então|ele|ela|eles|elas|isto|esse|essa|isso"
-    r"|seu|sua|aber|und|oder|doch|auch|jedoch|dann|deshalb|daher|er|sie|es|dies|diese|dieser|dieses|dort|damit"
-    r"|dabei|ma|anche|però|tuttavia|poi|quindi|lei|loro|questo|questa|quello|quella|ciò"
-    r"|но|и|а|также|однако|тогда|потом|он|она|они|оно|это|этот|эта|эти|тот|там|его|её|их"
-    r"|यह|वह|लेकिन|और|इस|उस|ये|वे|उन्होंने|उन्हें)\b",
+# "Then", "Mais", "También"), pronouns and demonstratives ("He", "This", "C'est", "Это"), "Other"; an -ing clause
+# too ("Explaining the cuts, Murray ..."). Looked up as the first word (a set is quicker than an expression).
+_LEANS_BACK_WORDS = frozenset("""but and or nor so yet also too however still meanwhile instead then thus therefore
+    moreover besides furthermore nevertheless nonetheless otherwise hence indeed additionally later earlier again
+    other others another both each either neither he she it they him her his its their them we us our i you this
+    that these those there here such well
+    mais et ou donc alors puis ensuite aussi pourtant cependant toutefois néanmoins or car il elle ils elles ce ça
+    cela ceci cette ces cet celui celle lui leur pourquoi
+    pero y o también además entonces luego él ella ellos ellas este esta esto estos estas ese esa eso su sus
+    mas e porém contudo entretanto então ele ela eles elas isto esse essa isso seu sua
+    aber und oder doch auch jedoch dann deshalb daher er sie es dies diese dieser dieses dort damit dabei
+    ma anche però tuttavia poi quindi lei loro questo questa quello quella ciò
+    но и а также однако тогда потом он она они оно это этот эта эти тот там его её их
+    यह वह लेकिन और इस उस ये वे उन्होंने उन्हें""".split())
+_LEANS_BACK_PHRASE = re.compile(
+    r"(?:in\s+(?:fact|addition)|as\s+a\s+result|even\s+so|after\s+that|despite\s+(?:this|that)"
+    r"|the\s+(?:same|other|latter|former)|one\s+of\s+them|sin\s+embargo|en\s+el\s+otro|au\s+secours|quoi\s+qu)\b",
     re.IGNORECASE)
+_PHRASE_STARTS = frozenset("in as even after despite the one sin en au quoi".split())
 # ... and the words inside one that do: "No parties involved in the case did so.", "The panel would then start over."
-_REFERS_BACK = re.compile(
-    r"\b(?:(?:did|do|does|doing)\s+so|then|also|too|as\s+well|however|though|nevertheless|toutefois|cependant"
-    r"|pourtant|également|tout\s+de\s+même|sin\s+embargo|también|tampoco|porém|também|jedoch|tuttavia|однако"
-    r"|также)\b", re.IGNORECASE)
+_REFERS_BACK_WORDS = frozenset("""then also too however though nevertheless toutefois cependant pourtant également
+    también tampoco porém também jedoch tuttavia однако также""".split())
+_REFERS_BACK_PHRASE = re.compile(r"\b(?:(?:did|do|does|doing)\s+so|as\s+well|tout\s+de\s+même|sin\s+embargo)\b")
+_PHRASE_ENDS = frozenset("so well même embargo".split())
 _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
 _LOOKAHEAD = 6  # sentences from the start that may fill the budget
@@ -372,8 +375,18 @@ def _stands_alone(sentence: str) -> bool:
     connective or a word that points back ("But", "Then", "He", "This", "Other", "C'est", "También", an -ing
     clause), not saying "did so", "then", "also", "however" and the like, not a bare quotation (whose?), a
     question or an exclamation (a subheading's "What did the commentators say?")."""
-    return not (_word_count(sentence) < _MIN_WORDS or _LEANS_BACK.match(sentence) or _REFERS_BACK.search(sentence)
-                or _all_quoted(sentence) or sentence.rstrip(_CLOSERS).endswith(("?", "!", "？", "！")))
+    if _word_count(sentence) < _MIN_WORDS or _all_quoted(sentence) \
+            or sentence.rstrip(_CLOSERS).endswith(("?", "!", "？", "！")):
+        return False
+    words = sentence.lower().replace(",", " ").replace(".", " ").replace(";", " ").replace(":", " ").split()
+    first = words[0].lstrip(_OPENERS) if words else ""
+    if "’" in first or "'" in first:  # "We’re", "It’s", "C’est": the word before the apostrophe
+        first = first.replace("’", "'").split("'", 1)[0] or first
+    if first in _LEANS_BACK_WORDS or first == "c" or first.endswith("ing") and first.isascii() \
+            or first in _PHRASE_STARTS and _LEANS_BACK_PHRASE.match(sentence.lstrip(_OPENERS)):
+        return False
+    return _REFERS_BACK_WORDS.isdisjoint(words) and (
+        _PHRASE_ENDS.isdisjoint(words) or not _REFERS_BACK_PHRASE.search(" ".join(words)))
 
 
 def _balanced(sentence: str) -> bool:
@@ -452,7 +465,9 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
         if len(summary) > 2 * len(title) + 20:  # longer than any repetition of it
             return summary
         # an article or a pronoun more, or one word more than a headline of some length, says nothing more
-        more = _words(_DOMAIN.sub("", summary) if "." in summary else summary) - _words(title)
+        more = _words(summary) - _words(title)
+        if len(more) <= 3 and "." in summary:  # a publisher's domain says nothing more ("... | NEJM nejm.org")
+            more = _words(_DOMAIN.sub("", summary)) - _words(title)
         if _CJK.search(summary):  # no spaces between words: \w+ finds phrases, not words
             return "" if not more else summary
         if len(more) <= 2 and all(len(word) <= 3 for word in more) or len(more) == 1 and _word_count(title) >= 4:
