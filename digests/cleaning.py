@@ -10,7 +10,7 @@ nothing decodes html2text's output again.
 What is never the article's own text is left out too: captions (``<figcaption>``) and the blocks that feeds
 wrap around it (share bars, "related" lists, ad and sponsor slots, told by their class or id), then, as
 text, the lines that are boilerplate in any of the usual languages ("Continue reading", "The post X appeared
-first on Y", "Related: ...", "Advertisement", a share widget's labels, a bare URL). Mojibake (UTF-8 read as
+first on Y", "Related: ...", "Advertisement", a share widget's labels, a bare URL, an affiliate disclosure). Mojibake (UTF-8 read as
 Latin-1 or windows-1252, C1 controls) is repaired with ftfy, only where a cheap test finds a sign of it.
 A text the source itself cut off ("...", "[…]") ends with "…" after a whole word.
 """

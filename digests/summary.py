@@ -3,13 +3,14 @@
 What comes before the story's first sentence is taken off first: headings, labels and photo credits in
 paragraphs of their own, bylines ("By ...", "Por ... e ..."), and the dateline that wire copy starts with,
 in the styles of the world's agencies (``LONDON (Reuters) -``, ``AMMAN/BEIRUT (Reuters) -``, ``MADRI, 24 SET
-(ANSA) -``, ``New Delhi, Aug 7 (KNN)``, ``(CNN) --``, ``Bengaluru:``). An acronym that starts a sentence ("RBI
-keeps ...", "NASA launched ...") is no dateline: a place without an agency or a date needs a dash or a colon
-after it, and a capital after that.
+(ANSA) -``, ``New Delhi, Aug 7 (KNN)``, ``(CNN) --``, ``Bengaluru:``), with a kicker before them ("Exclusif",
+"EXCLUSIVE:"). An acronym that starts a sentence ("RBI keeps ...", "NASA launched ...") is no dateline: a
+place without an agency or a date needs a dash or a colon after it, and a capital after that.
 
 Then sentences are taken in the article's order while they fit. One that does not fit is passed over for a
-shorter one after it only if that one can stand on its own (it does not open with "But", "He", "This", ...)
-and still comes from the lede paragraphs; a first sentence longer than the budget is cut at a word boundary
+shorter one after it only if that one can stand on its own (it does not open with "But", "He", "This", ...,
+say "did so" or "then" of what was passed over, or ask a question: see ``_stands_alone``) and still comes
+from the lede paragraphs; a first sentence longer than the budget is cut at a word boundary
 and ends with an ellipsis, so the summary is never cut inside a word. A text the source cut off ("…" at its
 end) gives its whole sentences only. The item's own short description (an RSS ``<description>`` beside its
 full ``content:encoded``) is the summary when it reads as one: it is what the publisher wrote for the purpose.
