@@ -10,7 +10,7 @@ nothing decodes html2text's output again.
 What is never the article's own text is left out too: captions (``<figcaption>``) and the blocks that feeds
 wrap around it (share bars, "related" lists, ad and sponsor slots, told by their class or id), then, as
 text, the lines that are boilerplate in any of the usual languages ("Continue reading", "The post X appeared
-first on Y", "Related: ...", "Advertisement", a share widget's labels, a bare URL). Mojibake (UTF-8 read as
+first on Y", "Related: ...", "Advertisement", a share widget's labels, a bare URL, an affiliate disclosure). Mojibake (UTF-8 read as
 Latin-1 or windows-1252, C1 controls) is repaired with ftfy, only where a cheap test finds a sign of it.
 A text the source itself cut off ("...", "[…]") ends with "…" after a whole word.
 """
@@ -30,10 +30,11 @@ NEVER_TEXT = frozenset({"script", "style", "iframe", "frame", "frameset", "noscr
                         "figcaption"})
 # Blocks that feeds and CMSs put around the article, told by a word of their class or id: FeedBurner's
 # "feedflare" and Feedsportal's "mf-related"/"mf-viral" bars, share and social buttons, "related" lists, ad,
-# sponsor and newsletter slots, WordPress and other captions and photo credits.
+# sponsor and newsletter slots, WordPress and other captions and photo credits, embedded tweets and posts (an
+# English tweet in a French story is no part of its text).
 _WIDGET = re.compile(r"(?:^|[\s_-])(?:feedflare|mf-related|mf-viral|share|sharing|sharedaddy|social|related|sponsor"
                      r"|sponsored|advert|advertisement|ads?|adv|promo|newsletter|outpost-pub-container|caption"
-                     r"|wp-caption-text|credit|credits)(?:$|[\s_-])", re.IGNORECASE)
+                     r"|wp-caption-text|credit|credits|twitter-tweet|instagram-media)(?:$|[\s_-])", re.IGNORECASE)
 # Empty in HTML, but lxml reports the text after it as inside it, up to its parent's end: not hidden alone.
 VOID_NEVER_TEXT = frozenset({"embed"})
 # Blocks html2text does not know (it knows <p> and <div>): passed on as <div>, or their text would run into
@@ -200,6 +201,8 @@ class _Layout:
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
         if tag in STYLE_ONLY and self.item is None and not self.hidden:
+            if tag == "span" and "small" in attrib.get("style", "") and _is_small_print(attrib):
+                self.hidden += 1  # its end is counted by ``end``, as every tag's while hidden
             return  # the commonest case, told first
         if tag in VOID_NEVER_TEXT and not self.hidden:
             return
@@ -269,6 +272,16 @@ class _Layout:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _is_small_print(attrib) -> bool:
+    """A span set in small type: a photo's caption under it (Next INpact's ``<span style="font-size: smaller;
+    font-weight: bold;">Patrick Drahi, à droite, lors d'une conférence ...</span>``), a credit."""
+    style = attrib.get("style")
+    return bool(style) and "small" in style and _SMALL_TYPE.search(style) is not None  # "small": cheap first
+
+
+_SMALL_TYPE = re.compile(r"font-size\s*:\s*(?:smaller|small|x-small|xx-small)\b", re.IGNORECASE)
 
 
 def _is_widget(attrib) -> bool:
@@ -348,6 +361,7 @@ _BOILERPLATE_LINE = re.compile(
            |copy\s+(?:this\s+)?link|follow\s+us\s+on\s+[\w ,&]{{1,40}}|subscribe\s+to\s+our\s+newsletter
            |sign\s+up\s+for\s+our\s+newsletter)\s*[.:!]?
       | (?:image|media|picture|photo|video)\s+(?:copyright|caption)\b.*
+      | follow\s+(?:live|along|(?:our|the)\s+live\s+(?:blog|coverage|updates))(?:\s+(?:here|updates|below))?\s*[.!:]?
       | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device
       | scroll\s+down\s+for\s+(?:video|more)s?\s*\.?
       | click\s+here\b.{{0,100}}
@@ -355,6 +369,18 @@ _BOILERPLATE_LINE = re.compile(
       | https?://\S+
       | \[(\w+)\b[^\]]{{0,80}}\][^\[\]]{{0,80}}\[/\1\] | \[\w+\b[^\]]{{0,80}}/?\]  # a CMS shortcode: "[PDN]852550[/PDN]"
     """, re.IGNORECASE | re.VERBOSE)
+# A publisher speaking of itself: an affiliate disclosure (TheWeek's "When you make a purchase using links on our
+# site, The Week may earn a commission. All reviews are ..."), a newsletter's blurb (Bloomberg's "Before the
+# trading day starts we bring you a digest of the key news ... Today we look at:"). Tried on lines that start
+# with one of ``_ABOUT_ITSELF_FIRST_WORDS`` only.
+_ABOUT_ITSELF = re.compile(
+    r"""(?:when|if)\s+you\s+(?:make\s+a\s+)?(?:purchase|buy|click|shop)\b[^.!?]{0,80}\b(?:may|might|could)\s+(?:earn|receive
+           |get)\s+(?:an?\s+)?(?:affiliate\s+)?(?:commission|compensation|share)\b.{0,160}
+      | we\s+may\s+earn\s+(?:an?\s+)?(?:affiliate\s+)?commission\b.{0,160}
+      | (?:before|every|each|we)\b[^.!?]{0,60}?\bwe\s+bring\s+you\s+(?:a|the|our)\s+(?:digest|round-?up|summary|briefing
+           |selection)\b[^.!?]{0,120}[.!?]?(?:\s+today\s+we\s+look\s+at\s*:?)?
+    """, re.IGNORECASE | re.VERBOSE)
+_ABOUT_ITSELF_FIRST_WORDS = frozenset("when if we before every each".split())
 # Boilerplate at the end of a paragraph, after its text: "... whole sentence. Continue reading...", "... cidad...
 # Leia mais no Massa News!", "excerpt. The post Headline appeared first on Site."
 _BOILERPLATE_TAIL = re.compile(
@@ -397,13 +423,23 @@ def is_boilerplate(line: str) -> bool:
     if len(line) > 200 or not line:
         return False
     first = line[:24].split(None, 1)[0].lower().rstrip(".:!…»>›")
+    if first in _ABOUT_ITSELF_FIRST_WORDS:
+        return _ABOUT_ITSELF.fullmatch(line) is not None
     if first not in _BOILERPLATE_FIRST_WORDS and not first.startswith(("http://", "https://")) \
             and not _SHORTCODE.match(line):
         return False
     return _BOILERPLATE_LINE.fullmatch(line) is not None
 
 
+# labels glued to the text around them: Google News' link to its story page after the publisher's name
+# ("nejm.orgView Full Coverage on Google News"), a Dvbbs forum's "此主题相关图片如下：" ("pictures of this post below")
+# and its payment widget's "查看交易帮助，买卖放心" ("trading help: buy and sell with confidence")
+_GLUED_LABEL = re.compile(r"\s*(?:View\s+Full\s+Coverage\s+on\s+Google\s+News|此主题相关图片如下[：:…]?|查看交易帮助，买卖放心)\s*")
+
+
 def _clean_line(line: str) -> str:
+    if line.endswith("Google News") or not line.isascii() and ("此主题相关图片" in line or "查看交易帮助" in line):
+        line = _GLUED_LABEL.sub(" ", line).strip()
     if is_boilerplate(line):
         return ""
     if line.startswith(("Share", "share")):
@@ -455,11 +491,15 @@ def _cut_off(text: str) -> str:
     match = _CUT_OFF.search(text, len(text) - 16)
     kept = text[: match.start()].rstrip()
     if match.group()[:1].isspace() or not kept:  # "word …", "word [...]": the word is whole
+        if kept and kept[-1] in ".!?":  # "... quinta-feira (5). ...": the last sentence is whole; no "(5).…"
+            return kept
         return kept.rstrip(" ,;:-–—") + ELLIPSIS if kept else ""
     head, _, last = kept.rpartition(" ")
     sentence = _INNER_STOP.match(last)
     if sentence:
         return f"{head} {sentence.group(1)}".lstrip()
+    if head and head[-1] in ".!?":  # "(5). D...": cut in the first word of a sentence; the one before it is whole
+        return head
     if not head or last[-1:] in ".!?":  # one word only, or a sentence that ended: leave it whole
         return kept + ("" if last[-1:] in ".!?" else ELLIPSIS)
     return head.rstrip(" ,;:-–—") + ELLIPSIS

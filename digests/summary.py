@@ -3,13 +3,14 @@
 What comes before the story's first sentence is taken off first: headings, labels and photo credits in
 paragraphs of their own, bylines ("By ...", "Por ... e ..."), and the dateline that wire copy starts with,
 in the styles of the world's agencies (``LONDON (Reuters) -``, ``AMMAN/BEIRUT (Reuters) -``, ``MADRI, 24 SET
-(ANSA) -``, ``New Delhi, Aug 7 (KNN)``, ``(CNN) --``, ``Bengaluru:``). An acronym that starts a sentence ("RBI
-keeps ...", "NASA launched ...") is no dateline: a place without an agency or a date needs a dash or a colon
-after it, and a capital after that.
+(ANSA) -``, ``New Delhi, Aug 7 (KNN)``, ``(CNN) --``, ``Bengaluru:``), with a kicker before them ("Exclusif",
+"EXCLUSIVE:"). An acronym that starts a sentence ("RBI keeps ...", "NASA launched ...") is no dateline: a
+place without an agency or a date needs a dash or a colon after it, and a capital after that.
 
 Then sentences are taken in the article's order while they fit. One that does not fit is passed over for a
-shorter one after it only if that one can stand on its own (it does not open with "But", "He", "This", ...)
-and still comes from the lede paragraphs; a first sentence longer than the budget is cut at a word boundary
+shorter one after it only if that one can stand on its own (it does not open with "But", "He", "This", ...,
+say "did so" or "then" of what was passed over, or ask a question: see ``_stands_alone``) and still comes
+from the lede paragraphs; a first sentence longer than the budget is cut at a word boundary
 and ends with an ellipsis, so the summary is never cut inside a word. A text the source cut off ("…" at its
 end) gives its whole sentences only. The item's own short description (an RSS ``<description>`` beside its
 full ``content:encoded``) is the summary when it reads as one: it is what the publisher wrote for the purpose.
@@ -52,13 +53,18 @@ _CAPITALS_DATELINE = re.compile(
     rf"(?:\s*,\s*(?P<region>[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*){{0,2}}))?"
     rf"(?:\s*,\s*(?P<day>{_ANY_DAY}))?\s*(?:-{{1,2}}|[–—―:])\s+(?=[\W\d]*[^\W\d_])")
 # a place and a date in any language, then a dash or colon: "Quito, 24 Set 2018 -", "Mumbai, November 3, 2025:"
-_DATED_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_ANY_DAY}\s*(?:-{{1,2}}|[–—―:])\s+")
+_DATED_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_ANY_DAY}\s*(?:(?:-{{1,2}}|[–—―:])\s+|:(?=[^\W\d_]))")
 # the sample's style, with an English month and no mark after it: "New Delhi, Aug 7 India and Russia met."
 _ENGLISH_DATELINE = re.compile(rf"^\s*{_PLACE}\s*,\s*{_DAY}\s+(?=[A-Z])")
 # Indian papers' "Bengaluru:", "New Delhi:", "नई दिल्ली:": one or two words of a place and a colon
 _PLACE_COLON = re.compile(rf"^\s*(?:[A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)?|{_LETTERS}+(?:\s{_LETTERS}+)?)\s*:\s+"
                           rf"(?=[\W\d]*[^\W\d_])")
 _PLACE_ABBREVIATIONS = frozenset({"UAE", "USA", "US", "UK", "EU", "UN", "NYC", "DC", "HK", "KSA"})
+# a kicker before the story: "Exclusif Selon nos informations, ...", "Exclusif PC INpact : La Poste ...",
+# "EXCLUSIVE: ...", "Breaking: ...", "Update - ..." (a capital after it; "Breaking Bad" needs a mark after it)
+_KICKER = re.compile(r"^\s*(?:(?:Exclusi(?:ve|f|vo|va)|EXCLUSI(?:VE|F|VO|VA))(?:(?:\s+[A-Z][^\s:]*){0,2}\s*[:：–—-]\s*|\s+(?=[A-Z]))"
+                     r"|(?:Breaking(?:\s+[Nn]ews)?|BREAKING(?:\s+NEWS)?|Update|UPDATE|Updated|UPDATED)\s*[:：–—-]\s*)(?=[\W\d]*[^\W\d_])")
+_KICKER_STARTS = ("Exclusi", "EXCLUSI", "Breaking", "BREAKING", "Update", "UPDATE")
 _BYLINE = re.compile(r"^(?:By|BY|Por|POR|Par|PAR|Von|VON|Door|Av|Af|Od|От)\s+")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|&|de|da|dos|van|von|der|al|el|bin)$")
 
@@ -147,7 +153,11 @@ def _byline_end(text: str) -> int:
 
 
 def strip_dateline(text: str) -> str:
-    """``text`` without the byline and the dateline it starts with."""
+    """``text`` without the kicker, the byline and the dateline it starts with."""
+    if text.startswith(_KICKER_STARTS):
+        kicker = _KICKER.match(text)
+        if kicker:
+            text = text[kicker.end():]
     text = text[_byline_end(text):]
     return text[_dateline_end(text):]
 
@@ -158,12 +168,20 @@ _ABBREVIATIONS = {
     "ft", "dept", "approx", "est", "fig", "vol", "pvt", "smt", "hon", "rev", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al", "sgt", "cpl",
     "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
+    "ext", "tel", "maj", "cmdr", "brig", "messrs", "mme", "mlle", "hr", "ing", "mgr", "msgr", "fr",
+    # the AP's abbreviations of US states: "Sandisfield, Mass. Free Quarter Farm is ..."
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la",
+    "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va",
+    "vt", "wash", "wis", "wyo",
 }
-# a stop (with the quote or bracket it closes) before a space, or run into the next sentence: "April.Previously"
+# "Most. Rev." (a slip for "Most Rev."), "Rt. Rev.": no sentence ends before the title they open
+_BEFORE_REV = frozenset({"most", "rt", "right", "very"})
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "H.E.", "U.T.", "N.J.": letters with stops between them
 # A stop (with the quote or bracket it closes) before a space and a word that is not in lower case, or run into
-# the next sentence ("April.Previously"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
+# the next sentence after a word or a number ("April.Previously", "since 2015.Over 120"; not "U.S.Army", "3.5",
+# "Node.js", "nejm.org"). Only a "." needs a look at the word before it (see ``_is_abbreviation``).
 _SENTENCE_END = re.compile(r"([.!?…।۔。！？]+)[\"'”’)\]»]*(?:(?=\s+(?![a-zß-öø-ÿα-ωа-яё])|\s*$)"
-                           r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z]))")
+                           r"|(?<=[a-z\d][a-z\d][.!?])(?=[A-Z][a-z]))")
 _CLOSERS = "\"'”’)]»"
 _QUOTE_OPENERS = "\"“„«"
 _QUOTE_CLOSERS = "\"”»"
@@ -173,7 +191,9 @@ _OPENERS = "\"'“‘([«"
 def _is_abbreviation(text: str, stop: int) -> bool:
     """Whether the "." at ``stop`` ends an abbreviation or an initial ("Mr.", "U.S.", "J.") rather than a sentence."""
     token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) \
+        or "." in token and _INITIALS.fullmatch(token) is not None \
+        or token in _BEFORE_REV and text.startswith(" Rev", stop + 1)
 
 
 _STOP = re.compile(r"[.!?…।۔。！？]")  # what every sentence end starts with
@@ -249,12 +269,31 @@ def _ends_with(pattern: re.Pattern, text: str) -> bool:
 _ENDS_SENTENCE = re.compile(r"[.!?।۔。！？][\"'”’)\]»]*$")
 _BYLINE_PARAGRAPH = re.compile(r"^(?:By|BY|Por|Par|Von|Door|Av|Af|Od|От)\s+[^.!?\n]{2,60}\.?$")
 _LIST_MARK = re.compile(r"^(?:• |\d{1,2}[.)] )")
-# A sentence that leans on the one before it cannot follow a sentence passed over: "But ...", "He said ...".
-_LEANS_BACK = re.compile(
-    r"^[\"'“‘]?(?:but|and|or|so|yet|also|however|still|meanwhile|instead|then|thus|therefore|moreover|besides"
-    r"|he|she|it|they|him|her|his|its|their|them|this|that|these|those|there|here|such|the\s+(?:same|other|latter"
-    r"|former)|mas|e|mais|et|aber|und|pero|y|ma|но|и|а|यह|वह|लेकिन|और)\b",
+# The words that open a sentence leaning on the one before it, in the feeds' languages: connectives ("But",
+# "Then", "Mais", "También"), pronouns and demonstratives ("He", "This", "C'est", "Это"), "Other"; an -ing clause
+# too ("Explaining the cuts, Murray ..."). Looked up as the first word (a set is quicker than an expression).
+_LEANS_BACK_WORDS = frozenset("""but and or nor so yet also too however still meanwhile instead then thus therefore
+    moreover besides furthermore nevertheless nonetheless otherwise hence indeed additionally later earlier again
+    other others another both each either neither he she it they him her his its their them we us our i you this
+    that these those there here such well
+    mais et ou donc alors puis ensuite aussi pourtant cependant toutefois néanmoins or car il elle ils elles ce ça
+    cela ceci cette ces cet celui celle lui leur pourquoi
+    pero y o también además entonces luego él ella ellos ellas este esta esto estos estas ese esa eso su sus
+    mas e porém contudo entretanto então ele ela eles elas isto esse essa isso seu sua
+    aber und oder doch auch jedoch dann deshalb daher er sie es dies diese dieser dieses dort damit dabei
+    ma anche però tuttavia poi quindi lei loro questo questa quello quella ciò
+    но и а также однако тогда потом он она они оно это этот эта эти тот там его её их
+    यह वह लेकिन और इस उस ये वे उन्होंने उन्हें""".split())
+_LEANS_BACK_PHRASE = re.compile(
+    r"(?:in\s+(?:fact|addition)|as\s+a\s+result|even\s+so|after\s+that|despite\s+(?:this|that)"
+    r"|the\s+(?:same|other|latter|former)|one\s+of\s+them|sin\s+embargo|en\s+el\s+otro|au\s+secours|quoi\s+qu)\b",
     re.IGNORECASE)
+_PHRASE_STARTS = frozenset("in as even after despite the one sin en au quoi".split())
+# ... and the words inside one that do: "No parties involved in the case did so.", "The panel would then start over."
+_REFERS_BACK_WORDS = frozenset("""then also too however though nevertheless toutefois cependant pourtant également
+    también tampoco porém também jedoch tuttavia однако также""".split())
+_REFERS_BACK_PHRASE = re.compile(r"\b(?:(?:did|do|does|doing)\s+so|as\s+well|tout\s+de\s+même|sin\s+embargo)\b")
+_PHRASE_ENDS = frozenset("so well même embargo".split())
 _WORD_CHAR = re.compile(r"\w")
 _ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a sentence all in brackets: tags, a credit, an aside
 _LOOKAHEAD = 6  # sentences from the start that may fill the budget
@@ -327,6 +366,30 @@ def _units(text: str, budget: int) -> Iterator[tuple[str, bool | None]]:
                 return
 
 
+def _all_quoted(sentence: str) -> bool:
+    """A quotation that is all of its sentence: whose words it is was said before it."""
+    return sentence[:1] in _QUOTE_OPENERS + "‘" and sentence.rstrip(".!?")[-1:] in _QUOTE_CLOSERS + "’"
+
+
+def _stands_alone(sentence: str) -> bool:
+    """Whether ``sentence`` can follow a sentence passed over: five words or more, not opening with a
+    connective or a word that points back ("But", "Then", "He", "This", "Other", "C'est", "También", an -ing
+    clause), not saying "did so", "then", "also", "however" and the like, not a bare quotation (whose?), a
+    question or an exclamation (a subheading's "What did the commentators say?")."""
+    if _word_count(sentence) < _MIN_WORDS or _all_quoted(sentence) \
+            or sentence.rstrip(_CLOSERS).endswith(("?", "!", "？", "！")):
+        return False
+    words = sentence.lower().replace(",", " ").replace(".", " ").replace(";", " ").replace(":", " ").split()
+    first = words[0].lstrip(_OPENERS) if words else ""
+    if "’" in first or "'" in first:  # "We’re", "It’s", "C’est": the word before the apostrophe
+        first = first.replace("’", "'").split("'", 1)[0] or first
+    if first in _LEANS_BACK_WORDS or first == "c" or first.endswith("ing") and first.isascii() \
+            or first in _PHRASE_STARTS and _LEANS_BACK_PHRASE.match(sentence.lstrip(_OPENERS)):
+        return False
+    return _REFERS_BACK_WORDS.isdisjoint(words) and (
+        _PHRASE_ENDS.isdisjoint(words) or not _REFERS_BACK_PHRASE.search(" ".join(words)))
+
+
 def _balanced(sentence: str) -> bool:
     """Whether a sentence holds whole quotations: not the end of one that began in the sentence before."""
     return sentence.count('"') % 2 == 0 and sentence.count("“") == sentence.count("”") and \
@@ -352,7 +415,7 @@ def summarize(text: str, budget: int = DEFAULT_SUMMARY_CHARS) -> str:
         if size + 1 + len(sentence) > budget:
             passed_over = True
             continue
-        if passed_over and (_LEANS_BACK.match(sentence) or _word_count(sentence) < _MIN_WORDS):
+        if passed_over and not _stands_alone(sentence):
             continue
         if not _balanced(sentence):  # the end of a quotation too long to be kept whole
             continue
@@ -373,6 +436,7 @@ def _words(text: str) -> set[str]:
 
 
 _CJK = re.compile("[\u3040-\u9fff]")
+_DOMAIN = re.compile(r"\b[\w-]+\.(?:com|org|net|gov|edu|co|io|info|news|[a-z]{2})\b")  # "nejm.org" after a headline
 
 
 def _word_count(text: str) -> int:
@@ -403,6 +467,8 @@ def item_summary(title: str, text: str, description: str = "", budget: int = DEF
             return summary
         # an article or a pronoun more, or one word more than a headline of some length, says nothing more
         more = _words(summary) - _words(title)
+        if len(more) <= 3 and "." in summary:  # a publisher's domain says nothing more ("... | NEJM nejm.org")
+            more = _words(_DOMAIN.sub("", summary)) - _words(title)
         if _CJK.search(summary):  # no spaces between words: \w+ finds phrases, not words
             return "" if not more else summary
         if len(more) <= 2 and all(len(word) <= 3 for word in more) or len(more) == 1 and _word_count(title) >= 4:

@@ -30,7 +30,8 @@ MOJIBAKE_FILES = {"20minutos", "massanews", "derbrutkasten", "romatoday"}
 BOILERPLATE = re.compile(
     r"continue reading|read more|read full|leia mais|appeared first on|erschien zuerst|est apparu en premier|"
     r"apareceu primeiro|^related:|articles en rapport|share this|copy this link|image copyright|image caption|"
-    r"last updated|^advertisement|sponsored content|scroll down for|click here|^https?://\S+$|^\[\w+\].*\[/\w+\]$",
+    r"last updated|^advertisement|sponsored content|scroll down for|click here|^https?://\S+$|^\[\w+\].*\[/\w+\]$|"
+    r"view full coverage|may earn a commission|此主题相关图片|查看交易帮助",
     re.IGNORECASE | re.MULTILINE)
 PUBLISHER = re.compile(r"^\[[^\]]+\]")  # "[allAfrica] On World Pulses Day": in a summary (a headline may say "[Brève]")
 # a wire dateline's shapes: "LONDON (Reuters) -", "(CNN) --", "NEWARK, N.J. (AP) —", "Bengaluru:", "MADRI, 24 SET"
@@ -86,6 +87,16 @@ def test_no_boilerplate_in_headlines_summaries_or_text(shown):
 
 def test_summaries_start_with_the_story_not_a_dateline_or_byline(shown):
     found = [(article.link, article.summary[:80]) for article in shown if DATELINE.search(article.summary)]
+    assert not found
+
+
+# what the editor found in summaries (1 Dec 2026): a kicker, a live blog's call, a stop run into a capital
+# ("2015.Over"), a sentence ended at a title ("Most.", "H.E."), a whole sentence marked as cut ("(5).…")
+EDITOR_FOUND = re.compile(r"^(?:Exclusi(?:f|ve)|EXCLUSIVE)\b|Follow live\.|\d{4}\.[A-Z][a-z]|\b(?:Most|H\.E|Ext)\.$|\.…$")
+
+
+def test_summaries_have_no_kicker_run_in_sentence_or_title_cut(shown):
+    found = [(article.link, article.summary) for article in shown if EDITOR_FOUND.search(article.summary)]
     assert not found
 
 

@@ -11,7 +11,7 @@ import pytest
 from digests.cleaning import ELLIPSIS, fix_mojibake, html_to_text
 from digests.formats import parse_document
 from digests.ingest import ingest, prepare
-from digests.summary import item_summary, strip_dateline, summarize
+from digests.summary import item_summary, split_sentences, strip_dateline, summarize
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -420,3 +420,111 @@ def test_a_summary_several_items_of_a_feed_share_is_the_feeds_blurb(store, tmp_p
     assert summaries == {**dict.fromkeys(titles, ""), "Humpback whale gets close": "A woman captures close footage of "
                          "a humpback whale during a tour near San Juan Island.",
                          "Qatar PM arrives in Venezuela": "Qatar is moving to shore up ties with Venezuela."}
+
+
+# --- the editor's read of the real feeds (1 Dec 2026): ledes that read as ledes ----------------------------
+
+@pytest.mark.parametrize(("text", "lede"), [
+    # TPM: the sentence after the one passed over says "did so" / "then" of what was passed over
+    ("The federal judge overseeing the financial crimes case against former Trump campaign officials Paul Manafort "
+     "and Rick Gates on Wednesday issued a gag order preventing everyone involved or potentially involved from "
+     "talking to the press. " + "The order came after a long hearing in which the judge heard from lawyers for "
+     "both men and for the government, who argued at length about the coverage of the case so far. "
+     "No parties involved in the case did so.",
+     "The federal judge overseeing the financial crimes case against former Trump campaign officials Paul Manafort "
+     "and Rick Gates on Wednesday issued a gag order preventing everyone involved or potentially involved from "
+     "talking to the press."),
+    ("The second full day of jury deliberations has begun in the bribery trial of Sen. Bob Menendez. The New Jersey "
+     "Democrat is charged with accepting gifts from a wealthy friend in exchange for using his political influence. "
+     "If one juror is excused, an alternate juror would replace that person and the deliberations would begin anew "
+     "with the alternate juror. The panel would then start over.",
+     "The second full day of jury deliberations has begun in the bribery trial of Sen. Bob Menendez. The New Jersey "
+     "Democrat is charged with accepting gifts from a wealthy friend in exchange for using his political influence."),
+    # TheWeek: an -ing clause naming someone the passed-over sentence introduced; a subheading's question
+    ("The digital age has killed off thousands of American newspapers, said Ashley Parker in The Atlantic. But at "
+     "The Washington Post, “we’re witnessing a murder.” Last week, executive editor Matt Murray announced that the "
+     "Post would lay off a third of its staff, gutting its sports, books and foreign desks entirely. Explaining the "
+     "cuts, Murray cited the paper’s financial losses.",
+     "The digital age has killed off thousands of American newspapers, said Ashley Parker in The Atlantic. But at "
+     "The Washington Post, “we’re witnessing a murder.”"),
+    ("The Trump administration has spent a considerable amount of time and effort actively pursuing an array of the "
+     "president's purported “enemies,” frequently targeting Democratic notables with histories of clashing with "
+     "this White House. Targets have included former officials, members of Congress and state attorneys general, many "
+     "of whom now face investigations, lawsuits or the loss of security details. What did the commentators say?",
+     "The Trump administration has spent a considerable amount of time and effort actively pursuing an array of the "
+     "president's purported “enemies,” frequently targeting Democratic notables with histories of clashing with "
+     "this White House."),
+])
+def test_no_sentence_after_one_passed_over_that_leans_on_it(text, lede):
+    assert summarize(text) == lede
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("along with Archbishop of Bangalore Most. Rev. Bernad Moras & Dr. Antose Antoney were present. Next.",
+     ["along with Archbishop of Bangalore Most. Rev. Bernad Moras & Dr. Antose Antoney were present.", "Next."]),
+    ("Consul General of India H.E. Mr. Vipul will grace the occasion. Next.",
+     ["Consul General of India H.E. Mr. Vipul will grace the occasion.", "Next."]),
+    ("Iona Senior Services, 4125 Albemarle St. NW. 202-895-9448, Ext. 4. Free.",
+     ["Iona Senior Services, 4125 Albemarle St. NW.", "202-895-9448, Ext. 4.", "Free."]),
+    ("Sandisfield, Mass. Free Quarter Farm is on almost 1,500 wooded acres. Next.",
+     ["Sandisfield, Mass. Free Quarter Farm is on almost 1,500 wooded acres.", "Next."]),
+    ("Mr. Rao met Gen. Singh and Sgt. Das on Jan. 5 at Acme Inc. in town. Next.",
+     ["Mr. Rao met Gen. Singh and Sgt. Das on Jan. 5 at Acme Inc. in town.", "Next."]),
+    # a stop run into the next sentence after a number (Livemint); never in "Node.js", "U.S.", "3.5" or a domain
+    ("to the remote Himalayan region since 2015.Over 120 Tibetans committed self-immolations.",
+     ["to the remote Himalayan region since 2015.", "Over 120 Tibetans committed self-immolations."]),
+    ("Node.js 3.5 is out on nejm.org in the U.S.Army today.", ["Node.js 3.5 is out on nejm.org in the U.S.Army today."]),
+])
+def test_abbreviations_and_run_in_sentences(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    # TheWeek's affiliate disclosure
+    ("<p><em>When you make a purchase using links on our site, The Week may earn a commission. All reviews are "
+     "written independently by our editorial team.</em></p><p>Composing a letter doesn’t have to become a lost art.</p>",
+     "Composing a letter doesn’t have to become a lost art."),
+    # Next INpact: a photo's caption in small type under it; a tweet embedded in a French story
+    ("<p>Patrick Drahi semble suivre les pas de Xavier Niel.</p><p style=\"text-align: center;\"><span "
+     "style=\"font-size: smaller; font-weight: bold;\">Patrick Drahi, &agrave; droite, lors d'une conf&eacute;rence "
+     "de Numericable abordant le cas <span data-affkey=\"SFR\">SFR.</span></span></p>",
+     "Patrick Drahi semble suivre les pas de Xavier Niel."),
+    ("<p>Oculus VR recrute.</p><blockquote class=\"twitter-tweet tw-align-center\" lang=\"fr\"><p>Welcome Kenneth "
+     "Scott, Oculus Art Director.</p>&mdash; Oculus (@oculus)</blockquote>", "Oculus VR recrute."),
+    # Google News' link to its coverage, glued to the publisher's name; a Dvbbs forum's labels
+    ("<a href=\"x\">Vitamin D and Fractures | NEJM</a>&nbsp;&nbsp;<font color=\"#6f6f6f\">nejm.org</font><strong>"
+     "<a href=\"y\">View Full Coverage on Google News</a></strong>", "Vitamin D and Fractures | NEJM nejm.org"),
+    ("<p>无字无裂5卷x4，电联。</p><img src=\"a.gif\"/>此主题相关图片如下：<br/><a href=\"b\"><img src=\"b.jpg\"/></a>"
+     "<a href=\"c\"><font color=\"blue\">查看交易帮助，买卖放心</font></a>", "无字无裂5卷x4，电联。"),
+    # Massa News: cut off after a whole sentence ("(5). D...", "(5). ..."): no "(5).…"
+    ("<p>na noite desta quinta-feira (5). D...</p>", "na noite desta quinta-feira (5)."),
+    ("<p>na tarde desta quinta-feira (5). ...</p>", "na tarde desta quinta-feira (5)."),
+])
+def test_boilerplate_captions_and_embeds_are_not_text(html, text):
+    assert html_to_text(html) == text
+
+
+@pytest.mark.parametrize(("text", "lede"), [
+    ("Shares of health insurers have surged ahead of premium hikes while the ASX has started its day higher. Follow live.",
+     "Shares of health insurers have surged ahead of premium hikes while the ASX has started its day higher."),
+    ("Before the trading day starts we bring you a digest of the key news and events that are likely to move "
+     "markets. Today we look at:", ""),
+    ("Mangalore, April 28 :Vishwas Crystal, new residential apartments built by Vishwas Bawa Builders in Bolar was "
+     "inaugurated on Saturday.",
+     "Vishwas Crystal, new residential apartments built by Vishwas Bawa Builders in Bolar was inaugurated on Saturday."),
+    ("Exclusif Selon nos informations, la Scpp a lancé en février une assignation contre les FAI.",
+     "Selon nos informations, la Scpp a lancé en février une assignation contre les FAI."),
+    ("Exclusif PC INpact : La Poste Mobile est en train de préparer son offre Quatro.",
+     "La Poste Mobile est en train de préparer son offre Quatro."),
+    ("EXCLUSIVE: The firm said profits rose.", "The firm said profits rose."),
+    ("Breaking Bad returns to television next year.", "Breaking Bad returns to television next year."),
+    ("Exclusive talks between the two firms began on Monday.", "Exclusive talks between the two firms began on Monday."),
+])
+def test_boilerplate_sentences_kickers_and_datelines_are_not_the_lede(text, lede):
+    assert summarize(text) == lede
+
+
+def test_a_headline_and_its_publisher_is_no_summary():
+    """Google News: the body is the headline, the publisher and its domain."""
+    assert item_summary("Supplemental Vitamin D and Incident Fractures in Midlife and Older Adults",
+                        "Supplemental Vitamin D and Incident Fractures in Midlife and Older Adults | NEJM nejm.org") == ""
