@@ -169,11 +169,14 @@ _ABBREVIATIONS = {
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p.m", "a.m", "op", "cf", "al", "sgt", "cpl",
     "adm", "gov", "pres", "supt", "insp", "ave", "blvd", "rd", "sra", "sr", "dra", "av", "nr", "bzw", "ca",
     "ext", "tel", "maj", "cmdr", "brig", "messrs", "mme", "mlle", "hr", "ing", "mgr", "msgr", "fr",
-    # the AP's abbreviations of US states: "Sandisfield, Mass. Free Quarter Farm is ..."
+}
+# The AP's abbreviations of US states, after a place and a comma only ("Sandisfield, Mass. Free Quarter Farm is
+# ..."): elsewhere "ill.", "mass." or "ore." end sentences ("He fell ill. Doctors ...").
+_STATES = frozenset({
     "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la",
     "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va",
     "vt", "wash", "wis", "wyo",
-}
+})
 # "Most. Rev." (a slip for "Most Rev."), "Rt. Rev.": no sentence ends before the title they open
 _BEFORE_REV = frozenset({"most", "rt", "right", "very"})
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "H.E.", "U.T.", "N.J.": letters with stops between them
@@ -193,7 +196,8 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) \
         or "." in token and _INITIALS.fullmatch(token) is not None \
-        or token in _BEFORE_REV and text.startswith(" Rev", stop + 1)
+        or token in _BEFORE_REV and text.startswith(" Rev", stop + 1) \
+        or token in _STATES and text.endswith(", ", 0, stop - len(token))
 
 
 _STOP = re.compile(r"[.!?…।۔。！？]")  # what every sentence end starts with

@@ -528,3 +528,11 @@ def test_a_headline_and_its_publisher_is_no_summary():
     """Google News: the body is the headline, the publisher and its domain."""
     assert item_summary("Supplemental Vitamin D and Incident Fractures in Midlife and Older Adults",
                         "Supplemental Vitamin D and Incident Fractures in Midlife and Older Adults | NEJM nejm.org") == ""
+
+
+def test_a_state_s_abbreviation_ends_no_sentence_after_a_place_only():
+    """"Sandisfield, Mass. Free Quarter Farm ..." is one sentence; "He fell ill. Doctors ..." and "iron ore." are two."""
+    assert split_sentences("The farm near Sandisfield, Mass. Free Quarter Farm is run by a family. It grows oats.") == [
+        "The farm near Sandisfield, Mass. Free Quarter Farm is run by a family.", "It grows oats."]
+    assert split_sentences("He fell ill. Doctors said he was recovering. It sold iron ore. Prices rose.") == [
+        "He fell ill.", "Doctors said he was recovering.", "It sold iron ore.", "Prices rose."]
