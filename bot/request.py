@@ -20,14 +20,15 @@ QUOTED_KEPT = 256  # texts kept quoted (a fan-out sends a few renderings; more: 
 
 
 class FanOutRequest(BaseRequest):
-    """``connections``: the most requests at once (the fan-out's messages in flight). ``timeout``: to connect, to
-    write and between two reads of an answer; ``pool_timeout``: the wait for a free connection."""
+    """``connections``: the most requests at once (the fan-out's messages in flight). ``timeout``: to connect and
+    between two reads of an answer (aiohttp has none for writing a request: a ``write_timeout`` given is not
+    used); ``pool_timeout``: the wait for a free connection."""
 
     USER_AGENT = BaseRequest.USER_AGENT
 
     def __init__(self, connections: int, *, timeout: float = 5.0, pool_timeout: float = 30.0):
         self._connections = connections
-        self._timeouts = {"read": timeout, "write": timeout, "connect": timeout, "pool": pool_timeout}
+        self._timeouts = {"read": timeout, "connect": timeout, "pool": pool_timeout}
         self._timeout = self._client_timeout(timeout, timeout, pool_timeout)
         self._session: aiohttp.ClientSession | None = None  # made in the running event loop (aiohttp needs one)
         self._quoted: dict[str, str] = {}

@@ -201,7 +201,7 @@ class _Layout:
     # list, an aggregator's list of other outlets' headlines) is navigation, not text
     def start(self, tag: str, attrib) -> None:
         if tag in STYLE_ONLY and self.item is None and not self.hidden:
-            if tag == "span" and "small" in attrib.get("style", "") and _is_small_print(attrib):
+            if tag == "span" and _is_small_print(attrib):
                 self.hidden += 1  # its end is counted by ``end``, as every tag's while hidden
             return  # the commonest case, told first
         if tag in VOID_NEVER_TEXT and not self.hidden:
@@ -275,13 +275,16 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _is_small_print(attrib) -> bool:
-    """A span set in small type: a photo's caption under it (Next INpact's ``<span style="font-size: smaller;
-    font-weight: bold;">Patrick Drahi, à droite, lors d'une conférence ...</span>``), a credit."""
+    """A span set in small bold type: a photo's caption under it (Next INpact's ``<span style="font-size: smaller;
+    font-weight: bold;">Patrick Drahi, à droite, lors d'une conférence ...</span>``). Small type alone is no sign:
+    some blog editors set a whole post in ``font-size: small``."""
     style = attrib.get("style")
-    return bool(style) and "small" in style and _SMALL_TYPE.search(style) is not None  # "small": cheap first
+    return bool(style) and "small" in style and _SMALL_TYPE.search(style) is not None \
+        and _BOLD.search(style) is not None  # "small": cheap first
 
 
-_SMALL_TYPE = re.compile(r"font-size\s*:\s*(?:smaller|small|x-small|xx-small)\b", re.IGNORECASE)
+_SMALL_TYPE = re.compile(r"font-size\s*:\s*(?:smaller|x-small|xx-small)\b", re.IGNORECASE)
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)\b", re.IGNORECASE)
 
 
 def _is_widget(attrib) -> bool:
@@ -491,14 +494,14 @@ def _cut_off(text: str) -> str:
     match = _CUT_OFF.search(text, len(text) - 16)
     kept = text[: match.start()].rstrip()
     if match.group()[:1].isspace() or not kept:  # "word …", "word [...]": the word is whole
-        if kept and kept[-1] in ".!?":  # "... quinta-feira (5). ...": the last sentence is whole; no "(5).…"
+        if kept and kept[-1] in ".!?" and not _abbreviated(kept):  # "... (5). ...": whole; no "(5).…"
             return kept
         return kept.rstrip(" ,;:-–—") + ELLIPSIS if kept else ""
     head, _, last = kept.rpartition(" ")
     sentence = _INNER_STOP.match(last)
     if sentence:
         return f"{head} {sentence.group(1)}".lstrip()
-    if head and head[-1] in ".!?":  # "(5). D...": cut in the first word of a sentence; the one before it is whole
+    if head and head[-1] in ".!?" and not _abbreviated(head):  # "(5). D...": the sentence before it is whole
         return head
     if not head or last[-1:] in ".!?":  # one word only, or a sentence that ended: leave it whole
         return kept + ("" if last[-1:] in ".!?" else ELLIPSIS)
@@ -506,6 +509,14 @@ def _cut_off(text: str) -> str:
 
 
 ELLIPSIS = "…"
+
+
+def _abbreviated(text: str) -> bool:
+    """Whether the stop ``text`` ends with may end an abbreviation rather than a sentence ("o Dr.", "the U.S."):
+    a short capitalised word, or stops inside the word. A short word that does end a sentence is then taken as
+    cut off too, which costs an "…"."""
+    word = text.rsplit(None, 1)[-1].rstrip(".!?")
+    return "." in word or len(word) <= 3 and word[:1].isupper()
 
 
 def _without_boilerplate(paragraphs: list[list[str]]) -> str:

@@ -117,7 +117,7 @@ def _google_news(token: str) -> str | None:
 
 def is_web_address(link: str) -> bool:
     """An http(s) address with a host: what a reader can follow (``/news/story`` alone leads nowhere)."""
-    return link.startswith(("http://", "https://")) and _is_web_link(link)
+    return _is_web_link(link)
 
 
 def absolute_link(link: str, *bases: str) -> str:

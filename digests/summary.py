@@ -62,8 +62,12 @@ _PLACE_COLON = re.compile(rf"^\s*(?:[A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)?|{_LE
 _PLACE_ABBREVIATIONS = frozenset({"UAE", "USA", "US", "UK", "EU", "UN", "NYC", "DC", "HK", "KSA"})
 # a kicker before the story: "Exclusif Selon nos informations, ...", "Exclusif PC INpact : La Poste ...",
 # "EXCLUSIVE: ...", "Breaking: ...", "Update - ..." (a capital after it; "Breaking Bad" needs a mark after it)
-_KICKER = re.compile(r"^\s*(?:(?:Exclusi(?:ve|f|vo|va)|EXCLUSI(?:VE|F|VO|VA))(?:(?:\s+[A-Z][^\s:]*){0,2}\s*[:：–—-]\s*|\s+(?=[A-Z]))"
-                     r"|(?:Breaking(?:\s+[Nn]ews)?|BREAKING(?:\s+NEWS)?|Update|UPDATE|Updated|UPDATED)\s*[:：–—-]\s*)(?=[\W\d]*[^\W\d_])")
+# A mark after it: a colon, or a dash between spaces ("Exclusive-rights deals", "Updated-look stores" are words);
+# without one only the French "Exclusif" and capitals ("EXCLUSIVE Selon ..."): "Exclusive Economic Zone" is a name.
+_KICKER = re.compile(r"^\s*(?:(?:Exclusi(?:ve|f|vo|va)|EXCLUSI(?:VE|F|VO|VA))(?:\s+[A-Z][^\s:]*){0,2}(?:\s*[:：]|\s+[–—-])\s+"
+                     r"|(?:Exclusif|EXCLUSI(?:VE|F|VO|VA))\s+(?=[A-Z])"
+                     r"|(?:Breaking(?:\s+[Nn]ews)?|BREAKING(?:\s+NEWS)?|Update|UPDATE|Updated|UPDATED)(?:\s*[:：]|\s+[–—-])\s+)"
+                     r"(?=[\W\d]*[^\W\d_])")
 _KICKER_STARTS = ("Exclusi", "EXCLUSI", "Breaking", "BREAKING", "Update", "UPDATE")
 _BYLINE = re.compile(r"^(?:By|BY|Por|POR|Par|PAR|Von|VON|Door|Av|Af|Od|От)\s+")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞŁŚŻ][\w.'’-]*,?|and|e|y|et|und|&|de|da|dos|van|von|der|al|el|bin)$")
@@ -196,7 +200,7 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     token = text[text.rfind(" ", max(0, stop - 40), stop) + 1: stop].lstrip(_OPENERS).lower()
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) \
         or "." in token and _INITIALS.fullmatch(token) is not None \
-        or token in _BEFORE_REV and text.startswith(" Rev", stop + 1) \
+        or token in _BEFORE_REV and text.startswith((" Rev. ", " Rev "), stop + 1) \
         or token in _STATES and text.endswith(", ", 0, stop - len(token))
 
 
@@ -294,7 +298,12 @@ _LEANS_BACK_PHRASE = re.compile(
     re.IGNORECASE)
 _PHRASE_STARTS = frozenset("in as even after despite the one sin en au quoi".split())
 # ... and the words inside one that do: "No parties involved in the case did so.", "The panel would then start over."
-_REFERS_BACK_WORDS = frozenset("""then also too however though nevertheless toutefois cependant pourtant également
+_CONTRACTED = frozenset("s re ll ve d m t est".split())  # what follows the apostrophe of "We're", "It's", "C'est"
+# an -ing clause that leans on what was said before ("Explaining the cuts, Murray ..."); not "Beijing said",
+# nor a preposition ("During the storm, ...", "According to ...")
+_ING_CLAUSE = re.compile(r"[A-Z][a-z]+ing\s+(?:the|a|an|his|her|their|its|this|that|these|those)\b[^,.]{0,60},")
+_PREPOSITIONS = frozenset("during according including following regarding concerning considering".split())
+_REFERS_BACK_WORDS = frozenset("""then also however nevertheless toutefois cependant pourtant également
     también tampoco porém também jedoch tuttavia однако также""".split())
 _REFERS_BACK_PHRASE = re.compile(r"\b(?:(?:did|do|does|doing)\s+so|as\s+well|tout\s+de\s+même|sin\s+embargo)\b")
 _PHRASE_ENDS = frozenset("so well même embargo".split())
@@ -384,11 +393,17 @@ def _stands_alone(sentence: str) -> bool:
             or sentence.rstrip(_CLOSERS).endswith(("?", "!", "？", "！")):
         return False
     words = sentence.lower().replace(",", " ").replace(".", " ").replace(";", " ").replace(":", " ").split()
+    opening = sentence.lstrip(_OPENERS)
+    written = opening.split(None, 1)[0] if opening else ""
     first = words[0].lstrip(_OPENERS) if words else ""
-    if "’" in first or "'" in first:  # "We’re", "It’s", "C’est": the word before the apostrophe
-        first = first.replace("’", "'").split("'", 1)[0] or first
-    if first in _LEANS_BACK_WORDS or first == "c" or first.endswith("ing") and first.isascii() \
-            or first in _PHRASE_STARTS and _LEANS_BACK_PHRASE.match(sentence.lstrip(_OPENERS)):
+    if "’" in first or "'" in first:  # "We’re", "It’s", "C’est": the word before a contraction's apostrophe
+        before, _, after = first.replace("’", "'").partition("'")
+        if after in _CONTRACTED or before == "c":
+            first = before
+    if written.isupper() and len(written) > 1:  # "US officials", "IT firms": a name, not "us", "it"
+        first = written
+    if first in _LEANS_BACK_WORDS or first == "c" or _ING_CLAUSE.match(opening) and first not in _PREPOSITIONS \
+            or first in _PHRASE_STARTS and _LEANS_BACK_PHRASE.match(opening):
         return False
     return _REFERS_BACK_WORDS.isdisjoint(words) and (
         _PHRASE_ENDS.isdisjoint(words) or not _REFERS_BACK_PHRASE.search(" ".join(words)))

@@ -536,3 +536,48 @@ def test_a_state_s_abbreviation_ends_no_sentence_after_a_place_only():
         "The farm near Sandisfield, Mass. Free Quarter Farm is run by a family.", "It grows oats."]
     assert split_sentences("He fell ill. Doctors said he was recovering. It sold iron ore. Prices rose.") == [
         "He fell ill.", "Doctors said he was recovering.", "It sold iron ore.", "Prices rose."]
+
+
+@pytest.mark.parametrize("later", [
+    "Beijing said the new tariffs would take effect from Monday.",  # a name ending in -ing, not an -ing clause
+    "US officials said the talks would resume in Geneva next week.",  # "US", not "us"
+    "O'Brien said the plan would cost far more than anyone expected.",  # a name, not the Spanish "o"
+    "According to the ministry, prices rose by a tenth in the year.",  # a preposition in -ing
+    "Prices were too high for most of the buyers in the market.",  # "too" of its own sentence
+])
+def test_a_sentence_that_stands_alone_may_follow_one_passed_over(later):
+    first = "The council met on Monday to discuss the budget for the coming year and the new rules."
+    passed_over = "It heard " + "a very long list of speakers from every ward of the city, " * 6 + "until late."
+    assert summarize(f"{first} {passed_over} {later}", len(first) + len(later) + 1) == f"{first} {later}"
+
+
+@pytest.mark.parametrize("text", [
+    "Exclusive Economic Zone waters saw record catches this year.",  # a name, no kicker
+    "Exclusive-rights deals were signed by the league on Monday.",  # a word, no dash between spaces
+    "Updated-look stores opened across the country this week.",
+    "Exclusive Networks said its sales grew by a tenth last year.",
+])
+def test_words_that_begin_like_a_kicker_stay(text):
+    assert strip_dateline(text) == text
+
+
+def test_a_title_s_stop_before_a_word_starting_rev_ends_a_sentence():
+    """"Most. Rev." is one title; "... was right. Revenue rose" is two sentences."""
+    assert split_sentences("The chief executive was right. Revenue rose 5% in the year. The Most. Rev. Peter spoke.") == [
+        "The chief executive was right.", "Revenue rose 5% in the year.", "The Most. Rev. Peter spoke."]
+
+
+def test_a_post_set_in_small_type_keeps_its_text_and_a_small_bold_caption_goes():
+    assert html_to_text('<div><span style="font-size: small;">The council approved the new budget on Monday. '
+                        'It raises spending.</span></div>') == "The council approved the new budget on Monday. It raises spending."
+    assert html_to_text('<p>Text before.</p><span style="font-size: smaller; font-weight: bold;">Patrick Drahi, à '
+                        'droite.</span><p>After.</p>') == "Text before.\n\nAfter."
+
+
+@pytest.mark.parametrize(("cut", "shown"), [
+    ("Os dados foram divulgados segundo o Dr. ...", "Os dados foram divulgados segundo o Dr.…"),  # an abbreviation
+    ("It was announced by officials of the U.S. Arm...", "It was announced by officials of the U.S.…"),
+    ("A reunião foi na quinta-feira (5). ...", "A reunião foi na quinta-feira (5)."),  # a whole sentence
+])
+def test_text_cut_after_an_abbreviation_is_marked_cut(cut, shown):
+    assert html_to_text(f"<p>{cut}</p>") == shown

@@ -101,12 +101,11 @@ class Fts5Search(SearchIndex):
         # Counted up to FEW + 1 only (reading the matches' ids costs a fraction of a µs each). Where ids do not
         # follow dates (an archive that came in out of order), each page's ids spread over the whole table and a
         # page costs the more the more matches it has: up to SORT_MOST matches are sorted for less.
-        match = _fts5_match(words)
-        if connection.scalar(_FTS5_COUNT, dict(match=match, most=self.FEW + 1)) <= self.FEW:
-            return True
-        spread = connection.scalar(select(func.max(NEWEST.c.id) - func.min(NEWEST.c.id)))
-        return (spread or 0) > 4 * self.PAGES[0] and (
-            connection.scalar(_FTS5_COUNT, dict(match=match, most=self.SORT_MOST + 1)) <= self.SORT_MOST)
+        newest = (select(Article.id).where(Article.date_known.is_(True))
+                  .order_by(Article.published_at.desc(), Article.id.desc()).limit(self.PAGES[0]).subquery())
+        spread = connection.scalar(select(func.max(newest.c.id) - func.min(newest.c.id))) or 0
+        most = self.SORT_MOST if spread > 4 * self.PAGES[0] else self.FEW
+        return connection.scalar(_FTS5_COUNT, dict(match=_fts5_match(words), most=most + 1)) <= most
 
     def among(self, connection: Connection, words: Sequence[str], ids: Sequence[int]) -> set[int]:
         # The matches in the ids' range, kept if among them: ids follow arrival, and a page of articles by date
@@ -119,9 +118,7 @@ class Fts5Search(SearchIndex):
         found = connection.scalars(_FTS5_RANGE, dict(match=match, low=min(wanted), high=max(wanted),
                                                      most=self.RANGE_ROWS + 1)).all()
         if len(found) > self.RANGE_ROWS:
-            statement = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN :ids"
-                             ).bindparams(bindparam("ids", expanding=True))
-            found = connection.scalars(statement, dict(match=match, ids=sorted(wanted))).all()
+            found = connection.scalars(_FTS5_IDS, dict(match=match, ids=sorted(wanted))).all()
         return wanted.intersection(found)
 
     def newest(self, connection: Connection, words: Sequence[str], limit: int, after: Cursor | None) -> list[int]:
@@ -136,8 +133,8 @@ class Fts5Search(SearchIndex):
                                                        known=known, moment=moment, id=ident)))
 
 
-NEWEST = (select(Article.id).where(Article.date_known.is_(True))
-          .order_by(Article.published_at.desc(), Article.id.desc()).limit(SearchIndex.PAGES[0]).subquery())
+_FTS5_IDS = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid IN :ids").bindparams(
+    bindparam("ids", expanding=True))
 _FTS5_COUNT = text("SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH :match LIMIT :most)")
 _FTS5_RANGE = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :match AND rowid BETWEEN :low AND :high "
                    "LIMIT :most")
