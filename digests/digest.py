@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from digests.links import is_web_address
 from digests.models import Article
+from digests.stories import VIA
 
 DEFAULT_MAX_ITEMS = 30  # stories in a digest (DIGEST_MAX_ITEMS)
 # A digest holds news, not a feed's backlog: an article published longer than this before the digest's window
@@ -127,7 +128,7 @@ def credit(article: Article) -> str:
     """The outlet an aggregator's item comes from ("via Reuters", kept in ``author``), shown beside its date;
     '' for every other article (bylines are not shown)."""
     author = article.author or ""
-    return author if author.startswith("via ") else ""
+    return author if author.startswith(VIA) else ""
 
 
 def article_meta(article: Article, tz: tzinfo) -> str:

@@ -41,6 +41,7 @@ from feedparser.namespaces import dc, mediarss
 from digests.cleaning import fix_mojibake, html_to_text, is_boilerplate
 from digests.headlines import without_publisher
 from digests.links import absolute_link
+from digests.stories import VIA
 from digests.summary import shorten
 from digests.topics import (is_curation_word, is_junk, is_person_scheme, name_in_order, publisher_initials,
                             site_name, without_feed_name)
@@ -469,7 +470,7 @@ def entry_article(entry: Mapping, *, default_source: str, source_tz: tzinfo, fee
     description = entry_description(entry, body)
     if publisher := aggregated_publisher(entry, title, body, feed_title):
         title = without_publisher(title, publisher)
-        author = f"via {publisher}"
+        author = f"{VIA}{publisher}"
         if is_coverage_list(body, title):
             body = ""
         if is_coverage_list(description, title):

@@ -165,10 +165,13 @@ def similarity(a: Telling, b: Telling) -> float:
     return math.sqrt(headlines * _cosine(a.both, b.both))
 
 
+VIA = "via "  # an aggregator's item credits its publisher in ``author``: "via Reuters" (``digests.feeds``)
+
+
 def outlet(source: str, author: str | None) -> str:
     """Who told the story, for ``same_story``'s ``same_source``: an aggregator's item is its publisher's ("via
     Reuters" in ``author``: two Google News items from two outlets are two sources), any other its source's."""
-    return author[4:] if author and author.startswith("via ") else source
+    return author[len(VIA):] if author and author.startswith(VIA) else source
 
 
 def same_story(a: Telling, b: Telling, same_source: bool = False) -> bool:
